@@ -1,0 +1,62 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+
+/** An RFC 9457 problem; the API answers every error with one, as `application/problem+json`. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  /** Machine-readable domain reason (e.g. `AlreadySigned`). */
+  reason?: string;
+  /** Field-level validation errors. */
+  errors?: Array<{ field: string; message: string }>;
+}
+
+const PROBLEM_BASE = 'https://jiesu.dev/problems/';
+
+/** An error that the error handler turns into the matching problem response. */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly slug: string,
+    readonly title: string,
+    detail?: string,
+    readonly extra: Pick<Problem, 'reason' | 'errors'> = {},
+  ) {
+    super(detail ?? title);
+    this.name = 'HttpProblem';
+  }
+
+  toProblem(instance: string): Problem {
+    return { type: `${PROBLEM_BASE}${this.slug}`, title: this.title, status: this.status, detail: this.message, instance, ...this.extra };
+  }
+}
+
+export const notFound = (detail: string): HttpProblem => new HttpProblem(404, 'not-found', 'Not found', detail);
+
+function validationProblem(error: FastifyError): HttpProblem {
+  const part = error.validationContext ?? 'request';
+  const errors = (error.validation ?? []).map((v) => {
+    const missing = v.keyword === 'required' ? `/${String((v.params as { missingProperty?: string }).missingProperty)}` : '';
+    const extra = v.keyword === 'additionalProperties' ? `/${String((v.params as { additionalProperty?: string }).additionalProperty)}` : '';
+    return { field: `${part}${v.instancePath}${missing}${extra}`, message: v.message ?? 'is invalid' };
+  });
+  const detail = errors.map((e) => `${e.field} ${e.message}`).join('; ') || error.message;
+  return new HttpProblem(400, 'validation', 'Invalid request', detail, { errors });
+}
+
+/** The one error handler: client mistakes become 4xx problems; anything else is logged and answered generically. */
+export function problemErrorHandler(error: FastifyError | HttpProblem | Error, request: FastifyRequest, reply: FastifyReply): void {
+  let problem: HttpProblem;
+  if (error instanceof HttpProblem) problem = error;
+  else if ('validation' in error && error.validation) problem = validationProblem(error);
+  else if ('statusCode' in error && typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    // Fastify's own client errors: malformed JSON, body too large, unsupported media type, …
+    problem = new HttpProblem(error.statusCode, (error.code ?? 'client-error').toLowerCase(), 'Bad request', error.message);
+  } else {
+    request.log.error({ err: error }, 'Unhandled error');
+    problem = new HttpProblem(500, 'internal', 'Internal server error', 'The request failed on our side; it has been logged.');
+  }
+  void reply.status(problem.status).type('application/problem+json').send(problem.toProblem(request.url));
+}

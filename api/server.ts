@@ -1,0 +1,30 @@
+import { Client, Connection } from '@temporalio/client';
+import { createDb } from '../db/client.js';
+import { migrateDatabase } from '../db/migrate.js';
+import { loadConfig, requireDatabaseUrl, requireTemporalAddress } from '../infra/config.js';
+import { createLogger } from '../infra/logger.js';
+import { buildApp } from './app.js';
+
+const config = loadConfig();
+const logger = createLogger({ level: config.logLevel, name: 'api' });
+
+const connection = await Connection.connect({ address: requireTemporalAddress(config) });
+const client = new Client({ connection, namespace: config.temporal.namespace });
+const database = createDb({ url: requireDatabaseUrl(config) });
+await migrateDatabase(database.pool);
+
+const app = await buildApp({ config, logger, temporal: { client, taskQueue: config.temporal.taskQueue }, database });
+await app.listen({ host: config.api.host, port: config.api.port });
+
+let stopping = false;
+const shutdown = async (signal: string): Promise<void> => {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'Shutting down: finishing in-flight requests');
+  await app.close();
+  await connection.close();
+  await database.close();
+  process.exit(0);
+};
+process.once('SIGINT', () => void shutdown('SIGINT'));
+process.once('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,0 +1,102 @@
+import { sql } from 'drizzle-orm';
+import { boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, type AnyPgColumn } from 'drizzle-orm/pg-core';
+
+/** Units as a tree by `parent_id`: the district centre at the root, departments and streets below, communities below streets. */
+export const units = pgTable(
+  'units',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    /** Process level: community, street, district (centre and departments); a model may add more (grid). */
+    level: text('level').notNull(),
+    /** What the unit is: centre, department, street, community, grid. */
+    kind: text('kind').notNull(),
+    parentId: text('parent_id').references((): AnyPgColumn => units.id),
+    active: boolean('active').notNull().default(true),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('units_parent_idx').on(t.parentId)],
+);
+export type Unit = typeof units.$inferSelect;
+export type NewUnit = typeof units.$inferInsert;
+
+/** A published version of the responsibility list; the highest version is in force. */
+export const responsibilityLists = pgTable('responsibility_lists', {
+  version: integer('version').primaryKey(),
+  note: text('note').notNull(),
+  publishedAt: timestamp('published_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** One matter (category) of a responsibility list and the level (and, for district matters, department) that owns it. */
+export const responsibilityItems = pgTable(
+  'responsibility_items',
+  {
+    listVersion: integer('list_version')
+      .notNull()
+      .references(() => responsibilityLists.version),
+    category: text('category').notNull(),
+    name: text('name').notNull(),
+    level: text('level').notNull(),
+    departmentId: text('department_id').references(() => units.id),
+  },
+  (t) => [primaryKey({ columns: [t.listVersion, t.category] })],
+);
+export type ResponsibilityItem = typeof responsibilityItems.$inferSelect;
+
+/** The read model of a case: one row per complaint, rewritten on every transition (newer `seq` wins). */
+export const cases = pgTable(
+  'cases',
+  {
+    caseNo: text('case_no').primaryKey(),
+    workflowId: text('workflow_id').notNull().unique(),
+    source: text('source').notNull(),
+    ticketId: text('ticket_id').notNull(),
+    title: text('title').notNull(),
+    category: text('category').notNull(),
+    urgency: text('urgency').notNull(),
+    status: text('status').notNull(),
+    level: text('level'),
+    unitId: text('unit_id'),
+    step: text('step'),
+    deadline: timestamp('deadline', { withTimezone: true }),
+    warning: boolean('warning').notNull().default(false),
+    overdue: boolean('overdue').notNull().default(false),
+    overdueAtTop: boolean('overdue_at_top').notNull().default(false),
+    escalations: integer('escalations').notNull().default(0),
+    rating: text('rating'),
+    citizenName: text('citizen_name'),
+    citizenPhone: text('citizen_phone'),
+    description: text('description'),
+    /** Sequence number of the newest timeline entry reflected in this row. */
+    seq: integer('seq').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
+    stepSince: timestamp('step_since', { withTimezone: true }).notNull(),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [index('cases_status_deadline_idx').on(t.status, t.deadline), index('cases_unit_status_idx').on(t.unitId, t.status), index('cases_received_idx').on(t.receivedAt)],
+);
+export type CaseRow = typeof cases.$inferSelect;
+export type NewCaseRow = typeof cases.$inferInsert;
+
+/** Append-only timeline: who did what, when and why. Keyed by workflow and sequence, so replays never duplicate. */
+export const caseTimeline = pgTable(
+  'case_timeline',
+  {
+    workflowId: text('workflow_id').notNull(),
+    seq: integer('seq').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    action: text('action').notNull(),
+    actorRole: text('actor_role').notNull(),
+    actorId: text('actor_id'),
+    actorUnitId: text('actor_unit_id'),
+    reason: text('reason'),
+    fromUnitId: text('from_unit_id'),
+    toUnitId: text('to_unit_id'),
+    fromLevel: text('from_level'),
+    toLevel: text('to_level'),
+    detail: jsonb('detail').$type<Record<string, unknown>>(),
+  },
+  (t) => [primaryKey({ columns: [t.workflowId, t.seq] })],
+);
+export type TimelineRow = typeof caseTimeline.$inferSelect;

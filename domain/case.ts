@@ -1,0 +1,111 @@
+/**
+ * The vocabulary of a case, shared by workflows, activities, the API and tests. Pure types and
+ * functions only: this module is imported by deterministic workflow code.
+ */
+
+export const URGENCIES = ['urgent', 'normal'] as const;
+export type Urgency = (typeof URGENCIES)[number];
+
+export const ROLES = ['intake', 'handler', 'dispatcher', 'supervisor', 'evaluator', 'admin', 'system'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who did something. `system` is the engine itself (timers, routing). */
+export interface Actor {
+  role: Role;
+  /** Principal id (API key id, portal name, or `timer` / `router` for the system). */
+  id: string;
+  /** The unit a handler, dispatcher or supervisor acts for. */
+  unitId?: string;
+}
+
+export const SYSTEM: Actor = { role: 'system', id: 'engine' };
+
+/** Personal data of the citizen: encrypted in Temporal, redacted in logs, never in search attributes. */
+export interface Citizen {
+  name: string;
+  phone: string;
+}
+
+/** A complaint as an intake portal files it. */
+export interface Complaint {
+  /** The portal's name (hotline, app, wechat, grid, open311, …). */
+  source: string;
+  /** The portal's own ticket id; (source, ticketId) identifies the case. */
+  ticketId: string;
+  title: string;
+  description: string;
+  category: string;
+  urgency: Urgency;
+  location: {
+    /** The community (or grid) where the matter happens. */
+    unitId: string;
+    address?: string;
+  };
+  citizen: Citizen;
+}
+
+const CASE_PART = /^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$/;
+
+/** True when a source or ticket id can be part of a case number. */
+export function isCaseNoPart(value: string): boolean {
+  return CASE_PART.test(value);
+}
+
+/**
+ * The case number follows from the portal's own ticket: posting the same ticket twice can only ever
+ * reach the same case, without any database sequence on the intake path.
+ */
+export function caseNoFor(source: string, ticketId: string): string {
+  if (!isCaseNoPart(source) || !isCaseNoPart(ticketId)) {
+    throw new Error('source and ticketId must be 1–48 characters of letters, digits, ".", "_" or "-"');
+  }
+  return `${source}-${ticketId}`;
+}
+
+/** One step in a case's history. Append-only; `seq` counts from 1 without gaps. */
+export interface TimelineEntry {
+  seq: number;
+  at: string;
+  action: string;
+  actor: Actor;
+  reason?: string;
+  fromUnitId?: string;
+  toUnitId?: string;
+  fromLevel?: string;
+  toLevel?: string;
+  detail?: Record<string, unknown>;
+}
+
+/**
+ * Everything the read model and the UI need about a case at one moment. Dates are ISO 8601 strings,
+ * since this crosses Temporal payloads.
+ */
+export interface CaseSnapshot {
+  caseNo: string;
+  workflowId: string;
+  source: string;
+  ticketId: string;
+  title: string;
+  category: string;
+  urgency: Urgency;
+  status: string;
+  level: string | null;
+  unitId: string | null;
+  /** The process step the case waits in (a node of the process definition). */
+  step: string | null;
+  /** The next deadline of the step, if it has one. */
+  deadline: string | null;
+  warning: boolean;
+  overdue: boolean;
+  overdueAtTop: boolean;
+  escalations: number;
+  rating: string | null;
+  citizen: Citizen;
+  description: string;
+  /** Sequence number of the newest timeline entry. */
+  seq: number;
+  receivedAt: string;
+  /** Since when the case waits in its current step. */
+  stepSince: string;
+  closedAt: string | null;
+}

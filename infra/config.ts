@@ -1,0 +1,134 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The project root (the folder holding package.json). */
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export type RuntimeMode = 'development' | 'test' | 'production';
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+export interface Config {
+  mode: RuntimeMode;
+  logLevel: LogLevel;
+  temporal: {
+    /** host:port of the Temporal frontend; unset means "start a dev server" (dev and tests only). */
+    address: string | undefined;
+    namespace: string;
+    taskQueue: string;
+    /** Base URL of the Temporal Web UI, used for links from the API. */
+    uiUrl: string;
+    /** An explicit Temporal CLI binary; skips the lookup on PATH and in the cache. */
+    cliPath: string | undefined;
+  };
+  /** postgres:// URL of the read model; unset means "start an embedded PostgreSQL" (dev and tests only). */
+  databaseUrl: string | undefined;
+  api: {
+    host: string;
+    port: number;
+  };
+  /** Where builds and downloads are cached (the Temporal CLI build lives here). */
+  cacheDir: string;
+  /** Where `npm run dev` keeps its persistent Temporal and PostgreSQL data. */
+  dataDir: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+const MODES: readonly RuntimeMode[] = ['development', 'test', 'production'];
+
+/**
+ * Reads and validates the environment once. Every problem is reported together, so a
+ * misconfigured process fails at boot with one clear message instead of at first use.
+ * No other module reads `process.env`.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const str = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const value = str(name);
+    if (value === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    problems.push(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+    return fallback;
+  };
+  const port = (name: string, fallback: number): number => {
+    const value = str(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) {
+      problems.push(`${name} must be a TCP port between 0 and 65535 (got "${value}")`);
+      return fallback;
+    }
+    return n;
+  };
+  const url = (name: string, protocols: string[]): string | undefined => {
+    const value = str(name);
+    if (value === undefined) return undefined;
+    try {
+      const parsed = new URL(value);
+      if (!protocols.includes(parsed.protocol)) {
+        problems.push(`${name} must use ${protocols.join(' or ')} (got "${parsed.protocol}")`);
+      }
+    } catch {
+      problems.push(`${name} is not a valid URL`);
+    }
+    return value;
+  };
+  const address = str('TEMPORAL_ADDRESS');
+  if (address !== undefined && !/^[^\s:/]+:\d{1,5}$/.test(address)) {
+    problems.push(`TEMPORAL_ADDRESS must look like host:port (got "${address}")`);
+  }
+
+  const mode = oneOf('JIESU_ENV', MODES, env.NODE_ENV === 'production' ? 'production' : 'development');
+  const config: Config = {
+    mode,
+    logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    temporal: {
+      address,
+      namespace: str('TEMPORAL_NAMESPACE') ?? 'default',
+      taskQueue: str('TEMPORAL_TASK_QUEUE') ?? 'jiesu-cases',
+      uiUrl: (url('TEMPORAL_UI_URL', ['http:', 'https:']) ?? 'http://localhost:8233').replace(/\/+$/, ''),
+      cliPath: str('TEMPORAL_CLI_PATH'),
+    },
+    databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    api: {
+      host: str('HOST') ?? '127.0.0.1',
+      port: port('PORT', 3000),
+    },
+    cacheDir: path.resolve(projectRoot, str('JIESU_CACHE_DIR') ?? '.cache'),
+    dataDir: path.resolve(projectRoot, str('JIESU_DATA_DIR') ?? '.data'),
+  };
+  if (mode === 'production') {
+    if (config.temporal.address === undefined) problems.push('TEMPORAL_ADDRESS is required in production');
+    if (config.databaseUrl === undefined) problems.push('DATABASE_URL is required in production');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** The Temporal address, or a clear error for processes that cannot start a server of their own. */
+export function requireTemporalAddress(config: Config): string {
+  if (config.temporal.address === undefined) {
+    throw new ConfigError(['TEMPORAL_ADDRESS is not set (use `npm run dev` to start a local server)']);
+  }
+  return config.temporal.address;
+}
+
+/** The database URL, or a clear error for processes that cannot start a database of their own. */
+export function requireDatabaseUrl(config: Config): string {
+  if (config.databaseUrl === undefined) {
+    throw new ConfigError(['DATABASE_URL is not set (use `npm run dev` to start a local database)']);
+  }
+  return config.databaseUrl;
+}

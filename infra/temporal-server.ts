@@ -1,0 +1,56 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { allSearchAttributeKeys } from '../workflows/search-attributes.js';
+import type { TemporalServerSource } from './temporal-cli.js';
+
+export interface TemporalDevServer {
+  address: string;
+  namespace: string;
+  /** Web UI base URL, when the UI was asked for. */
+  uiUrl: string | undefined;
+  stop(): Promise<void>;
+}
+
+export interface DevServerOptions {
+  source: Exclude<TemporalServerSource, { kind: 'external' }>;
+  namespace: string;
+  /** SQLite file that keeps workflows across restarts; in-memory when unset. */
+  dbFilename?: string;
+  /** Frontend gRPC port; a free one when unset. */
+  port?: number;
+  /** Web UI port; no UI when unset. */
+  uiPort?: number;
+  /** Trade durability of the SQLite file for speed (what Temporal's own SDK CI does); for throwaway servers. */
+  fast?: boolean;
+}
+
+/**
+ * Starts `temporal server start-dev` through `@temporalio/testing`, with Jiesu's search attributes
+ * registered on the command line. The same path serves `npm run dev` (persistent file, UI) and the
+ * test suite (in memory, fast pragmas).
+ */
+export async function startTemporalDevServer(options: DevServerOptions): Promise<TemporalDevServer> {
+  const { source, namespace, dbFilename, port, uiPort, fast = false } = options;
+  const pragmas = fast ? ['journal_mode=WAL', 'synchronous=OFF'] : ['journal_mode=WAL'];
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable:
+        source.kind === 'executable'
+          ? { type: 'existing-path', path: source.path }
+          : { type: 'cached-download', version: `v${source.version}` },
+      namespace,
+      ip: '127.0.0.1',
+      ...(port !== undefined ? { port } : {}),
+      ...(dbFilename !== undefined ? { dbFilename } : {}),
+      ...(uiPort !== undefined ? { ui: true, uiPort } : { ui: false }),
+      searchAttributes: allSearchAttributeKeys,
+      extraArgs: pragmas.flatMap((p) => ['--sqlite-pragma', p]),
+      log: { format: 'json', level: 'warn' },
+    },
+  });
+  return {
+    address: env.address,
+    namespace,
+    uiUrl: uiPort !== undefined ? `http://localhost:${uiPort}` : undefined,
+    stop: () => env.teardown(),
+  };
+}

@@ -1,0 +1,34 @@
+import { Client, Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import { allSearchAttributeKeys } from '../workflows/search-attributes.js';
+import type { Logger } from './logger.js';
+
+const INDEXED_VALUE_TYPE = proto.temporal.api.enums.v1.IndexedValueType;
+type IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
+
+/**
+ * Registers Jiesu's custom search attributes on any server (dev server, self-hosted cluster) through the
+ * operator API. Idempotent: attributes that exist are left alone; a type clash is a clear error.
+ */
+export async function ensureSearchAttributes(connection: Connection, namespace: string, logger: Logger): Promise<void> {
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const custom = existing.customAttributes ?? {};
+  const missing: Record<string, IndexedValueType> = {};
+  for (const key of allSearchAttributeKeys) {
+    const wanted = INDEXED_VALUE_TYPE[`INDEXED_VALUE_TYPE_${key.type}`];
+    const have = custom[key.name];
+    if (have === undefined) missing[key.name] = wanted;
+    else if (have !== wanted) {
+      throw new Error(`Search attribute ${key.name} exists with type ${INDEXED_VALUE_TYPE[have]}, Jiesu needs ${key.type}`);
+    }
+  }
+  if (Object.keys(missing).length === 0) return;
+  await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
+  logger.info({ added: Object.keys(missing) }, 'Registered custom search attributes');
+}
+
+/** A client for one namespace. */
+export async function connectClient(address: string, namespace: string): Promise<Client> {
+  const connection = await Connection.connect({ address });
+  return new Client({ connection, namespace });
+}

@@ -1,0 +1,99 @@
+/**
+ * `npm run dev`: the whole stack on one machine. Starts (or finds) Temporal with its Web UI and
+ * PostgreSQL, applies migrations, seeds the sample district, runs the worker and the API as child
+ * processes, prints where everything is, and stops all of it on Ctrl-C. Data persists in `.data/`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { loadConfig, projectRoot } from '../infra/config.js';
+import { createLogger } from '../infra/logger.js';
+import { startLocalStack } from '../infra/local-stack.js';
+
+const config = loadConfig();
+const logger = createLogger({ level: config.logLevel, name: 'dev' });
+const TEMPORAL_PORT = 7233;
+const TEMPORAL_UI_PORT = 8233;
+
+await mkdir(config.dataDir, { recursive: true });
+const stack = await startLocalStack({ config, logger, persistent: true, temporalPort: TEMPORAL_PORT, temporalUiPort: TEMPORAL_UI_PORT });
+const temporalUiUrl = stack.temporalUiUrl ?? config.temporal.uiUrl;
+
+const childEnv = {
+  ...process.env,
+  TEMPORAL_ADDRESS: stack.temporalAddress,
+  DATABASE_URL: stack.databaseUrl,
+  TEMPORAL_UI_URL: temporalUiUrl,
+};
+const tsx = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
+const children: ChildProcess[] = [];
+let stopping = false;
+
+function runChild(name: string, entry: string): ChildProcess {
+  const child = spawn(tsx, [path.join(projectRoot, entry)], { env: childEnv, stdio: 'inherit' });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      logger.error({ process: name, code, signal }, `The ${name} exited; stopping the stack`);
+      void shutdown(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+async function shutdown(exitCode: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info('Stopping the API, the worker, PostgreSQL and Temporal …');
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  await stack.stop();
+  logger.info('Stopped. Cases and data are kept in %s', config.dataDir);
+  process.exit(exitCode);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+runChild('worker', 'worker/main.ts');
+runChild('api', 'api/server.ts');
+
+const apiUrl = `http://localhost:${config.api.port}`;
+const deadline = Date.now() + 120_000;
+while (!stopping) {
+  try {
+    const response = await fetch(`${apiUrl}/readyz`);
+    if (response.ok) break;
+  } catch {
+    // not listening yet
+  }
+  if (Date.now() > deadline) {
+    logger.error('The API did not become ready within two minutes');
+    await shutdown(1);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+}
+
+if (!stopping) {
+  const lines = [
+    '',
+    '  Jiesu is running. Ctrl-C stops everything; data stays in .data/.',
+    '',
+    `  API            ${apiUrl}`,
+    `  OpenAPI docs   ${apiUrl}/docs`,
+    `  Temporal UI    ${temporalUiUrl}`,
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,38 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { loadConfig } from '../infra/config.js';
+import { createLogger } from '../infra/logger.js';
+import { startLocalStack } from '../infra/local-stack.js';
+import { workflowsPath } from '../worker/create-worker.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    databaseUrl: string;
+    workflowBundlePath: string;
+    namespace: string;
+  }
+}
+
+/** ONE Temporal dev server and ONE PostgreSQL for the whole run, plus one workflow bundle shared by every test worker. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const config = loadConfig({ ...process.env, JIESU_ENV: 'test' });
+  const logger = createLogger({ level: 'warn', name: 'test-setup', pretty: false });
+  const stack = await startLocalStack({ config, logger, persistent: false });
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'jiesu-test-'));
+  const bundle = await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: (m) => logger.error(m), log() {} } });
+  const workflowBundlePath = path.join(scratch, 'workflow-bundle.js');
+  await writeFile(workflowBundlePath, bundle.code);
+
+  project.provide('temporalAddress', stack.temporalAddress);
+  project.provide('databaseUrl', stack.databaseUrl);
+  project.provide('workflowBundlePath', workflowBundlePath);
+  project.provide('namespace', config.temporal.namespace);
+  return async () => {
+    await stack.stop();
+    await rm(scratch, { recursive: true, force: true });
+  };
+}

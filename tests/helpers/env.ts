@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { buildApp, type App } from '../../api/app.js';
+import { createDb, type Database } from '../../db/client.js';
+import { loadConfig, type Config } from '../../infra/config.js';
+import { createLogger, PinoTemporalLogger, type Logger } from '../../infra/logger.js';
+import { createCaseWorker } from '../../worker/create-worker.js';
+
+let runtimeInstalled = false;
+
+/** Quiet SDK logs in tests: warnings and errors only. */
+function installQuietRuntime(logger: Logger): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new PinoTemporalLogger(logger) });
+}
+
+export interface TestEnv {
+  config: Config;
+  logger: Logger;
+  client: Client;
+  database: Database;
+  taskQueue: string;
+  worker: Worker;
+  app: App;
+  /** A fresh ticket id, unique across the run. */
+  ticket(prefix?: string): string;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything one test file needs, against the run's real Temporal server and PostgreSQL: a client, a
+ * database pool, a worker on a task queue of its own, and the API wired to them (driven with `inject`).
+ */
+export async function createTestEnv(options: { worker?: boolean } = {}): Promise<TestEnv> {
+  const taskQueue = `test-${randomUUID()}`;
+  const config = loadConfig({
+    JIESU_ENV: 'test',
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_NAMESPACE: inject('namespace'),
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    DATABASE_URL: inject('databaseUrl'),
+    LOG_LEVEL: 'warn',
+  });
+  const logger = createLogger({ level: 'warn', pretty: false, name: 'test' });
+  installQuietRuntime(logger);
+  const address = inject('temporalAddress');
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const database = createDb({ url: inject('databaseUrl'), max: 4 });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const worker = await createCaseWorker({
+    connection: nativeConnection,
+    namespace: config.temporal.namespace,
+    taskQueue,
+    deps: { db: database.db, logger },
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
+  const running = options.worker === false ? Promise.resolve() : worker.run();
+  const app = await buildApp({ config, logger, temporal: { client, taskQueue }, database });
+  const run = randomUUID().slice(0, 8);
+  let tickets = 0;
+  return {
+    config,
+    logger,
+    client,
+    database,
+    taskQueue,
+    worker,
+    app,
+    ticket: (prefix = 'T') => `${prefix}-${run}-${++tickets}`,
+    async close() {
+      await app.close();
+      if (options.worker !== false) {
+        worker.shutdown();
+        await running;
+      }
+      await nativeConnection.close();
+      await connection.close();
+      await database.close();
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, { timeoutMs = 20_000, intervalMs = 100, what = 'condition' } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`, { cause: lastError });
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

@@ -1,0 +1,34 @@
+import { NativeConnection } from '@temporalio/worker';
+import { createDb } from '../db/client.js';
+import { migrateDatabase } from '../db/migrate.js';
+import { loadConfig, requireDatabaseUrl, requireTemporalAddress } from '../infra/config.js';
+import { createLogger } from '../infra/logger.js';
+import { ensureSearchAttributes } from '../infra/temporal.js';
+import { Connection } from '@temporalio/client';
+import { createCaseWorker, installRuntimeLogger } from './create-worker.js';
+
+const config = loadConfig();
+const logger = createLogger({ level: config.logLevel, name: 'worker' });
+installRuntimeLogger(logger);
+
+const address = requireTemporalAddress(config);
+const database = createDb({ url: requireDatabaseUrl(config) });
+await migrateDatabase(database.pool);
+
+const admin = await Connection.connect({ address });
+await ensureSearchAttributes(admin, config.temporal.namespace, logger);
+await admin.close();
+
+const connection = await NativeConnection.connect({ address });
+const worker = await createCaseWorker({
+  connection,
+  namespace: config.temporal.namespace,
+  taskQueue: config.temporal.taskQueue,
+  deps: { db: database.db, logger },
+});
+logger.info({ address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue }, 'Worker running');
+// Runtime shuts the worker down on SIGINT/SIGTERM; run() resolves once in-flight tasks are done.
+await worker.run();
+await connection.close();
+await database.close();
+logger.info('Worker stopped');

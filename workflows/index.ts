@@ -1,0 +1,2 @@
+/** Every workflow the case worker runs. */
+export { complaintWorkflow } from './complaint-workflow.js';
