@@ -1,26 +1,29 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/client.js';
-import { caseTimeline, cases, responsibilityItems, responsibilityLists, type NewCaseRow } from '../db/schema.js';
+import { caseTimeline, cases, notifications, processDefinitions, responsibilityItems, responsibilityLists, strikes, units, type NewCaseRow } from '../db/schema.js';
 import { loadUnitChain } from '../db/units.js';
+import { computeDeadline, parseLimit } from '../domain/calendar.js';
 import type { CaseSnapshot, TimelineEntry } from '../domain/case.js';
-import type { UnitChain } from '../domain/units.js';
+import type { NotificationInput, RouteResult, StrikeInput } from '../domain/engine/types.js';
+import type { ProcessDefinition } from '../domain/process/definition.js';
+import type { UnitRef } from '../domain/units.js';
 import type { Logger } from '../infra/logger.js';
+import { CalendarCache } from './calendar-cache.js';
+import type { Notifier } from './notifier.js';
 
 /** What every activity may use. Built once per worker. */
 export interface ActivityDeps {
   db: Db;
   logger: Logger;
+  notifier: Notifier;
 }
 
-export interface RouteComplaintInput {
-  category: string;
-  locationUnitId: string;
-}
-
-/** Where the responsibility list sends a case. `dispatch` means "a dispatcher at the centre decides". */
-export type RouteComplaintResult =
-  | { kind: 'owner'; listVersion: number; level: string; location: UnitChain; departmentId: string | null }
-  | { kind: 'dispatch'; listVersion: number | null; reason: 'unknown-category' | 'no-owner-at-location'; location: UnitChain | null };
+/** Error types of activity failures that retrying cannot fix. */
+export const ActivityErrors = {
+  unknownProcess: 'UnknownProcess',
+  invalidLimit: 'InvalidLimit',
+} as const;
 
 export interface ProjectCaseInput {
   snapshot: CaseSnapshot;
@@ -57,27 +60,94 @@ function toRow(s: CaseSnapshot): NewCaseRow {
   };
 }
 
+const unitRef = (u: { id: string; name: string; level: string; kind: string }): UnitRef => ({ id: u.id, name: u.name, level: u.level, kind: u.kind });
+
 /** Activities take one object and return one object; one factory builds them all from their dependencies. */
-export function createActivities({ db }: ActivityDeps) {
+export function createActivities({ db, logger, notifier }: ActivityDeps) {
+  const calendar = new CalendarCache(db);
+
   return {
-    /** Judges (判) a complaint: the category's owning level in the list in force, and the location's unit chain. */
-    async routeComplaint({ category, locationUnitId }: RouteComplaintInput): Promise<RouteComplaintResult> {
-      const location = (await loadUnitChain(db, locationUnitId)) ?? null;
-      const [list] = await db.select().from(responsibilityLists).orderBy(desc(responsibilityLists.version)).limit(1);
-      if (!list) return { kind: 'dispatch', listVersion: null, reason: 'unknown-category', location };
-      const [item] = await db
+    /** Loads the process definition a case pins: a given version, or the newest of the key. */
+    async loadProcess({ key, version }: { key: string; version: number | null }): Promise<{ definition: ProcessDefinition }> {
+      const [row] = await db
         .select()
-        .from(responsibilityItems)
-        .where(and(eq(responsibilityItems.listVersion, list.version), eq(responsibilityItems.category, category)));
-      if (!item) return { kind: 'dispatch', listVersion: list.version, reason: 'unknown-category', location };
-      if (location === null) return { kind: 'dispatch', listVersion: list.version, reason: 'no-owner-at-location', location };
-      return { kind: 'owner', listVersion: list.version, level: item.level, location, departmentId: item.departmentId };
+        .from(processDefinitions)
+        .where(version === null ? eq(processDefinitions.key, key) : and(eq(processDefinitions.key, key), eq(processDefinitions.version, version)))
+        .orderBy(desc(processDefinitions.version))
+        .limit(1);
+      if (!row) {
+        throw ApplicationFailure.create({ type: ActivityErrors.unknownProcess, message: `No process ${key}${version === null ? '' : ` v${version}`}`, nonRetryable: true });
+      }
+      return { definition: row.definition };
+    },
+
+    /** Judges (判) a complaint: the category's owner in the list in force, the location's unit chain, and the centre. */
+    async routeComplaint({ category, locationUnitId }: { category: string; locationUnitId: string }): Promise<RouteResult> {
+      const location = (await loadUnitChain(db, locationUnitId)) ?? null;
+      const centreRow = location?.ancestors.find((u) => u.kind === 'centre') ?? (await db.select().from(units).where(eq(units.kind, 'centre')).limit(1))[0];
+      if (!centreRow) throw new Error('No district centre in the unit tree; seed the reference data');
+      const centre = unitRef(centreRow);
+      const [list] = await db.select().from(responsibilityLists).orderBy(desc(responsibilityLists.version)).limit(1);
+      const [item] = list
+        ? await db
+            .select()
+            .from(responsibilityItems)
+            .where(and(eq(responsibilityItems.listVersion, list.version), eq(responsibilityItems.category, category)))
+        : [];
+      const base = { listVersion: list?.version ?? null, location, centre, department: null, departmentId: null };
+      if (!item) return { ...base, kind: 'dispatch', level: null, reason: 'unknown-category' };
+      if (item.departmentId !== null) {
+        const department = (await loadUnitChain(db, item.departmentId))?.unit;
+        if (!department) return { ...base, kind: 'dispatch', level: null, reason: 'owner-inactive' };
+        return { ...base, kind: 'owner', level: item.level, department, departmentId: department.id };
+      }
+      const owner = location && [location.unit, ...location.ancestors].find((u) => u.level === item.level);
+      if (!owner) return { ...base, kind: 'dispatch', level: null, reason: 'no-owner-at-location' };
+      return { ...base, kind: 'owner', level: item.level };
+    },
+
+    /** Deadlines for limits from one instant, on the mainland China working-day calendar. */
+    async computeDeadlines({ from, limits }: { from: string; limits: Record<string, string> }): Promise<Record<string, string>> {
+      const data = await calendar.get();
+      const result: Record<string, string> = {};
+      for (const [name, text] of Object.entries(limits)) {
+        let limit;
+        try {
+          limit = parseLimit(text);
+        } catch (error) {
+          throw ApplicationFailure.create({ type: ActivityErrors.invalidLimit, message: (error as Error).message, nonRetryable: true });
+        }
+        const { deadline, fallbackYears } = computeDeadline(new Date(from), limit, data);
+        if (fallbackYears.length > 0) {
+          logger.warn({ years: fallbackYears }, 'No holiday calendar for these years: counted Monday–Friday as working days');
+        }
+        result[name] = deadline.toISOString();
+      }
+      return result;
+    },
+
+    /** Records a notification once and hands it to the notifier; a failed send retries and never blocks a case. */
+    async notify(notification: NotificationInput): Promise<void> {
+      await db
+        .insert(notifications)
+        .values({ id: notification.id, kind: notification.kind, caseNo: notification.caseNo, unitIds: notification.unitIds, message: notification.message })
+        .onConflictDoNothing();
+      await notifier.send(notification);
+      await db.update(notifications).set({ deliveredAt: sql`now()` }).where(eq(notifications.id, notification.id));
+    },
+
+    /** Records a strike (记次) against a unit, once per strike id. */
+    async recordStrike(strike: StrikeInput): Promise<void> {
+      await db
+        .insert(strikes)
+        .values({ id: strike.id, unitId: strike.unitId, source: strike.source, caseNo: strike.caseNo ?? null, at: new Date(strike.at) })
+        .onConflictDoNothing();
     },
 
     /**
-     * Writes the read model of one case: the case row (only if this state is newer than the stored one)
-     * and the timeline entries (keyed by workflow id and sequence). Retries and replays converge to the
-     * same rows; nothing is duplicated or skipped.
+     * Writes the read model of one case: the case row (only if this state is not older than the stored
+     * one) and the timeline entries (keyed by workflow id and sequence). Retries and replays converge to
+     * the same rows; nothing is duplicated or skipped.
      */
     async projectCase({ snapshot, entries }: ProjectCaseInput): Promise<void> {
       const row = toRow(snapshot);

@@ -8,10 +8,13 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Database } from '../db/client.js';
 import type { Config } from '../infra/config.js';
 import type { Logger } from '../infra/logger.js';
+import { authPlugin, KeyStore } from './auth.js';
 import { HttpProblem, problemErrorHandler } from './problem.js';
+import { caseActionRoutes } from './routes/case-actions.js';
 import { complaintRoutes } from './routes/complaints.js';
 import { healthRoutes } from './routes/health.js';
 import { ProblemSchema } from './schemas.js';
+import { UnitDirectory } from './units.js';
 
 /** What the API needs from the outside world; tests build it against the real servers. */
 export interface ApiDeps {
@@ -19,6 +22,12 @@ export interface ApiDeps {
   logger: Logger;
   temporal: { client: Client; taskQueue: string };
   database: Database;
+}
+
+/** What route plugins get: the outside world plus the in-memory caches the app keeps. */
+export interface RouteDeps extends ApiDeps {
+  keys: KeyStore;
+  units: UnitDirectory;
 }
 
 /** One validator per request part: bodies are strict (no type coercion), query strings and params coerce. */
@@ -45,15 +54,29 @@ export async function buildApp(deps: ApiDeps) {
   );
   app.addSchema(ProblemSchema);
 
+  const keys = new KeyStore(deps.database.db, deps.logger);
+  const units = new UnitDirectory(deps.database.db, deps.logger);
+  await Promise.all([keys.refresh(), units.refresh()]);
+  keys.start();
+  units.start();
+  app.addHook('onClose', async () => {
+    keys.stop();
+    units.stop();
+  });
+  const routeDeps: RouteDeps = { ...deps, keys, units };
+
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
       info: { title: 'Jiesu API', version: '0.1.0', description: 'Durable case engine for citizen complaints (12345 hotline work orders)' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: Authorization: Bearer jsk_…' } } },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(healthRoutes, deps);
-  await app.register(complaintRoutes, deps);
+  await app.register(authPlugin, { keys });
+  await app.register(healthRoutes, routeDeps);
+  await app.register(complaintRoutes, routeDeps);
+  await app.register(caseActionRoutes, routeDeps);
   return app;
 }
 

@@ -20,7 +20,6 @@ export const ProblemSchema = Type.Object(
 
 export const ComplaintBody = Type.Object(
   {
-    source: Type.String({ ...casePart, description: 'Intake portal name, e.g. hotline, app, wechat' }),
     ticketId: Type.String({ ...casePart, description: "The portal's own ticket id; the same ticket always yields the same case" }),
     title: Type.String({ minLength: 1, maxLength: 200 }),
     description: Type.String({ minLength: 1, maxLength: 5000 }),
@@ -49,6 +48,7 @@ export const CaseNoParams = Type.Object({ caseNo: Type.String({ pattern: '^[A-Za
 
 export const CaseLinks = Type.Object({
   self: Type.String(),
+  timeline: Type.String(),
   temporalUi: Type.String({ description: 'The case in the Temporal Web UI' }),
 });
 
@@ -71,19 +71,65 @@ export const TimelineEntrySchema = Type.Object({
   detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 
-export const CaseViewSchema = Type.Object({
-  caseNo: Type.String(),
-  workflowId: Type.String(),
-  status: Type.String(),
-  category: Type.String(),
-  urgency: Type.String(),
-  title: Type.String(),
-  level: Type.Union([Type.String(), Type.Null()]),
-  unitId: Type.Union([Type.String(), Type.Null()]),
-  receivedAt: Type.String({ format: 'date-time' }),
-  timeline: Type.Array(TimelineEntrySchema),
-  links: CaseLinks,
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+export const ReportInSchema = Type.Object({ unitId: Type.String(), at: Nullable(Type.String()), late: Type.Boolean() });
+
+export const TaskSchema = Type.Object({
+  node: Type.String({ description: 'The process step (a node of the process definition)' }),
+  name: Type.String(),
+  task: Type.String(),
+  level: Nullable(Type.String()),
+  unitId: Nullable(Type.String()),
+  since: Type.String({ format: 'date-time' }),
+  deadline: Nullable(Type.String({ format: 'date-time' })),
+  signed: Type.Boolean(),
+  warned: Type.Boolean(),
+  overdue: Type.Boolean(),
+  extensions: Type.Integer(),
+  pendingExtension: Nullable(Type.Object({ reason: Type.String(), extendBy: Type.String(), at: Type.String() })),
+  reportIns: Type.Array(ReportInSchema),
+  reportInDeadline: Nullable(Type.String({ format: 'date-time' })),
 });
+
+export const CaseViewSchema = Type.Object(
+  {
+    caseNo: Type.String(),
+    workflowId: Type.String(),
+    source: Type.String(),
+    ticketId: Type.String(),
+    title: Type.String(),
+    description: Type.String(),
+    category: Type.String(),
+    urgency: Type.String(),
+    status: Type.String(),
+    outcome: Nullable(Type.String()),
+    level: Nullable(Type.String()),
+    unitId: Nullable(Type.String({ description: 'The unit holding the case (the lead department at the centre)' })),
+    lead: Nullable(Type.String()),
+    coDepartments: Type.Array(Type.String()),
+    step: Nullable(Type.String()),
+    deadline: Nullable(Type.String({ format: 'date-time' })),
+    warning: Type.Boolean(),
+    overdue: Type.Boolean(),
+    overdueAtTop: Type.Boolean(),
+    escalations: Type.Integer(),
+    returns: Type.Integer(),
+    reopens: Type.Integer(),
+    rating: Nullable(Type.String()),
+    citizen: Type.Object({ name: Type.String(), phone: Type.String() }),
+    holders: Type.Array(Type.String()),
+    process: Type.Object({ key: Type.String(), version: Type.Integer() }),
+    receivedAt: Type.String({ format: 'date-time' }),
+    stepSince: Type.String({ format: 'date-time' }),
+    closedAt: Nullable(Type.String({ format: 'date-time' })),
+    tasks: Type.Array(TaskSchema),
+    allowedActions: Type.Record(Type.String(), Type.Array(Type.String())),
+    timeline: Type.Array(TimelineEntrySchema),
+    links: CaseLinks,
+  },
+  { $id: 'Case' },
+);
 
 /** Standard error responses of a route, for the OpenAPI document. */
 export const problemResponses = (...statuses: number[]): Record<number, typeof ProblemSchema> =>

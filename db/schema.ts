@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import type { ProcessDefinition } from '../domain/process/definition.js';
 import { boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, type AnyPgColumn } from 'drizzle-orm/pg-core';
 
 /** Units as a tree by `parent_id`: the district centre at the root, departments and streets below, communities below streets. */
@@ -100,3 +101,73 @@ export const caseTimeline = pgTable(
   (t) => [primaryKey({ columns: [t.workflowId, t.seq] })],
 );
 export type TimelineRow = typeof caseTimeline.$inferSelect;
+
+/** Deployed process definitions; a case pins (key, version) when it starts. */
+export const processDefinitions = pgTable(
+  'process_definitions',
+  {
+    key: text('key').notNull(),
+    version: integer('version').notNull(),
+    name: text('name').notNull(),
+    /** `builtin` (written in TypeScript) or `bpmn` (compiled from `source`). */
+    format: text('format').notNull(),
+    source: text('source'),
+    definition: jsonb('definition').$type<ProcessDefinition>().notNull(),
+    deployedAt: timestamp('deployed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.version] })],
+);
+export type ProcessDefinitionRow = typeof processDefinitions.$inferSelect;
+
+/** The working-day calendar per year: official holidays and make-up working days (调休). Admins add a year when its notice is published. */
+export const calendarYears = pgTable('calendar_years', {
+  year: integer('year').primaryKey(),
+  holidays: jsonb('holidays').$type<string[]>().notNull(),
+  workdays: jsonb('workdays').$type<string[]>().notNull(),
+  source: text('source').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Strikes against units (记次); the id makes a strike count once however often it is delivered. */
+export const strikes = pgTable(
+  'strikes',
+  {
+    id: text('id').primaryKey(),
+    unitId: text('unit_id').notNull(),
+    source: text('source').notNull(),
+    caseNo: text('case_no'),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('strikes_unit_idx').on(t.unitId, t.at)],
+);
+
+/** Every notification sent, keyed by its id so a retried send is recorded once. */
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind').notNull(),
+    caseNo: text('case_no'),
+    unitIds: jsonb('unit_ids').$type<string[]>().notNull(),
+    message: text('message').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  },
+  (t) => [index('notifications_case_idx').on(t.caseNo)],
+);
+
+/** API keys: only a SHA-256 hash of the secret is stored; the key is shown once, when created. */
+export const apiKeys = pgTable('api_keys', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  role: text('role').notNull(),
+  /** The unit a handler, dispatcher or supervisor acts for. */
+  unitId: text('unit_id').references(() => units.id),
+  /** The portal name an intake key files complaints as. */
+  source: text('source'),
+  secretHash: text('secret_hash').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+});
+export type ApiKeyRow = typeof apiKeys.$inferSelect;

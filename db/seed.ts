@@ -1,5 +1,7 @@
+import { loadChineseCalendar } from '../activities/calendar-source.js';
+import { buildDefaultProcess } from '../domain/process/default-process.js';
 import type { Db } from './client.js';
-import { responsibilityItems, responsibilityLists, units, type NewUnit } from './schema.js';
+import { calendarYears, processDefinitions, responsibilityItems, responsibilityLists, units, type NewUnit } from './schema.js';
 
 /** Id of the district joint-dispatch centre: the root of the unit tree and the dispatcher of last resort. */
 export const CENTRE_ID = 'centre';
@@ -86,10 +88,31 @@ export const sampleResponsibilityList: Array<{ category: string; name: string; l
 ];
 
 /**
+ * Reference data every installation needs: the working-day calendar from the maintained
+ * `chinese-days` package and version 1 of the default complaint process. Idempotent: existing rows
+ * (an admin's calendar edits, later process versions) are kept.
+ */
+export async function seedReferenceData(db: Db): Promise<void> {
+  const calendar = loadChineseCalendar();
+  await db.transaction(async (tx) => {
+    await tx
+      .insert(calendarYears)
+      .values(Object.entries(calendar.years).map(([year, days]) => ({ year: Number(year), holidays: days.holidays, workdays: days.workdays, source: 'chinese-days' })))
+      .onConflictDoNothing();
+    const definition = buildDefaultProcess();
+    await tx
+      .insert(processDefinitions)
+      .values({ key: definition.key, version: definition.version, name: definition.name, format: 'builtin', definition })
+      .onConflictDoNothing();
+  });
+}
+
+/**
  * Seeds the sample district's units and the first responsibility list. Idempotent: existing rows are
  * kept as they are, so edits made through the API survive a restart.
  */
 export async function seedSampleDistrict(db: Db): Promise<void> {
+  await seedReferenceData(db);
   await db.transaction(async (tx) => {
     await tx.insert(units).values(sampleUnits).onConflictDoNothing();
     const created = await tx

@@ -26,6 +26,8 @@ export interface Config {
     host: string;
     port: number;
   };
+  /** Notifications: a signed webhook when a URL is set, the log otherwise. */
+  notify: { webhookUrl: string | undefined; webhookSecret: string | undefined };
   /** Where builds and downloads are cached (the Temporal CLI build lives here). */
   cacheDir: string;
   /** Where `npm run dev` keeps its persistent Temporal and PostgreSQL data. */
@@ -106,12 +108,16 @@ export function loadConfig(env: Env = process.env): Config {
       host: str('HOST') ?? '127.0.0.1',
       port: port('PORT', 3000),
     },
+    notify: { webhookUrl: url('NOTIFY_WEBHOOK_URL', ['http:', 'https:']), webhookSecret: str('NOTIFY_WEBHOOK_SECRET') },
     cacheDir: path.resolve(projectRoot, str('JIESU_CACHE_DIR') ?? '.cache'),
     dataDir: path.resolve(projectRoot, str('JIESU_DATA_DIR') ?? '.data'),
   };
   if (mode === 'production') {
     if (config.temporal.address === undefined) problems.push('TEMPORAL_ADDRESS is required in production');
     if (config.databaseUrl === undefined) problems.push('DATABASE_URL is required in production');
+  }
+  if (config.notify.webhookUrl !== undefined && config.notify.webhookSecret === undefined) {
+    problems.push('NOTIFY_WEBHOOK_SECRET is required when NOTIFY_WEBHOOK_URL is set (requests are signed)');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

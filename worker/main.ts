@@ -5,6 +5,7 @@ import { loadConfig, requireDatabaseUrl, requireTemporalAddress } from '../infra
 import { createLogger } from '../infra/logger.js';
 import { ensureSearchAttributes } from '../infra/temporal.js';
 import { Connection } from '@temporalio/client';
+import { LogNotifier, WebhookNotifier } from '../activities/notifier.js';
 import { createCaseWorker, installRuntimeLogger } from './create-worker.js';
 
 const config = loadConfig();
@@ -24,7 +25,12 @@ const worker = await createCaseWorker({
   connection,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
-  deps: { db: database.db, logger },
+  deps: {
+    db: database.db,
+    logger,
+    notifier:
+      config.notify.webhookUrl && config.notify.webhookSecret ? new WebhookNotifier(config.notify.webhookUrl, config.notify.webhookSecret) : new LogNotifier(logger),
+  },
 });
 logger.info({ address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue }, 'Worker running');
 // Runtime shuts the worker down on SIGINT/SIGTERM; run() resolves once in-flight tasks are done.

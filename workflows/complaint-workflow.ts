@@ -1,81 +1,223 @@
-import { condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  isCancellation,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
-import { SYSTEM, type Actor, type CaseSnapshot, type TimelineEntry } from '../domain/case.js';
-import { caseStateQuery, type CaseView, type ComplaintWorkflowInput } from './messages.js';
+import { CaseEngine } from '../domain/engine/case-engine.js';
+import type { ActivityCall, CaseAction, CaseView, Effect } from '../domain/engine/types.js';
+import {
+  actionUpdates,
+  caseStateQuery,
+  commentSignal,
+  urgeSignal,
+  type ActionInput,
+  type ComplaintWorkflowInput,
+  type ComplaintWorkflowResult,
+  type UpdateAction,
+} from './messages.js';
 import { caseSearchAttributes as sa } from './search-attributes.js';
 
-const { routeComplaint, projectCase } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
 
-/** One complaint from intake to close. The workflow is the source of truth; Postgres mirrors it. */
-export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<void> {
-  const { caseNo, complaint, receivedAt } = input;
-  const timeline: TimelineEntry[] = [];
-  let projected = 0;
-  const snapshot: CaseSnapshot = {
-    caseNo,
-    workflowId: workflowInfo().workflowId,
-    source: complaint.source,
-    ticketId: complaint.ticketId,
-    title: complaint.title,
-    category: complaint.category,
-    urgency: complaint.urgency,
-    status: 'received',
-    level: null,
-    unitId: null,
-    step: null,
-    deadline: null,
-    warning: false,
-    overdue: false,
-    overdueAtTop: false,
-    escalations: 0,
-    rating: null,
-    citizen: complaint.citizen,
-    description: complaint.description,
-    seq: 0,
-    receivedAt,
-    stepSince: receivedAt,
-    closedAt: null,
-  };
-  const record = (action: string, actor: Actor, extra: Omit<TimelineEntry, 'seq' | 'at' | 'action' | 'actor'> = {}): void => {
-    timeline.push({ seq: timeline.length + 1, at: new Date().toISOString(), action, actor, ...extra });
-    snapshot.seq = timeline.length;
-  };
-  const view = (): CaseView => ({
-    caseNo,
-    workflowId: snapshot.workflowId,
-    status: snapshot.status,
-    category: snapshot.category,
-    urgency: snapshot.urgency,
-    title: snapshot.title,
-    level: snapshot.level,
-    unitId: snapshot.unitId,
-    receivedAt,
-    timeline,
-  });
-  setHandler(caseStateQuery, view);
+/** Reads and writes of the read model and reference data: retried until PostgreSQL answers. */
+const db = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry });
+/** Notifications and strikes: retried, never blocking a case. */
+const outbound = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry });
 
-  record('received', { role: 'intake', id: complaint.source });
-  const route = await routeComplaint({ category: complaint.category, locationUnitId: complaint.location.unitId });
-  if (route.kind === 'owner') {
-    const owner = [route.location.unit, ...route.location.ancestors].find((u) => u.level === route.level);
-    snapshot.level = route.level;
-    snapshot.unitId = route.departmentId ?? owner?.id ?? null;
-    snapshot.status = 'awaiting-sign';
-  } else {
-    snapshot.status = 'awaiting-dispatch';
+const now = (): string => new Date().toISOString();
+
+/**
+ * One complaint from intake to close. The workflow is the source of truth: it pins its process
+ * definition, runs the case engine over it, races durable timers against people's actions
+ * (Workflow Updates, refused by validators before they enter history), keeps the search attributes
+ * current and mirrors every transition into PostgreSQL.
+ */
+export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<ComplaintWorkflowResult> {
+  const { workflowId } = workflowInfo();
+  let engine: CaseEngine | undefined = undefined;
+  const queued: Array<() => Effect[]> = [];
+  const timers = new Map<string, CancellationScope>();
+  const inflight = new Set<Promise<unknown>>();
+  let failure: Error | undefined;
+
+  // Handlers are registered first: an update that arrives while the case is still starting is
+  // refused with a reason instead of being rejected as unknown.
+  const refuseIfNotReady = (): CaseEngine => {
+    if (!engine) throw ApplicationFailure.create({ type: 'NotAllowedNow', message: 'The case is still starting; try again shortly', nonRetryable: true });
+    return engine;
+  };
+  for (const [type, update] of Object.entries(actionUpdates) as Array<[UpdateAction, (typeof actionUpdates)[UpdateAction]]>) {
+    const action = (args: ActionInput<UpdateAction>): { action: CaseAction; actor: ActionInput<UpdateAction>['actor'] } => {
+      const { actor, ...fields } = args;
+      return { action: { type, ...fields } as CaseAction, actor };
+    };
+    setHandler(
+      update,
+      async (args: ActionInput<UpdateAction>): Promise<CaseView> => {
+        const { action: a, actor } = action(args);
+        const e = refuseIfNotReady();
+        const refusal = e.refusal(a, actor, now());
+        // Two updates validated against the same state: the second one finds it changed.
+        if (refusal) throw ApplicationFailure.create({ type: refusal.type, message: refusal.message, nonRetryable: true });
+        carryOut(e.apply(a, actor, now()));
+        await condition(() => !e.waitingForDeadline() || e.closed);
+        return e.view(now());
+      },
+      {
+        validator: (args: ActionInput<UpdateAction>): void => {
+          const { action: a, actor } = action(args);
+          const refusal = refuseIfNotReady().refusal(a, actor, now());
+          if (refusal) throw ApplicationFailure.create({ type: refusal.type, message: refusal.message, nonRetryable: true });
+        },
+      },
+    );
   }
-  record('routed', SYSTEM, { ...(snapshot.unitId ? { toUnitId: snapshot.unitId } : {}), ...(snapshot.level ? { toLevel: snapshot.level } : {}) });
-  upsertSearchAttributes([
-    { key: sa.status, value: snapshot.status },
-    { key: sa.category, value: snapshot.category },
-    { key: sa.urgency, value: snapshot.urgency },
-    ...(snapshot.level ? [{ key: sa.level, value: snapshot.level }] : []),
-    ...(snapshot.unitId ? [{ key: sa.unit, value: snapshot.unitId }] : []),
-  ]);
-  await projectCase({ snapshot, entries: timeline.slice(projected) });
-  projected = timeline.length;
-  await condition(() => false);
+  const earlySignals: Array<() => void> = [];
+  const onSignal = (a: CaseAction, actor: ActionInput<'urge'>['actor']): void => {
+    const apply = (): void => {
+      const refusal = engine!.refusal(a, actor, now());
+      if (refusal) log.warn('Signal ignored', { action: a.type, reason: refusal.type });
+      else carryOut(engine!.apply(a, actor, now()));
+    };
+    if (engine) apply();
+    else earlySignals.push(apply);
+  };
+  setHandler(urgeSignal, ({ actor, ...rest }) => onSignal({ type: 'urge', ...rest }, actor));
+  setHandler(commentSignal, ({ actor, ...rest }) => onSignal({ type: 'comment', ...rest }, actor));
+  setHandler(caseStateQuery, () => {
+    if (!engine) throw ApplicationFailure.create({ type: 'NotAllowedNow', message: 'The case is still starting', nonRetryable: true });
+    return engine.view(now());
+  });
+
+  /** Runs what the engine asks for; results come back through `queued`, in order, to the main loop. */
+  function carryOut(effects: Effect[]): void {
+    for (const effect of effects) {
+      if (effect.type === 'activity') {
+        const promise = callActivity(effect.call).then(
+          (result) => {
+            if (effect.awaitResult) queued.push(() => engine!.activityCompleted(effect.id, result, now()));
+          },
+          (error: unknown) => {
+            failure = new Error(`Activity ${effect.call.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+          },
+        );
+        inflight.add(promise);
+        void promise.finally(() => inflight.delete(promise));
+      } else if (effect.type === 'timer') {
+        const scope = new CancellationScope();
+        timers.set(effect.id, scope);
+        scope
+          .run(() => sleep(Math.max(0, Date.parse(effect.at) - Date.now())))
+          .then(
+            () => {
+              timers.delete(effect.id);
+              queued.push(() => engine!.timerFired(effect.id, now()));
+            },
+            (error: unknown) => {
+              if (!isCancellation(error)) failure = error instanceof Error ? error : new Error(String(error));
+            },
+          );
+      } else {
+        timers.get(effect.id)?.cancel();
+        timers.delete(effect.id);
+      }
+    }
+    revision += 1;
+  }
+
+  function callActivity(call: ActivityCall): Promise<unknown> {
+    switch (call.name) {
+      case 'routeComplaint':
+        return db.routeComplaint(call.input);
+      case 'computeDeadlines':
+        return db.computeDeadlines(call.input);
+      case 'notify':
+        return outbound.notify(call.input);
+      case 'recordStrike':
+        return outbound.recordStrike(call.input);
+    }
+  }
+
+  // Read model and search attributes follow the engine's state after every change.
+  let revision = 0;
+  let publishedRevision = 0;
+  let projectedRevision = 0;
+  let projectedSeq = 0;
+  const published = new Map<string, unknown>();
+  function publish(): void {
+    const snapshot = engine!.snapshot();
+    const values: Array<[keyof typeof sa, unknown]> = [
+      ['status', snapshot.status],
+      ['level', snapshot.level],
+      ['unit', snapshot.unitId],
+      ['category', snapshot.category],
+      ['urgency', snapshot.urgency],
+      ['step', snapshot.step],
+      ['deadline', snapshot.deadline],
+      ['overdue', snapshot.overdue],
+      ['overdueAtTop', snapshot.overdueAtTop],
+      ['escalations', snapshot.escalations],
+    ];
+    const updates: SearchAttributeUpdatePair[] = [];
+    for (const [name, value] of values) {
+      if ((published.get(name) ?? null) === value) continue;
+      published.set(name, value);
+      const key = sa[name];
+      const typed = value === null ? null : key.type === 'DATETIME' ? new Date(value as string) : value;
+      updates.push({ key, value: typed } as SearchAttributeUpdatePair);
+    }
+    if (updates.length > 0) {
+      upsertSearchAttributes(updates);
+      setCurrentDetails(
+        `${snapshot.status} · ${snapshot.unitId ?? 'unassigned'} (${snapshot.level ?? '-'})${snapshot.deadline ? ` · due ${snapshot.deadline}` : ''}`,
+      );
+    }
+  }
+  /** One projection at a time, always of the newest state: bursts coalesce, and an outage delays but never reorders. */
+  async function projector(): Promise<void> {
+    for (;;) {
+      await condition(() => projectedRevision < revision || engine!.closed);
+      if (projectedRevision >= revision) return;
+      const target = revision;
+      const entries = engine!.state.timeline.slice(projectedSeq);
+      await db.projectCase({ snapshot: engine!.snapshot(), entries });
+      projectedSeq += entries.length;
+      projectedRevision = target;
+    }
+  }
+
+  const { definition } = await db.loadProcess({ key: input.process?.key ?? 'complaint', version: input.process?.version ?? null });
+  const started = CaseEngine.start({ definition, caseNo: input.caseNo, workflowId, complaint: input.complaint, receivedAt: input.receivedAt }, now());
+  engine = started.engine;
+  carryOut(started.effects);
+  earlySignals.splice(0).forEach((apply) => apply());
+  const projection = projector();
+
+  while (!engine.closed) {
+    if (publishedRevision < revision) {
+      publishedRevision = revision;
+      publish();
+    }
+    await condition(() => queued.length > 0 || publishedRevision < revision || failure !== undefined || engine!.closed);
+    if (failure) throw failure;
+    while (queued.length > 0) carryOut(queued.shift()!());
+  }
+  publish();
+  for (const scope of timers.values()) scope.cancel();
+  await condition(allHandlersFinished);
+  await projection;
+  await Promise.all([...inflight]);
+  if (failure) throw failure;
+  return { caseNo: input.caseNo, outcome: engine.state.outcome!, closedAt: engine.state.closedAt! };
 }

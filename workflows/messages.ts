@@ -2,8 +2,13 @@
  * The contract between the API, the worker and the tests: names, ids, message definitions and the
  * types that cross the wire. It imports nothing with side effects.
  */
-import { defineQuery } from '@temporalio/workflow';
-import type { Complaint, TimelineEntry } from '../domain/case.js';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Actor, Complaint } from '../domain/case.js';
+import type { CaseAction, CaseView } from '../domain/engine/types.js';
+import type { Outcome } from '../domain/process/definition.js';
+
+export type { CaseView } from '../domain/engine/types.js';
+export { REFUSALS, type RefusalType } from '../domain/engine/types.js';
 
 /** Default task queue of the case workers. */
 export const DEFAULT_TASK_QUEUE = 'jiesu-cases';
@@ -15,27 +20,72 @@ export function complaintWorkflowId(caseNo: string): string {
   return `${COMPLAINT_WORKFLOW_PREFIX}${caseNo}`;
 }
 
-/** Input of {@link complaintWorkflow}. */
+/** Input of `complaintWorkflow`. */
 export interface ComplaintWorkflowInput {
   caseNo: string;
   complaint: Complaint;
   /** When intake accepted the complaint (ISO 8601). */
   receivedAt: string;
+  /** Pin a process (key and optionally version); default: the newest version of `complaint`. */
+  process?: { key: string; version?: number };
 }
 
-/** The live state of a case, as the `caseState` query returns it. */
-export interface CaseView {
+/** Result of `complaintWorkflow`: how the case ended. */
+export interface ComplaintWorkflowResult {
   caseNo: string;
-  workflowId: string;
-  status: string;
-  category: string;
-  urgency: string;
-  title: string;
-  level: string | null;
-  unitId: string | null;
-  receivedAt: string;
-  timeline: TimelineEntry[];
+  outcome: Outcome;
+  closedAt: string;
 }
 
-/** Full state of a case: status, level, unit, deadlines, timeline. */
+/** Every update carries the acting principal (set by the API from the authenticated key) and the action's fields. */
+export type ActionInput<T extends CaseAction['type']> = { actor: Actor } & Omit<Extract<CaseAction, { type: T }>, 'type'>;
+
+/** The unit signs for (签收) the case; the handling clock starts. */
+export const signForUpdate = defineUpdate<CaseView, [ActionInput<'signFor'>]>('signFor');
+/** The unit resolves (办结) the case with its reply to the citizen. */
+export const resolveUpdate = defineUpdate<CaseView, [ActionInput<'resolve'>]>('resolve');
+/** The unit returns (退单) the case as not its responsibility, with a reason. */
+export const returnUpdate = defineUpdate<CaseView, [ActionInput<'return'>]>('return');
+/** The unit blows the whistle (吹哨): escalates on purpose, with a reason. */
+export const whistleUpdate = defineUpdate<CaseView, [ActionInput<'whistle'>]>('whistle');
+/** The unit asks the level above for more time (延期). */
+export const requestExtensionUpdate = defineUpdate<CaseView, [ActionInput<'requestExtension'>]>('requestExtension');
+/** The level above approves or denies a pending extension. */
+export const decideExtensionUpdate = defineUpdate<CaseView, [ActionInput<'decideExtension'>]>('decideExtension');
+/** A dispatcher assigns (派单) the case; at the centre, a lead department and co-departments. */
+export const dispatchUpdate = defineUpdate<CaseView, [ActionInput<'dispatch'>]>('dispatch');
+/** A department summoned to joint handling reports in (报到). */
+export const reportInUpdate = defineUpdate<CaseView, [ActionInput<'reportIn'>]>('reportIn');
+/** The citizen's rating (回访评价), through the evaluation channel. */
+export const evaluateUpdate = defineUpdate<CaseView, [ActionInput<'evaluate'>]>('evaluate');
+/** The centre rules who owns a disputed case (职责裁决); the ruling is final. */
+export const arbitrateUpdate = defineUpdate<CaseView, [ActionInput<'arbitrate'>]>('arbitrate');
+/** A supervisor moves the case to another unit at the same level. */
+export const reassignUpdate = defineUpdate<CaseView, [ActionInput<'reassign'>]>('reassign');
+/** A supervisor cancels a duplicate, naming the original case. */
+export const cancelUpdate = defineUpdate<CaseView, [ActionInput<'cancel'>]>('cancel');
+
+/** Every action update by action type, for the API and tests. */
+export const actionUpdates = {
+  signFor: signForUpdate,
+  resolve: resolveUpdate,
+  return: returnUpdate,
+  whistle: whistleUpdate,
+  requestExtension: requestExtensionUpdate,
+  decideExtension: decideExtensionUpdate,
+  dispatch: dispatchUpdate,
+  reportIn: reportInUpdate,
+  evaluate: evaluateUpdate,
+  arbitrate: arbitrateUpdate,
+  reassign: reassignUpdate,
+  cancel: cancelUpdate,
+} as const;
+export type UpdateAction = keyof typeof actionUpdates;
+
+/** A supervisor presses the unit (催办); recorded and notified. Fire-and-forget. */
+export const urgeSignal = defineSignal<[ActionInput<'urge'>]>('urge');
+/** A note on the case's timeline. Fire-and-forget. */
+export const commentSignal = defineSignal<[ActionInput<'comment'>]>('comment');
+
+/** Full state of a case: status, level, unit, deadlines, timeline, allowed actions per role. */
 export const caseStateQuery = defineQuery<CaseView>('caseState');

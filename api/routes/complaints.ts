@@ -1,37 +1,42 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { caseTimeline, cases } from '../../db/schema.js';
 import { caseNoFor } from '../../domain/case.js';
-import { caseStateQuery, complaintWorkflowId, type ComplaintWorkflowInput } from '../../workflows/messages.js';
-import type { ApiDeps } from '../app.js';
-import { notFound } from '../problem.js';
-import { CaseNoParams, CaseViewSchema, ComplaintBody, CreatedCase, problemResponses } from '../schemas.js';
+import { complaintWorkflowId, type ComplaintWorkflowInput } from '../../workflows/messages.js';
+import type { RouteDeps } from '../app.js';
+import { principalOf } from '../auth.js';
+import { canRead, caseLinks, queryCase, viewFor } from '../cases.js';
+import { HttpProblem, notFound } from '../problem.js';
+import { CaseNoParams, CaseViewSchema, ComplaintBody, CreatedCase, problemResponses, TimelineEntrySchema } from '../schemas.js';
+
+const forbidden = (caseNo: string): HttpProblem => new HttpProblem(403, 'forbidden', 'Forbidden', `Case ${caseNo} is outside what your key may read`);
 
 /** Intake and reading of complaints. */
-export const complaintRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { temporal, config }) => {
-  const links = (caseNo: string) => ({
-    self: `/v1/complaints/${caseNo}`,
-    temporalUi: `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(complaintWorkflowId(caseNo))}`,
-  });
-
+export const complaintRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { temporal, config, units, database }) => {
   app.post(
     '/v1/complaints',
     {
+      config: { roles: ['intake'] },
       schema: {
         tags: ['complaints'],
-        summary: 'File a complaint (idempotent by source and ticket id)',
+        summary: "File a complaint; idempotent by the portal's ticket id",
+        description: 'The same (source, ticketId) always yields the same case, also for concurrent duplicates. The source is the intake key\'s portal.',
+        security: [{ apiKey: [] }],
         body: ComplaintBody,
-        response: { 201: CreatedCase, ...problemResponses(400) },
+        response: { 201: CreatedCase, ...problemResponses(400, 401, 403) },
       },
     },
     async (request, reply) => {
       const body = request.body;
-      const caseNo = caseNoFor(body.source, body.ticketId);
+      const source = principalOf(request).source!;
+      const caseNo = caseNoFor(source, body.ticketId);
       const workflowId = complaintWorkflowId(caseNo);
       const input: ComplaintWorkflowInput = {
         caseNo,
         receivedAt: new Date().toISOString(),
         complaint: {
-          source: body.source,
+          source,
           ticketId: body.ticketId,
           title: body.title,
           description: body.description,
@@ -42,42 +47,82 @@ export const complaintRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
         },
       };
       // The workflow start is the durable write: intake never waits on the read-model database.
-      await temporal.client.workflow.start('complaintWorkflow', {
-        taskQueue: temporal.taskQueue,
-        workflowId,
-        args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        staticSummary: `${caseNo} · ${body.category} · ${input.complaint.urgency}`,
-      }).catch((error: unknown) => {
-        // A closed case with this id: the same ticket yields the same case.
-        if (error instanceof Error && error.name === 'WorkflowExecutionAlreadyStartedError') return;
-        throw error;
-      });
+      await temporal.client.workflow
+        .start('complaintWorkflow', {
+          taskQueue: temporal.taskQueue,
+          workflowId,
+          args: [input],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          staticSummary: `${caseNo} · ${body.category} · ${input.complaint.urgency}`,
+        })
+        .catch((error: unknown) => {
+          // A closed case with this id: the same ticket yields the same case.
+          if (error instanceof Error && error.name === 'WorkflowExecutionAlreadyStartedError') return;
+          throw error;
+        });
       request.log.info({ caseNo, workflowId }, 'Complaint accepted');
-      return reply.status(201).send({ caseNo, workflowId, links: links(caseNo) });
+      return reply.status(201).send({ caseNo, workflowId, links: caseLinks(config, caseNo) });
     },
   );
 
   app.get(
     '/v1/complaints/:caseNo',
     {
+      config: { roles: ['intake', 'handler', 'dispatcher', 'supervisor', 'evaluator', 'admin'] },
       schema: {
         tags: ['complaints'],
-        summary: 'The live state of a case',
+        summary: 'The live state of a case: status, unit, deadlines, timeline, allowed actions',
+        security: [{ apiKey: [] }],
         params: CaseNoParams,
-        response: { 200: CaseViewSchema, ...problemResponses(400, 404) },
+        response: { 200: CaseViewSchema, ...problemResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request) => {
+      const principal = principalOf(request);
       const { caseNo } = request.params;
-      try {
-        const view = await temporal.client.workflow.getHandle(complaintWorkflowId(caseNo)).query(caseStateQuery);
-        return { ...view, links: links(caseNo) };
-      } catch (error) {
-        if (error instanceof WorkflowNotFoundError) throw notFound(`No case ${caseNo}`);
-        throw error;
-      }
+      const view = await queryCase(temporal.client, caseNo);
+      if (!canRead(principal, view, units)) throw forbidden(caseNo);
+      return { ...viewFor(principal, view, units), links: caseLinks(config, caseNo) };
+    },
+  );
+
+  app.get(
+    '/v1/complaints/:caseNo/timeline',
+    {
+      config: { roles: ['intake', 'handler', 'dispatcher', 'supervisor', 'evaluator', 'admin'] },
+      schema: {
+        tags: ['complaints'],
+        summary: 'The timeline of a case from the read model (also for closed cases)',
+        security: [{ apiKey: [] }],
+        params: CaseNoParams,
+        response: { 200: Type.Object({ caseNo: Type.String(), entries: Type.Array(TimelineEntrySchema) }), ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const { caseNo } = request.params;
+      const workflowId = complaintWorkflowId(caseNo);
+      const [row] = await database.db.select({ source: cases.source }).from(cases).where(eq(cases.caseNo, caseNo));
+      if (!row) throw notFound(`No case ${caseNo} in the read model`);
+      const rows = await database.db.select().from(caseTimeline).where(eq(caseTimeline.workflowId, workflowId)).orderBy(caseTimeline.seq);
+      const holders = [...new Set(rows.flatMap((r) => [r.toUnitId, r.fromUnitId]).filter((u): u is string => u !== null))];
+      if (!canRead(principal, { holders, source: row.source }, units)) throw forbidden(caseNo);
+      return {
+        caseNo,
+        entries: rows.map((r) => ({
+          seq: r.seq,
+          at: r.at.toISOString(),
+          action: r.action,
+          actor: { role: r.actorRole, id: r.actorId ?? '', ...(r.actorUnitId ? { unitId: r.actorUnitId } : {}) },
+          ...(r.reason !== null ? { reason: r.reason } : {}),
+          ...(r.fromUnitId !== null ? { fromUnitId: r.fromUnitId } : {}),
+          ...(r.toUnitId !== null ? { toUnitId: r.toUnitId } : {}),
+          ...(r.fromLevel !== null ? { fromLevel: r.fromLevel } : {}),
+          ...(r.toLevel !== null ? { toLevel: r.toLevel } : {}),
+          ...(r.detail !== null ? { detail: r.detail } : {}),
+        })),
+      };
     },
   );
 };

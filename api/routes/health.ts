@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { ApiDeps } from '../app.js';
+import type { RouteDeps } from '../app.js';
 
 const Check = Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]), detail: Type.Optional(Type.String()) });
 const Readiness = Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]), checks: Type.Object({ temporal: Check, postgres: Check }) });
@@ -16,7 +16,7 @@ async function probe(check: () => Promise<unknown>): Promise<{ status: 'ok' | 'u
 }
 
 /** Liveness (the process answers) and readiness (Temporal and PostgreSQL answer). */
-export const healthRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { temporal, database }) => {
+export const healthRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { temporal, database }) => {
   app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({
     status: 'ok' as const,
   }));

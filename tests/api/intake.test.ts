@@ -13,7 +13,6 @@ afterAll(async () => {
 });
 
 const complaint = (ticketId: string, overrides: Record<string, unknown> = {}) => ({
-  source: 'hotline',
   ticketId,
   title: 'Drilling at night',
   description: 'The neighbour upstairs drills after midnight.',
@@ -26,18 +25,24 @@ const complaint = (ticketId: string, overrides: Record<string, unknown> = {}) =>
 describe('POST /v1/complaints → workflow → PostgreSQL → GET', () => {
   it('files a case, routes it, writes the read model and answers from the workflow', async () => {
     const ticket = env.ticket();
-    const created = await env.app.inject({ method: 'POST', url: '/v1/complaints', payload: complaint(ticket) });
+    const created = await env.call(await env.key('intake'), 'POST', '/v1/complaints', complaint(ticket));
     expect(created.statusCode).toBe(201);
     const { caseNo, workflowId } = created.json<{ caseNo: string; workflowId: string }>();
     expect(caseNo).toBe(`hotline-${ticket}`);
     expect(workflowId).toBe(`complaint-hotline-${ticket}`);
 
-    const row = await eventually(async () => (await env.database.db.select().from(cases).where(eq(cases.caseNo, caseNo)))[0], { what: 'case row' });
+    const row = await eventually(
+      async () => {
+        const [found] = await env.database.db.select().from(cases).where(eq(cases.caseNo, caseNo));
+        return found?.status === 'awaiting-sign' && found.deadline !== null ? found : undefined;
+      },
+      { what: 'the routed case row with its sign-for deadline' },
+    );
     expect(row).toMatchObject({ status: 'awaiting-sign', level: 'community', unitId: 'comm-heping-north', category: 'neighbour-dispute' });
     const timeline = await env.database.db.select().from(caseTimeline).where(eq(caseTimeline.workflowId, workflowId)).orderBy(caseTimeline.seq);
     expect(timeline.map((e) => e.action)).toEqual(['received', 'routed']);
 
-    const state = await env.app.inject({ method: 'GET', url: `/v1/complaints/${caseNo}` });
+    const state = await env.call(await env.key('admin'), 'GET', `/v1/complaints/${caseNo}`);
     expect(state.statusCode).toBe(200);
     const view = state.json<{ status: string; unitId: string; timeline: Array<{ seq: number; action: string }> }>();
     expect(view).toMatchObject({ status: 'awaiting-sign', unitId: 'comm-heping-north' });
@@ -50,8 +55,8 @@ describe('POST /v1/complaints → workflow → PostgreSQL → GET', () => {
 
   it('yields the same case when a portal posts the same ticket twice', async () => {
     const ticket = env.ticket();
-    const first = await env.app.inject({ method: 'POST', url: '/v1/complaints', payload: complaint(ticket) });
-    const second = await env.app.inject({ method: 'POST', url: '/v1/complaints', payload: complaint(ticket, { title: 'Retried post' }) });
+    const first = await env.call(await env.key('intake'), 'POST', '/v1/complaints', complaint(ticket));
+    const second = await env.call(await env.key('intake'), 'POST', '/v1/complaints', complaint(ticket, { title: 'Retried post' }));
     expect(second.statusCode).toBe(first.statusCode);
     expect(second.json()).toEqual(first.json());
     const runs = [];
@@ -61,11 +66,7 @@ describe('POST /v1/complaints → workflow → PostgreSQL → GET', () => {
 
   it('refuses bad input with a problem naming the field, and starts nothing', async () => {
     const ticket = env.ticket();
-    const response = await env.app.inject({
-      method: 'POST',
-      url: '/v1/complaints',
-      payload: complaint(ticket, { citizen: { name: 'Li Lei', phone: 'call me maybe' } }),
-    });
+    const response = await env.call(await env.key('intake'), 'POST', '/v1/complaints', complaint(ticket, { citizen: { name: 'Li Lei', phone: 'call me maybe' } }));
     expect(response.statusCode).toBe(400);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     const problem = response.json<{ status: number; errors: Array<{ field: string }> }>();
@@ -75,16 +76,16 @@ describe('POST /v1/complaints → workflow → PostgreSQL → GET', () => {
   });
 
   it('answers 404 problem+json for an unknown case', async () => {
-    const response = await env.app.inject({ method: 'GET', url: `/v1/complaints/hotline-${env.ticket('missing')}` });
+    const response = await env.call(await env.key('admin'), 'GET', `/v1/complaints/hotline-${env.ticket('missing')}`);
     expect(response.statusCode).toBe(404);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
 
   it('rejects unknown fields and malformed JSON as 400', async () => {
-    const extra = await env.app.inject({ method: 'POST', url: '/v1/complaints', payload: { ...complaint(env.ticket()), priority: 'vip' } });
+    const extra = await env.call(await env.key('intake'), 'POST', '/v1/complaints', { ...complaint(env.ticket()), priority: 'vip' });
     expect(extra.statusCode).toBe(400);
     expect(extra.json<{ errors: Array<{ field: string }> }>().errors[0]?.field).toBe('body/priority');
-    const malformed = await env.app.inject({ method: 'POST', url: '/v1/complaints', headers: { 'content-type': 'application/json' }, payload: '{"source":' });
+    const malformed = await env.app.inject({ method: 'POST', url: '/v1/complaints', headers: { 'content-type': 'application/json', authorization: `Bearer ${await env.key('intake')}` }, payload: '{"ticketId":' });
     expect(malformed.statusCode).toBe(400);
     expect(malformed.headers['content-type']).toMatch(/^application\/problem\+json/);
   });

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import type { LightMyRequestResponse } from 'fastify';
 import { inject } from 'vitest';
 import { buildApp, type App } from '../../api/app.js';
+import { createApiKey, type PrincipalRole } from '../../db/api-keys.js';
 import { createDb, type Database } from '../../db/client.js';
 import { loadConfig, type Config } from '../../infra/config.js';
 import { createLogger, PinoTemporalLogger, type Logger } from '../../infra/logger.js';
 import { createCaseWorker } from '../../worker/create-worker.js';
+import { LogNotifier } from '../../activities/notifier.js';
 
 let runtimeInstalled = false;
 
@@ -27,6 +30,10 @@ export interface TestEnv {
   app: App;
   /** A fresh ticket id, unique across the run. */
   ticket(prefix?: string): string;
+  /** An API key for a role (created once per role and binding). */
+  key(role: PrincipalRole, binding?: string): Promise<string>;
+  /** `app.inject` with a key's Authorization header. */
+  call(key: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 
@@ -55,13 +62,24 @@ export async function createTestEnv(options: { worker?: boolean } = {}): Promise
     connection: nativeConnection,
     namespace: config.temporal.namespace,
     taskQueue,
-    deps: { db: database.db, logger },
+    deps: { db: database.db, logger, notifier: new LogNotifier(logger) },
     workflowBundle: { codePath: inject('workflowBundlePath') },
   });
   const running = options.worker === false ? Promise.resolve() : worker.run();
   const app = await buildApp({ config, logger, temporal: { client, taskQueue }, database });
   const run = randomUUID().slice(0, 8);
   let tickets = 0;
+  const keys = new Map<string, Promise<string>>();
+  const key = (role: PrincipalRole, binding?: string): Promise<string> => {
+    const id = `${role}:${binding ?? ''}`;
+    let created = keys.get(id);
+    if (!created) {
+      const bound = role === 'intake' ? { source: binding ?? 'hotline' } : binding ? { unitId: binding } : {};
+      created = createApiKey(database.db, { name: `test ${id}`, role, ...bound }).then((k) => k.key);
+      keys.set(id, created);
+    }
+    return created;
+  };
   return {
     config,
     logger,
@@ -71,6 +89,9 @@ export async function createTestEnv(options: { worker?: boolean } = {}): Promise
     worker,
     app,
     ticket: (prefix = 'T') => `${prefix}-${run}-${++tickets}`,
+    key,
+    call: (apiKey, method, url, payload) =>
+      app.inject({ method, url, headers: { authorization: `Bearer ${apiKey}` }, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) }),
     async close() {
       await app.close();
       if (options.worker !== false) {

@@ -1,0 +1,105 @@
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Principal } from '../db/api-keys.js';
+import type { Config } from '../infra/config.js';
+import type { Actor } from '../domain/case.js';
+import { REFUSALS, type CaseView } from '../domain/engine/types.js';
+import { caseStateQuery, complaintWorkflowId } from '../workflows/messages.js';
+import { HttpProblem, notFound } from './problem.js';
+import type { UnitDirectory } from './units.js';
+
+/** Links of a case: itself in the API, and the workflow in the Temporal Web UI. */
+export function caseLinks(config: Config, caseNo: string): { self: string; timeline: string; temporalUi: string } {
+  const { uiUrl, namespace } = config.temporal;
+  return {
+    self: `/v1/complaints/${caseNo}`,
+    timeline: `/v1/complaints/${caseNo}/timeline`,
+    temporalUi: `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(complaintWorkflowId(caseNo))}`,
+  };
+}
+
+/** The actor a principal acts as inside a case. */
+export function actorOf(principal: Principal): Actor {
+  return { role: principal.role, id: principal.keyId, ...(principal.unitId ? { unitId: principal.unitId } : {}) };
+}
+
+const FORBIDDEN_REFUSALS = new Set<string>([REFUSALS.notPermitted, REFUSALS.notYourCase]);
+
+/** Maps a refused update to its problem: permission refusals are 403, invalid input 422, every other refusal 409. */
+export function refusalProblem(type: string, message: string): HttpProblem {
+  if (FORBIDDEN_REFUSALS.has(type)) return new HttpProblem(403, 'refused', 'Not your case', message, { reason: type });
+  if (type === REFUSALS.invalidInput) return new HttpProblem(422, 'refused', 'Invalid action', message, { reason: type });
+  return new HttpProblem(409, 'refused', 'Action refused', message, { reason: type });
+}
+
+/** Translates Temporal client errors about a case into problems. */
+export function caseProblem(error: unknown, caseNo: string): unknown {
+  if (error instanceof WorkflowNotFoundError) return notFound(`No case ${caseNo}`);
+  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type) {
+    return refusalProblem(error.cause.type, error.cause.message);
+  }
+  if (error instanceof Error && /already completed|workflow execution already completed/i.test(error.message)) {
+    return new HttpProblem(409, 'refused', 'Action refused', `Case ${caseNo} is closed`, { reason: REFUSALS.caseClosed });
+  }
+  if (error instanceof Error && error.name === 'WorkflowQueryFailedError' && /still starting/.test(error.message)) {
+    return new HttpProblem(409, 'refused', 'Case starting', `Case ${caseNo} is still starting; try again shortly`, { reason: REFUSALS.notAllowedNow });
+  }
+  return error;
+}
+
+/** The live view of a case from its workflow. */
+export async function queryCase(client: Client, caseNo: string): Promise<CaseView> {
+  try {
+    return await client.workflow.getHandle(complaintWorkflowId(caseNo)).query(caseStateQuery);
+  } catch (error) {
+    throw caseProblem(error, caseNo);
+  }
+}
+
+/**
+ * Read access: handlers read cases their unit has held; dispatchers and supervisors read cases held
+ * within their area; intake portals read what they filed; evaluators and admins read every case.
+ */
+export function canRead(principal: Principal, view: Pick<CaseView, 'holders' | 'source'>, directory: UnitDirectory): boolean {
+  switch (principal.role) {
+    case 'admin':
+    case 'evaluator':
+      return true;
+    case 'intake':
+      return view.source === principal.source;
+    case 'handler':
+      return principal.unitId !== null && view.holders.includes(principal.unitId);
+    case 'dispatcher':
+    case 'supervisor':
+      return principal.unitId !== null && view.holders.some((unitId) => directory.within(unitId, principal.unitId!));
+  }
+}
+
+/** Masks a phone number: 138****0000. */
+export function maskPhone(phone: string): string {
+  const digits = phone.replace(/\D/g, '');
+  return digits.length < 8 ? '*'.repeat(digits.length) : `${digits.slice(0, 3)}****${digits.slice(-4)}`;
+}
+
+/** Masks a name to its first character. */
+export function maskName(name: string): string {
+  const chars = [...name];
+  return chars.length <= 1 ? '*' : `${chars[0]}${'*'.repeat(Math.min(chars.length - 1, 3))}`;
+}
+
+/**
+ * Citizen contact data is for the unit holding the case (lead and co-departments at the centre) and
+ * for supervisors over it; everyone else sees it masked.
+ */
+export function seesContact(principal: Principal, view: Pick<CaseView, 'unitId' | 'lead' | 'coDepartments' | 'holders'>, directory: UnitDirectory): boolean {
+  if (principal.unitId === null) return false;
+  if (principal.role === 'handler') return [view.unitId, view.lead, ...view.coDepartments].includes(principal.unitId);
+  if (principal.role === 'supervisor') return view.holders.some((unitId) => directory.within(unitId, principal.unitId!));
+  return false;
+}
+
+/** The view as this principal may see it. */
+export function viewFor<T extends Pick<CaseView, 'unitId' | 'lead' | 'coDepartments' | 'holders' | 'citizen'>>(principal: Principal, view: T, directory: UnitDirectory): T {
+  if (seesContact(principal, view, directory)) return view;
+  return { ...view, citizen: { name: maskName(view.citizen.name), phone: maskPhone(view.citizen.phone) } };
+}

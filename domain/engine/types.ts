@@ -1,0 +1,219 @@
+/**
+ * Types of the case engine: what goes in (actions, timer and activity results), what comes out
+ * (effects the workflow carries out), and the serialisable state in between.
+ */
+import type { Actor, CaseSnapshot, Complaint, TimelineEntry, Urgency } from '../case.js';
+import type { EscalationCause, Outcome, ProcessDefinition, TaskKind } from '../process/definition.js';
+import type { UnitChain, UnitRef } from '../units.js';
+
+export const RATINGS = ['satisfied', 'basically-satisfied', 'unsatisfied'] as const;
+export type Rating = (typeof RATINGS)[number];
+
+/** Everything a person can do to a case. Updates carry one of these; urge and comment come as signals. */
+export type CaseAction =
+  | { type: 'signFor' }
+  | { type: 'resolve'; reply: string }
+  | { type: 'return'; reason: string }
+  | { type: 'whistle'; reason: string }
+  | { type: 'requestExtension'; reason: string; extendBy?: string }
+  | { type: 'decideExtension'; approve: boolean; note?: string }
+  | { type: 'dispatch'; unit: UnitChain; coUnits?: UnitChain[]; note?: string }
+  | { type: 'reportIn' }
+  | { type: 'evaluate'; rating: Rating; comment?: string }
+  | { type: 'arbitrate'; unit: UnitChain; ruling: string }
+  | { type: 'reassign'; unit: UnitChain; reason: string }
+  | { type: 'cancel'; originalCaseNo: string; reason: string }
+  | { type: 'urge'; note?: string }
+  | { type: 'comment'; text: string };
+
+export type ActionType = CaseAction['type'];
+
+/** Why an action is refused. The API maps these to 409 (or 403 for permission) with the reason. */
+export const REFUSALS = {
+  notPermitted: 'NotPermitted',
+  notYourCase: 'NotYourCase',
+  notAllowedNow: 'NotAllowedNow',
+  alreadySigned: 'AlreadySigned',
+  notSignedYet: 'NotSignedYet',
+  caseStillOpen: 'CaseStillOpen',
+  caseClosed: 'CaseClosed',
+  deadlinePassed: 'DeadlinePassed',
+  extensionPending: 'ExtensionPending',
+  noExtensionPending: 'NoExtensionPending',
+  extensionLimitReached: 'ExtensionLimitReached',
+  extensionTooLong: 'ExtensionTooLong',
+  rulingFinal: 'RulingFinal',
+  invalidTarget: 'InvalidTarget',
+  notReportedIn: 'NotReportedIn',
+  alreadyReportedIn: 'AlreadyReportedIn',
+  invalidInput: 'InvalidInput',
+} as const;
+export type RefusalType = (typeof REFUSALS)[keyof typeof REFUSALS];
+
+export interface Refusal {
+  type: RefusalType;
+  message: string;
+}
+
+export interface RouteResult {
+  kind: 'owner' | 'dispatch';
+  level: string | null;
+  departmentId: string | null;
+  department: UnitRef | null;
+  listVersion: number | null;
+  reason?: string;
+  location: UnitChain | null;
+  /** The district centre, the dispatcher of last resort. */
+  centre: UnitRef;
+}
+
+/** Activities the engine asks the workflow to run. */
+export type ActivityCall =
+  | { name: 'routeComplaint'; input: { category: string; locationUnitId: string } }
+  | { name: 'computeDeadlines'; input: { from: string; limits: Record<string, string> } }
+  | { name: 'notify'; input: NotificationInput }
+  | { name: 'recordStrike'; input: StrikeInput };
+
+export interface NotificationInput {
+  /** Stable id: a retried notification is delivered once. */
+  id: string;
+  kind: 'warning' | 'urge' | 'escalated' | 'dispatched' | 'overdue-at-top';
+  caseNo: string;
+  unitIds: string[];
+  message: string;
+}
+
+export interface StrikeInput {
+  /** Stable id: the same strike delivered twice counts once. */
+  id: string;
+  unitId: string;
+  source: 'overdue-at-top' | 'ranking';
+  caseNo?: string;
+  at: string;
+}
+
+export type Effect =
+  | { type: 'activity'; id: string; call: ActivityCall; awaitResult: boolean }
+  | { type: 'timer'; id: string; at: string }
+  | { type: 'cancelTimer'; id: string };
+
+export interface TimerRef {
+  id: string;
+  /** The boundary this timer belongs to, or `reportIn` for the departments' report-in limit. */
+  purpose: string;
+  at: string;
+}
+
+export interface ReportIn {
+  unitId: string;
+  at: string | null;
+  late: boolean;
+}
+
+/** A pending request for more time. */
+export interface ExtensionRequest {
+  reason: string;
+  extendBy: string;
+  requestedBy: Actor;
+  at: string;
+}
+
+/** A token sits on a node; user-task tokens hold the task's clock. */
+export interface Token {
+  id: number;
+  node: string;
+  enteredAt: string;
+  cause: EscalationCause | 'returned' | null;
+  /** Waiting for this activity (service tasks). */
+  awaiting: string | null;
+  /** User tasks: the deadline, once computed. */
+  deadline: string | null;
+  limit: string | null;
+  reportInDeadline: string | null;
+  timers: TimerRef[];
+  signed: boolean;
+  warned: boolean;
+  overdue: boolean;
+  extensions: number;
+  pendingExtension: ExtensionRequest | null;
+  reopening: boolean;
+  /** Joint handling: who must report in, and when they did. */
+  reportIns: ReportIn[];
+}
+
+/** Case variables gateways can read (see `gatewayContext`). */
+export interface CaseVars {
+  route: RouteResult | null;
+  unit: UnitRef | null;
+  /** Ancestors of `unit`, nearest first. */
+  ancestors: UnitRef[];
+  lead: UnitRef | null;
+  co: UnitRef[];
+  rating: Rating | null;
+  returns: number;
+  reopens: number;
+  escalations: number;
+  arbitrated: boolean;
+  overdueAtTop: boolean;
+  reopening: boolean;
+  /** Every unit that has held the case (for outcomes and read access). */
+  holders: string[];
+}
+
+export interface EngineState {
+  caseNo: string;
+  workflowId: string;
+  complaint: Complaint;
+  urgency: Urgency;
+  receivedAt: string;
+  vars: CaseVars;
+  tokens: Token[];
+  /** Parallel-gateway joins: arrivals so far per gateway. */
+  joins: Record<string, number>;
+  timeline: TimelineEntry[];
+  outcome: Outcome | null;
+  closedAt: string | null;
+  nextId: number;
+}
+
+export interface TaskView {
+  node: string;
+  name: string;
+  task: TaskKind;
+  level: string | null;
+  unitId: string | null;
+  since: string;
+  deadline: string | null;
+  signed: boolean;
+  warned: boolean;
+  overdue: boolean;
+  extensions: number;
+  pendingExtension: ExtensionRequest | null;
+  reportIns: ReportIn[];
+  reportInDeadline: string | null;
+}
+
+/** The live state of a case as the `caseState` query returns it. */
+export interface CaseView extends Omit<CaseSnapshot, 'citizen' | 'description'> {
+  citizen: CaseSnapshot['citizen'];
+  description: string;
+  process: { key: string; version: number };
+  outcome: Outcome | null;
+  lead: string | null;
+  coDepartments: string[];
+  returns: number;
+  reopens: number;
+  holders: string[];
+  tasks: TaskView[];
+  /** For each role, the actions it may take now (unit checks still apply). */
+  allowedActions: Partial<Record<Actor['role'], ActionType[]>>;
+  timeline: TimelineEntry[];
+}
+
+export interface EngineInit {
+  definition: ProcessDefinition;
+  caseNo: string;
+  workflowId: string;
+  complaint: Complaint;
+  receivedAt: string;
+}

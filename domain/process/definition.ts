@@ -1,0 +1,159 @@
+/**
+ * A compiled process definition: the graph the case engine walks. It is plain data (JSON), versioned
+ * in PostgreSQL and pinned to a case when the case starts, so a new deployment never changes a
+ * running case. BPMN models compile to this form; the default model is written in it directly.
+ */
+import type { Role, Urgency } from '../case.js';
+
+/** What a user task asks of people; each kind has its own actions (see the engine). */
+export const TASK_KINDS = ['signFor', 'handle', 'dispatch', 'jointHandle', 'arbitrate', 'evaluate'] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+
+/** Named service actions a service task can be bound to. */
+export const SERVICE_ACTIONS = ['route', 'warn', 'reopen', 'overdueAtTop'] as const;
+export type ServiceAction = (typeof SERVICE_ACTIONS)[number];
+
+/** How a case ends, as an end event declares it. */
+export const OUTCOMES = ['closed', 'closed-unevaluated', 'closed-unsatisfied', 'cancelled'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/** Why a case moved up a level; boundary events and flows carry it to the task they lead to. */
+export type EscalationCause = 'timeout' | 'whistle' | 'unsatisfied';
+
+/** A time limit per urgency, as limit text (`PT30M`, `2 working hours`, `5 working days`). */
+export type LimitByUrgency = Record<Urgency, string>;
+
+export type Boundary =
+  /** Fires at the task's deadline. Interrupting: the task ends and the token follows `target`. */
+  | { kind: 'deadline'; id: string; interrupting: boolean; target: string }
+  /** Fires at `ratio` of the way from the task's start to its deadline; never interrupts (a warning). */
+  | { kind: 'warning'; id: string; ratio: number; target: string }
+  /** The handler returns the case (退单): the task ends and the token follows `target`. */
+  | { kind: 'returned'; id: string; target: string }
+  /** The handler blows the whistle (吹哨): the task ends and the case escalates along `target`. */
+  | { kind: 'whistle'; id: string; target: string };
+
+export interface UserTaskNode {
+  type: 'userTask';
+  id: string;
+  name: string;
+  task: TaskKind;
+  /** The level whose unit performs the task; entering a task above the case's level escalates the case. */
+  level?: string;
+  /** Who acts on the task. */
+  role: Role;
+  /** Every user task has a limit. */
+  limit: LimitByUrgency;
+  /** Shorter limit when the task is re-entered after an unsatisfied evaluation (handle tasks). */
+  reopenLimit?: LimitByUrgency;
+  /** Departments' report-in limit (joint handling). */
+  reportInLimit?: LimitByUrgency;
+  next: string;
+  boundaries: Boundary[];
+}
+
+export interface ServiceTaskNode {
+  type: 'serviceTask';
+  id: string;
+  name: string;
+  action: ServiceAction;
+  next: string;
+}
+
+export interface GatewayBranch {
+  /** An expression over case variables; `null` marks the default branch. */
+  condition: string | null;
+  target: string;
+  /** Reason carried to the next task when this branch escalates the case. */
+  cause?: EscalationCause;
+}
+
+export interface ExclusiveGatewayNode {
+  type: 'exclusiveGateway';
+  id: string;
+  name: string;
+  branches: GatewayBranch[];
+}
+
+/** Forks to every target; joins when `incoming` tokens have arrived. */
+export interface ParallelGatewayNode {
+  type: 'parallelGateway';
+  id: string;
+  name: string;
+  incoming: number;
+  targets: string[];
+}
+
+export interface StartEventNode {
+  type: 'startEvent';
+  id: string;
+  name: string;
+  next: string;
+}
+
+export interface EndEventNode {
+  type: 'endEvent';
+  id: string;
+  name: string;
+  /** A terminating end closes the case with this outcome; without it, only the branch ends. */
+  outcome?: Outcome;
+}
+
+/** A sub-process: its own start node, entered as one step, left when a token reaches one of its end events. */
+export interface SubProcessNode {
+  type: 'subProcess';
+  id: string;
+  name: string;
+  start: string;
+  next: string;
+}
+
+export type ProcessNode =
+  | StartEventNode
+  | EndEventNode
+  | UserTaskNode
+  | ServiceTaskNode
+  | ExclusiveGatewayNode
+  | ParallelGatewayNode
+  | SubProcessNode;
+
+export interface ProcessSettings {
+  /** Returns allowed in a case; one more goes to arbitration. */
+  returnLimit: number;
+  /** Reopens after an unsatisfied evaluation. */
+  reopenLimit: number;
+  /** Extensions allowed per task, and how long each may be relative to the task's limit. */
+  extension: { max: number; maxRatio: number };
+}
+
+export interface ProcessDefinition {
+  key: string;
+  version: number;
+  name: string;
+  /** Levels from the bottom up; escalation moves a case one step along this list. */
+  levels: string[];
+  settings: ProcessSettings;
+  start: string;
+  nodes: Record<string, ProcessNode>;
+  /** For nodes inside a sub-process: the id of that sub-process. */
+  parents?: Record<string, string>;
+}
+
+/** Ids of the nodes a node can lead to (for validation and drawing). */
+export function successors(node: ProcessNode): string[] {
+  switch (node.type) {
+    case 'startEvent':
+    case 'serviceTask':
+      return [node.next];
+    case 'subProcess':
+      return [node.start, node.next];
+    case 'userTask':
+      return [node.next, ...node.boundaries.map((b) => b.target)];
+    case 'exclusiveGateway':
+      return node.branches.map((b) => b.target);
+    case 'parallelGateway':
+      return node.targets;
+    case 'endEvent':
+      return [];
+  }
+}
