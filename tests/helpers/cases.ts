@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import type { WorkflowHandle } from '@temporalio/client';
+import { expect } from 'vitest';
+import { caseTimeline, processDefinitions } from '../../db/schema.js';
+import type { Complaint } from '../../domain/case.js';
+import { buildDefaultProcess, DEFAULT_SETTINGS, type DefaultLimits } from '../../domain/process/default-process.js';
+import type { ProcessDefinition } from '../../domain/process/definition.js';
+import type { complaintWorkflow } from '../../workflows/complaint-workflow.js';
+import { actionUpdates, caseStateQuery, complaintWorkflowId, type ActionInput, type CaseView, type UpdateAction } from '../../workflows/messages.js';
+import { eventually, type TestEnv } from './env.js';
+
+export type CaseHandle = WorkflowHandle<typeof complaintWorkflow>;
+
+const both = (limit: string) => ({ urgent: limit, normal: limit });
+
+const slow = 'PT5M';
+
+/** Wall-clock test limits: five minutes (never reached in a test) unless overridden with short ones. */
+export function testLimits(overrides: Partial<DefaultLimits> = {}): DefaultLimits {
+  return {
+    signFor: { community: both(slow), street: both(slow), district: both(slow) },
+    resolve: { community: both(slow), street: both(slow), district: both(slow) },
+    reopen: both(slow),
+    reportIn: both(slow),
+    arbitrate: both(slow),
+    evaluate: both(slow),
+    warningRatio: 0.75,
+    ...overrides,
+  };
+}
+export { both };
+
+/** Deploys a process definition under a key of its own, so tests with short limits never touch the real one. */
+export async function deployTestProcess(env: TestEnv, limits: DefaultLimits, build: (l: DefaultLimits) => ProcessDefinition = (l) => buildDefaultProcess(l, DEFAULT_SETTINGS)): Promise<string> {
+  const key = `test-${randomUUID().slice(0, 8)}`;
+  const definition = { ...build(limits), key };
+  await env.database.db.insert(processDefinitions).values({ key, version: definition.version, name: definition.name, format: 'builtin', definition });
+  return key;
+}
+
+export const complaintFor = (ticketId: string, overrides: Partial<Complaint> = {}): Complaint => ({
+  source: 'hotline',
+  ticketId,
+  title: 'Drilling at night',
+  description: 'The neighbour upstairs drills after midnight.',
+  category: 'neighbour-dispute',
+  urgency: 'normal',
+  location: { unitId: 'comm-heping-north' },
+  citizen: { name: 'Wang Fang', phone: '13800000000' },
+  ...overrides,
+});
+
+/** Starts a case on the test worker's task queue with a pinned process. */
+export async function startCase(env: TestEnv, processKey: string, overrides: Partial<Complaint> = {}): Promise<{ caseNo: string; handle: CaseHandle }> {
+  const ticketId = env.ticket();
+  const complaint = complaintFor(ticketId, overrides);
+  const caseNo = `${complaint.source}-${ticketId}`;
+  const handle = await env.client.workflow.start<typeof complaintWorkflow>('complaintWorkflow', {
+    taskQueue: env.taskQueue,
+    workflowId: complaintWorkflowId(caseNo),
+    args: [{ caseNo, complaint, receivedAt: new Date().toISOString(), process: { key: processKey } }],
+  });
+  return { caseNo, handle };
+}
+
+/** Waits until the case's live view satisfies `predicate`. */
+export async function waitForCase(handle: CaseHandle, predicate: (view: CaseView) => boolean, what = 'case state', timeoutMs = 30_000): Promise<CaseView> {
+  return eventually(
+    async () => {
+      const view = await handle.query(caseStateQuery);
+      return predicate(view) ? view : undefined;
+    },
+    { what, timeoutMs, intervalMs: 200 },
+  );
+}
+
+/** Runs an action update. */
+export function act<T extends UpdateAction>(handle: CaseHandle, action: T, input: ActionInput<T>): Promise<CaseView> {
+  return handle.executeUpdate(actionUpdates[action] as (typeof actionUpdates)[UpdateAction], { args: [input as ActionInput<UpdateAction>] });
+}
+
+/** Expects an action to be refused with `reason`. */
+export async function expectRefused<T extends UpdateAction>(handle: CaseHandle, action: T, input: ActionInput<T>, reason: string): Promise<void> {
+  await expect(act(handle, action, input)).rejects.toMatchObject({ cause: { type: reason } });
+}
+
+/** The PostgreSQL timeline of a case equals the workflow's own, entry by entry, gap-free. */
+export async function expectTimelineProjected(env: TestEnv, handle: CaseHandle): Promise<void> {
+  const view = await handle.query(caseStateQuery);
+  const expected = view.timeline.map((e) => ({ seq: e.seq, action: e.action, actorRole: e.actor.role, reason: e.reason ?? null, toUnitId: e.toUnitId ?? null }));
+  await eventually(
+    async () => {
+      const rows = await env.database.db.select().from(caseTimeline).where(eq(caseTimeline.workflowId, handle.workflowId)).orderBy(caseTimeline.seq);
+      const actual = rows.map((r) => ({ seq: r.seq, action: r.action, actorRole: r.actorRole, reason: r.reason, toUnitId: r.toUnitId }));
+      return JSON.stringify(actual) === JSON.stringify(expected) ? true : undefined;
+    },
+    { what: `the PostgreSQL timeline of ${handle.workflowId} to equal the workflow's (${expected.length} entries)` },
+  );
+}
