@@ -41,9 +41,6 @@ export function caseProblem(error: unknown, caseNo: string): unknown {
   if (error instanceof Error && /already completed|workflow execution already completed/i.test(error.message)) {
     return new HttpProblem(409, 'refused', 'Action refused', `Case ${caseNo} is closed`, { reason: REFUSALS.caseClosed });
   }
-  if (error instanceof Error && error.name === 'WorkflowQueryFailedError' && /still starting/.test(error.message)) {
-    return new HttpProblem(409, 'refused', 'Case starting', `Case ${caseNo} is still starting; try again shortly`, { reason: REFUSALS.notAllowedNow });
-  }
   return error;
 }
 

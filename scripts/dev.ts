@@ -9,15 +9,18 @@ import path from 'node:path';
 import { loadConfig, projectRoot } from '../infra/config.js';
 import { createLogger } from '../infra/logger.js';
 import { startLocalStack } from '../infra/local-stack.js';
+import { createDb } from '../db/client.js';
+import { ensureDevKeys } from './dev-keys.js';
 
 const config = loadConfig();
 const logger = createLogger({ level: config.logLevel, name: 'dev' });
-const TEMPORAL_PORT = 7233;
-const TEMPORAL_UI_PORT = 8233;
 
 await mkdir(config.dataDir, { recursive: true });
-const stack = await startLocalStack({ config, logger, persistent: true, temporalPort: TEMPORAL_PORT, temporalUiPort: TEMPORAL_UI_PORT });
+const stack = await startLocalStack({ config, logger, persistent: true, temporalPort: config.dev.temporalPort, temporalUiPort: config.dev.temporalUiPort });
 const temporalUiUrl = stack.temporalUiUrl ?? config.temporal.uiUrl;
+const keysFile = path.join(config.dataDir, 'dev-keys.json');
+const keysDb = createDb({ url: stack.databaseUrl, max: 1 });
+const devKeys = await ensureDevKeys(keysDb.db, keysFile).finally(() => keysDb.close());
 
 const childEnv = {
   ...process.env,
@@ -60,7 +63,7 @@ async function shutdown(exitCode: number): Promise<void> {
     ),
   );
   await stack.stop();
-  logger.info('Stopped. Cases and data are kept in %s', config.dataDir);
+  process.stdout.write(`Stopped. Cases and data are kept in ${config.dataDir}\n`);
   process.exit(exitCode);
 }
 process.on('SIGINT', () => void shutdown(0));
@@ -93,6 +96,9 @@ if (!stopping) {
     `  API            ${apiUrl}`,
     `  OpenAPI docs   ${apiUrl}/docs`,
     `  Temporal UI    ${temporalUiUrl}`,
+    '',
+    `  API keys for the sample district are in ${path.relative(process.cwd(), keysFile).startsWith('..') ? keysFile : path.relative(process.cwd(), keysFile)}; the hotline intake key:`,
+    `  ${devKeys.intake}`,
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

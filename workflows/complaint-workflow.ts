@@ -95,10 +95,10 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
   };
   setHandler(urgeSignal, ({ actor, ...rest }) => onSignal({ type: 'urge', ...rest }, actor));
   setHandler(commentSignal, ({ actor, ...rest }) => onSignal({ type: 'comment', ...rest }, actor));
-  setHandler(caseStateQuery, () => {
-    if (!engine) throw ApplicationFailure.create({ type: 'NotAllowedNow', message: 'The case is still starting', nonRetryable: true });
-    return engine.view(now());
-  });
+  const processKey = input.process?.key ?? 'complaint';
+  setHandler(caseStateQuery, () =>
+    engine ? engine.view(now()) : CaseEngine.startingView({ caseNo: input.caseNo, workflowId, complaint: input.complaint, receivedAt: input.receivedAt }, processKey),
+  );
 
   /** Runs what the engine asks for; results come back through `queued`, in order, to the main loop. */
   function carryOut(effects: Effect[]): void {
@@ -197,7 +197,7 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
     }
   }
 
-  const { definition } = await db.loadProcess({ key: input.process?.key ?? 'complaint', version: input.process?.version ?? null });
+  const { definition } = await db.loadProcess({ key: processKey, version: input.process?.version ?? null });
   const started = CaseEngine.start({ definition, caseNo: input.caseNo, workflowId, complaint: input.complaint, receivedAt: input.receivedAt }, now());
   engine = started.engine;
   carryOut(started.effects);

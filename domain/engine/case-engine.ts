@@ -108,6 +108,46 @@ export class CaseEngine {
     return { engine, effects };
   }
 
+  /** What the `caseState` query answers before the process definition is loaded (the first moments of a case). */
+  static startingView(init: Omit<EngineInit, 'definition'>, processKey: string): CaseView {
+    const { complaint } = init;
+    return {
+      caseNo: init.caseNo,
+      workflowId: init.workflowId,
+      source: complaint.source,
+      ticketId: complaint.ticketId,
+      title: complaint.title,
+      category: complaint.category,
+      urgency: complaint.urgency,
+      status: 'received',
+      level: null,
+      unitId: null,
+      step: null,
+      deadline: null,
+      warning: false,
+      overdue: false,
+      overdueAtTop: false,
+      escalations: 0,
+      rating: null,
+      citizen: complaint.citizen,
+      description: complaint.description,
+      seq: 0,
+      receivedAt: init.receivedAt,
+      stepSince: init.receivedAt,
+      closedAt: null,
+      process: { key: processKey, version: 0 },
+      outcome: null,
+      lead: null,
+      coDepartments: [],
+      returns: 0,
+      reopens: 0,
+      holders: [],
+      tasks: [],
+      allowedActions: {},
+      timeline: [],
+    };
+  }
+
   /** Rebuilds an engine around saved state (e.g. after continue-as-new). */
   static resume(definition: ProcessDefinition, state: EngineState): CaseEngine {
     return new CaseEngine(definition, state);

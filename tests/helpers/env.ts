@@ -26,7 +26,8 @@ export interface TestEnv {
   client: Client;
   database: Database;
   taskQueue: string;
-  worker: Worker;
+  /** The in-process worker (absent when a test runs worker processes of its own). */
+  worker: Worker | undefined;
   app: App;
   /** A fresh ticket id, unique across the run. */
   ticket(prefix?: string): string;
@@ -58,14 +59,17 @@ export async function createTestEnv(options: { worker?: boolean } = {}): Promise
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const database = createDb({ url: inject('databaseUrl'), max: 4 });
   const nativeConnection = await NativeConnection.connect({ address });
-  const worker = await createCaseWorker({
-    connection: nativeConnection,
-    namespace: config.temporal.namespace,
-    taskQueue,
-    deps: { db: database.db, logger, notifier: new LogNotifier(logger) },
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-  });
-  const running = options.worker === false ? Promise.resolve() : worker.run();
+  const worker =
+    options.worker === false
+      ? undefined
+      : await createCaseWorker({
+          connection: nativeConnection,
+          namespace: config.temporal.namespace,
+          taskQueue,
+          deps: { db: database.db, logger, notifier: new LogNotifier(logger) },
+          workflowBundle: { codePath: inject('workflowBundlePath') },
+        });
+  const running = worker?.run();
   const app = await buildApp({ config, logger, temporal: { client, taskQueue }, database });
   const run = randomUUID().slice(0, 8);
   let tickets = 0;
@@ -94,7 +98,7 @@ export async function createTestEnv(options: { worker?: boolean } = {}): Promise
       app.inject({ method, url, headers: { authorization: `Bearer ${apiKey}` }, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) }),
     async close() {
       await app.close();
-      if (options.worker !== false) {
+      if (worker) {
         worker.shutdown();
         await running;
       }

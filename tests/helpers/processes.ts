@@ -1,0 +1,70 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { projectRoot } from '../../infra/config.js';
+
+const tsx = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  /** Everything the process wrote, for failure messages. */
+  output(): string;
+  /** Resolves when a line of output matches. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+/** Runs one of the project's entry points (worker/main.ts, api/server.ts, scripts/dev.ts) as a real process. */
+export function spawnService(entry: string, env: Record<string, string>): ServiceProcess {
+  const child = spawn(tsx, [path.join(projectRoot, entry)], {
+    cwd: projectRoot,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const waiters = new Set<{ pattern: RegExp; resolve: (line: string) => void }>();
+  const onData = (chunk: Buffer): void => {
+    output += chunk.toString('utf8');
+    for (const waiter of waiters) {
+      const match = output.split('\n').find((line) => waiter.pattern.test(line));
+      if (match !== undefined) {
+        waiters.delete(waiter);
+        waiter.resolve(match);
+      }
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    child,
+    output: () => output,
+    waitFor(pattern, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const existing = output.split('\n').find((line) => pattern.test(line));
+        if (existing !== undefined) return resolve(existing);
+        const waiter = { pattern, resolve };
+        waiters.add(waiter);
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(`${entry} did not print ${pattern} within ${timeoutMs} ms. Output:\n${output.slice(-3000)}`));
+        }, timeoutMs);
+        void exited.then(() => {
+          if (!waiters.has(waiter)) return;
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          reject(new Error(`${entry} exited (code ${child.exitCode}) before printing ${pattern}. Output:\n${output.slice(-3000)}`));
+        });
+        const original = waiter.resolve;
+        waiter.resolve = (line) => {
+          clearTimeout(timer);
+          original(line);
+        };
+      });
+    },
+    async kill(signal) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../infra/config.js';
+
+describe('loadConfig', () => {
+  it('has sensible defaults for development', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ mode: 'development', logLevel: 'info', api: { port: 3000 }, dev: { temporalPort: 7233, temporalUiPort: 8233 } });
+    expect(config.temporal).toMatchObject({ namespace: 'default', taskQueue: 'jiesu-cases', uiUrl: 'http://localhost:8233', address: undefined });
+  });
+
+  it('reports every problem at once, naming the variables', () => {
+    try {
+      loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', TEMPORAL_ADDRESS: 'nohost', DATABASE_URL: 'mysql://x' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const message = (error as Error).message;
+      for (const name of ['PORT', 'LOG_LEVEL', 'TEMPORAL_ADDRESS', 'DATABASE_URL']) expect(message).toContain(name);
+    }
+  });
+
+  it('requires real servers in production', () => {
+    expect(() => loadConfig({ JIESU_ENV: 'production' })).toThrow(/TEMPORAL_ADDRESS is required.*\n.*DATABASE_URL is required/s);
+    expect(loadConfig({ JIESU_ENV: 'production', TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: 'postgres://u:p@db/jiesu' }).mode).toBe('production');
+  });
+
+  it('requires a secret with a notification webhook', () => {
+    expect(() => loadConfig({ NOTIFY_WEBHOOK_URL: 'https://hooks.example/jiesu' })).toThrow(/NOTIFY_WEBHOOK_SECRET/);
+  });
+});

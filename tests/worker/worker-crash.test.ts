@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { act, deployTestProcess, expectTimelineProjected, startCase, testLimits, waitForCase } from '../helpers/cases.js';
+import { createTestEnv, type TestEnv } from '../helpers/env.js';
+import { spawnService, type ServiceProcess } from '../helpers/processes.js';
+
+let env: TestEnv;
+const workers: ServiceProcess[] = [];
+
+/** A real worker process (worker/main.ts) on the test's task queue. */
+async function startWorker(): Promise<ServiceProcess> {
+  const worker = spawnService('worker/main.ts', {
+    JIESU_ENV: 'test',
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_NAMESPACE: inject('namespace'),
+    TEMPORAL_TASK_QUEUE: env.taskQueue,
+    DATABASE_URL: inject('databaseUrl'),
+  });
+  workers.push(worker);
+  await worker.waitFor(/Worker running/);
+  return worker;
+}
+
+beforeAll(async () => {
+  // No in-process worker: the cases here run only on worker processes we start and kill.
+  env = await createTestEnv({ worker: false });
+});
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.kill('SIGTERM')));
+  await env?.close();
+});
+
+describe('a worker killed mid-case', () => {
+  it('loses nothing: a new worker continues the case from its history', async () => {
+    const processKey = await deployTestProcess(env, testLimits());
+    const first = await startWorker();
+    const { handle } = await startCase(env, processKey);
+    await waitForCase(handle, (v) => v.status === 'awaiting-sign' && v.deadline !== null);
+    await act(handle, 'signFor', { actor: { role: 'handler', id: 'h1', unitId: 'comm-heping-north' } });
+
+    // The resolve is in flight while the worker dies without any chance to clean up.
+    const resolving = act(handle, 'resolve', { actor: { role: 'handler', id: 'h1', unitId: 'comm-heping-north' }, reply: 'Mediated' });
+    await first.kill('SIGKILL');
+    expect(first.child.signalCode).toBe('SIGKILL');
+
+    await startWorker();
+    const resolved = await resolving;
+    expect(resolved.status).toBe('awaiting-evaluation');
+    const closed = await act(handle, 'evaluate', { actor: { role: 'evaluator', id: 'callback' }, rating: 'satisfied' });
+    expect(closed.status).toBe('closed');
+    expect(closed.timeline.map((e) => e.action)).toEqual(['received', 'routed', 'signed', 'resolved', 'evaluated', 'closed']);
+    expect(await handle.result()).toMatchObject({ outcome: 'closed' });
+    await expectTimelineProjected(env, handle);
+  });
+});
