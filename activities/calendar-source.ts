@@ -6,7 +6,7 @@ const require = createRequire(import.meta.url);
 interface ChineseDaysData {
   /** Days off, keyed by date. */
   holidays: Record<string, string>;
-  /** Make-up working days (调休) on weekends, keyed by date. */
+  /** Make-up working days on weekends, keyed by date. */
   workdays: Record<string, string>;
 }
 

@@ -81,7 +81,7 @@ export function createActivities({ db, logger, notifier }: ActivityDeps) {
       return { definition: row.definition };
     },
 
-    /** Judges (判) a complaint: the category's owner in the list in force, the location's unit chain, and the centre. */
+    /** Judges a complaint: the category's owner in the list in force, the location's unit chain, and the centre. */
     async routeComplaint({ category, locationUnitId }: { category: string; locationUnitId: string }): Promise<RouteResult> {
       const location = (await loadUnitChain(db, locationUnitId)) ?? null;
       const centreRow = location?.ancestors.find((u) => u.kind === 'centre') ?? (await db.select().from(units).where(eq(units.kind, 'centre')).limit(1))[0];
@@ -136,7 +136,7 @@ export function createActivities({ db, logger, notifier }: ActivityDeps) {
       await db.update(notifications).set({ deliveredAt: sql`now()` }).where(eq(notifications.id, notification.id));
     },
 
-    /** Records a strike (记次) against a unit, once per strike id. */
+    /** Records a strike against a unit, once per strike id. */
     async recordStrike(strike: StrikeInput): Promise<void> {
       await db
         .insert(strikes)

@@ -119,7 +119,7 @@ export const processDefinitions = pgTable(
 );
 export type ProcessDefinitionRow = typeof processDefinitions.$inferSelect;
 
-/** The working-day calendar per year: official holidays and make-up working days (调休). Admins add a year when its notice is published. */
+/** The working-day calendar per year: official holidays and make-up working days. Admins add a year when its notice is published. */
 export const calendarYears = pgTable('calendar_years', {
   year: integer('year').primaryKey(),
   holidays: jsonb('holidays').$type<string[]>().notNull(),
@@ -128,7 +128,7 @@ export const calendarYears = pgTable('calendar_years', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
-/** Strikes against units (记次); the id makes a strike count once however often it is delivered. */
+/** Strikes against units; the id makes a strike count once however often it is delivered. */
 export const strikes = pgTable(
   'strikes',
   {

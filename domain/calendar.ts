@@ -11,7 +11,7 @@ export type Limit =
   | { kind: 'workingDays'; days: number; text: string }
   | { kind: 'workingHours'; hours: number; text: string };
 
-/** Official days off and make-up working days (调休) per year; a missing year counts Monday–Friday. */
+/** Official days off and make-up working days per year; a missing year counts Monday–Friday. */
 export interface CalendarData {
   years: Record<string, { holidays: string[]; workdays: string[] }>;
 }

@@ -28,8 +28,8 @@ export interface Config {
   };
   /** Notifications: a signed webhook when a URL is set, the log otherwise. */
   notify: { webhookUrl: string | undefined; webhookSecret: string | undefined };
-  /** Ports `npm run dev` gives the Temporal dev server and its Web UI. */
-  dev: { temporalPort: number; temporalUiPort: number };
+  /** Ports `npm run dev` gives the Temporal dev server, its Web UI and the embedded PostgreSQL. */
+  dev: { temporalPort: number; temporalUiPort: number; postgresPort: number };
   /** Where builds and downloads are cached (the Temporal CLI build lives here). */
   cacheDir: string;
   /** Where `npm run dev` keeps its persistent Temporal and PostgreSQL data. */
@@ -111,7 +111,7 @@ export function loadConfig(env: Env = process.env): Config {
       port: port('PORT', 3000),
     },
     notify: { webhookUrl: url('NOTIFY_WEBHOOK_URL', ['http:', 'https:']), webhookSecret: str('NOTIFY_WEBHOOK_SECRET') },
-    dev: { temporalPort: port('TEMPORAL_PORT', 7233), temporalUiPort: port('TEMPORAL_UI_PORT', 8233) },
+    dev: { temporalPort: port('TEMPORAL_PORT', 7233), temporalUiPort: port('TEMPORAL_UI_PORT', 8233), postgresPort: port('JIESU_DEV_PG_PORT', 54329) },
     cacheDir: path.resolve(projectRoot, str('JIESU_CACHE_DIR') ?? '.cache'),
     dataDir: path.resolve(projectRoot, str('JIESU_DATA_DIR') ?? '.data'),
   };

@@ -24,6 +24,7 @@ export interface LocalStackOptions {
   persistent: boolean;
   temporalPort?: number;
   temporalUiPort?: number;
+  postgresPort?: number;
 }
 
 /**
@@ -31,7 +32,7 @@ export interface LocalStackOptions {
  * locally) and PostgreSQL (external, or embedded), with migrations applied and the sample district
  * seeded. Used by `npm run dev` and by the test suite's global setup.
  */
-export async function startLocalStack({ config, logger, persistent, temporalPort, temporalUiPort }: LocalStackOptions): Promise<LocalStack> {
+export async function startLocalStack({ config, logger, persistent, temporalPort, temporalUiPort, postgresPort }: LocalStackOptions): Promise<LocalStack> {
   const stops: Array<() => Promise<void>> = [];
   const stop = async (): Promise<void> => {
     for (const s of stops.reverse()) await s().catch((error: unknown) => logger.warn({ err: error }, 'Stopping a local service failed'));
@@ -66,6 +67,7 @@ export async function startLocalStack({ config, logger, persistent, temporalPort
         persistent,
         database: 'jiesu',
         logger,
+        ...(postgresPort !== undefined ? { port: postgresPort } : {}),
       });
       const pg = postgres;
       stops.push(() => pg.destroy());

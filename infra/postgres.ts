@@ -47,6 +47,11 @@ async function runAsAccount(): Promise<{ uid: number; gid: number } | undefined>
   }
 }
 
+/** The URL of a local embedded PostgreSQL on `port` (what `npm run dev` runs). */
+export function embeddedDatabaseUrl(port: number, database = 'jiesu'): string {
+  return `postgres://${SUPERUSER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -81,7 +86,7 @@ export class EmbeddedPostgres {
 
   /** postgres:// URL of the application database. */
   get url(): string {
-    return `postgres://${SUPERUSER}:${PASSWORD}@127.0.0.1:${this.port}/${this.options.database}`;
+    return embeddedDatabaseUrl(this.port, this.options.database);
   }
 
   get running(): boolean {

@@ -16,11 +16,12 @@ afterAll(async () => {
 describe('npm run dev', () => {
   it('brings the stack up, prints the three URLs, stops cleanly on Ctrl-C, and keeps the cases for the next run', async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'jiesu-dev-'));
-    const [apiPort, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
+    const [apiPort, temporalPort, uiPort, pgPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const env = {
       PORT: String(apiPort),
       TEMPORAL_PORT: String(temporalPort),
       TEMPORAL_UI_PORT: String(uiPort),
+      JIESU_DEV_PG_PORT: String(pgPort),
       JIESU_DATA_DIR: dataDir,
       TEMPORAL_ADDRESS: '',
       DATABASE_URL: '',

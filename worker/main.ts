@@ -1,6 +1,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { createDb } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
+import { seedReferenceData } from '../db/seed.js';
 import { loadConfig, requireDatabaseUrl, requireTemporalAddress } from '../infra/config.js';
 import { createLogger } from '../infra/logger.js';
 import { ensureSearchAttributes } from '../infra/temporal.js';
@@ -15,6 +16,8 @@ installRuntimeLogger(logger);
 const address = requireTemporalAddress(config);
 const database = createDb({ url: requireDatabaseUrl(config) });
 await migrateDatabase(database.pool);
+// The calendar and the default process must exist before the first case starts; existing rows are kept.
+await seedReferenceData(database.db);
 
 const admin = await Connection.connect({ address });
 await ensureSearchAttributes(admin, config.temporal.namespace, logger);

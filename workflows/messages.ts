@@ -40,25 +40,25 @@ export interface ComplaintWorkflowResult {
 /** Every update carries the acting principal (set by the API from the authenticated key) and the action's fields. */
 export type ActionInput<T extends CaseAction['type']> = { actor: Actor } & Omit<Extract<CaseAction, { type: T }>, 'type'>;
 
-/** The unit signs for (签收) the case; the handling clock starts. */
+/** The unit signs for the case; the handling clock starts. */
 export const signForUpdate = defineUpdate<CaseView, [ActionInput<'signFor'>]>('signFor');
-/** The unit resolves (办结) the case with its reply to the citizen. */
+/** The unit resolves the case with its reply to the citizen. */
 export const resolveUpdate = defineUpdate<CaseView, [ActionInput<'resolve'>]>('resolve');
-/** The unit returns (退单) the case as not its responsibility, with a reason. */
+/** The unit returns the case as not its responsibility, with a reason. */
 export const returnUpdate = defineUpdate<CaseView, [ActionInput<'return'>]>('return');
-/** The unit blows the whistle (吹哨): escalates on purpose, with a reason. */
+/** The unit blows the whistle: escalates on purpose, with a reason. */
 export const whistleUpdate = defineUpdate<CaseView, [ActionInput<'whistle'>]>('whistle');
-/** The unit asks the level above for more time (延期). */
+/** The unit asks the level above for more time. */
 export const requestExtensionUpdate = defineUpdate<CaseView, [ActionInput<'requestExtension'>]>('requestExtension');
 /** The level above approves or denies a pending extension. */
 export const decideExtensionUpdate = defineUpdate<CaseView, [ActionInput<'decideExtension'>]>('decideExtension');
-/** A dispatcher assigns (派单) the case; at the centre, a lead department and co-departments. */
+/** A dispatcher assigns the case; at the centre, a lead department and co-departments. */
 export const dispatchUpdate = defineUpdate<CaseView, [ActionInput<'dispatch'>]>('dispatch');
-/** A department summoned to joint handling reports in (报到). */
+/** A department summoned to joint handling reports in. */
 export const reportInUpdate = defineUpdate<CaseView, [ActionInput<'reportIn'>]>('reportIn');
-/** The citizen's rating (回访评价), through the evaluation channel. */
+/** The citizen's rating, through the evaluation channel. */
 export const evaluateUpdate = defineUpdate<CaseView, [ActionInput<'evaluate'>]>('evaluate');
-/** The centre rules who owns a disputed case (职责裁决); the ruling is final. */
+/** The centre rules who owns a disputed case; the ruling is final. */
 export const arbitrateUpdate = defineUpdate<CaseView, [ActionInput<'arbitrate'>]>('arbitrate');
 /** A supervisor moves the case to another unit at the same level. */
 export const reassignUpdate = defineUpdate<CaseView, [ActionInput<'reassign'>]>('reassign');
@@ -82,7 +82,7 @@ export const actionUpdates = {
 } as const;
 export type UpdateAction = keyof typeof actionUpdates;
 
-/** A supervisor presses the unit (催办); recorded and notified. Fire-and-forget. */
+/** A supervisor presses the unit; recorded and notified. Fire-and-forget. */
 export const urgeSignal = defineSignal<[ActionInput<'urge'>]>('urge');
 /** A note on the case's timeline. Fire-and-forget. */
 export const commentSignal = defineSignal<[ActionInput<'comment'>]>('comment');

@@ -23,14 +23,14 @@ interface ActionRoute {
 }
 
 const ACTION_ROUTES: ActionRoute[] = [
-  { path: 'sign-for', action: 'signFor', summary: 'Sign for the case (签收)', roles: ['handler'], body: Type.Object({}, { additionalProperties: false }) },
-  { path: 'resolve', action: 'resolve', summary: 'Resolve with the reply to the citizen (办结)', roles: ['handler'], body: Type.Object({ reply: Type.String({ minLength: 1, maxLength: 5000 }) }, { additionalProperties: false }) },
-  { path: 'return', action: 'return', summary: 'Return as not our responsibility (退单)', roles: ['handler'], body: Type.Object({ reason }, { additionalProperties: false }) },
-  { path: 'whistle', action: 'whistle', summary: 'Blow the whistle: escalate on purpose (吹哨)', roles: ['handler'], body: Type.Object({ reason }, { additionalProperties: false }) },
+  { path: 'sign-for', action: 'signFor', summary: 'Sign for the case', roles: ['handler'], body: Type.Object({}, { additionalProperties: false }) },
+  { path: 'resolve', action: 'resolve', summary: 'Resolve with the reply to the citizen', roles: ['handler'], body: Type.Object({ reply: Type.String({ minLength: 1, maxLength: 5000 }) }, { additionalProperties: false }) },
+  { path: 'return', action: 'return', summary: 'Return as not our responsibility', roles: ['handler'], body: Type.Object({ reason }, { additionalProperties: false }) },
+  { path: 'whistle', action: 'whistle', summary: 'Blow the whistle: escalate on purpose', roles: ['handler'], body: Type.Object({ reason }, { additionalProperties: false }) },
   {
     path: 'extension-request',
     action: 'requestExtension',
-    summary: 'Ask the level above for more time (延期)',
+    summary: 'Ask the level above for more time',
     roles: ['handler'],
     body: Type.Object({ reason, extendBy: Type.Optional(limitText) }, { additionalProperties: false }),
   },
@@ -44,18 +44,18 @@ const ACTION_ROUTES: ActionRoute[] = [
   {
     path: 'dispatch',
     action: 'dispatch',
-    summary: 'Dispatch to a unit; at the centre, a lead department and co-departments (派单)',
+    summary: 'Dispatch to a unit; at the centre, a lead department and co-departments',
     roles: ['dispatcher', 'supervisor'],
     body: Type.Object(
       { unitId, coUnitIds: Type.Optional(Type.Array(unitId, { maxItems: 10, uniqueItems: true })), note: Type.Optional(Type.String({ maxLength: 2000 })) },
       { additionalProperties: false },
     ),
   },
-  { path: 'report-in', action: 'reportIn', summary: 'A summoned department reports in (报到)', roles: ['handler'], body: Type.Object({}, { additionalProperties: false }) },
+  { path: 'report-in', action: 'reportIn', summary: 'A summoned department reports in', roles: ['handler'], body: Type.Object({}, { additionalProperties: false }) },
   {
     path: 'evaluation',
     action: 'evaluate',
-    summary: "The citizen's rating (回访评价)",
+    summary: "The citizen's rating",
     roles: ['evaluator'],
     body: Type.Object(
       { rating: Type.Union(RATINGS.map((r) => Type.Literal(r))), comment: Type.Optional(Type.String({ maxLength: 2000 })) },
@@ -65,7 +65,7 @@ const ACTION_ROUTES: ActionRoute[] = [
   {
     path: 'arbitration',
     action: 'arbitrate',
-    summary: 'Rule who owns a disputed case (职责裁决); final',
+    summary: 'Rule who owns a disputed case; final',
     roles: ['dispatcher', 'supervisor'],
     body: Type.Object({ unitId, ruling: reason }, { additionalProperties: false }),
   },
@@ -135,7 +135,7 @@ export const caseActionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app
       config: { roles: ['supervisor', 'dispatcher'] },
       schema: {
         tags: ['case actions'],
-        summary: 'Urge the unit to act (催办); recorded and notified',
+        summary: 'Urge the unit to act; recorded and notified',
         security: [{ apiKey: [] }],
         params: CaseNoParams,
         body: Type.Object({ note: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),

@@ -1,5 +1,5 @@
 /**
- * The default complaint process (DESIGN.md §3) as a compiled definition: route (判), sign for and
+ * The default complaint process (DESIGN.md §3) as a compiled definition: route, sign for and
  * handle at the owning level, escalate community → street → district centre on missed limits or a
  * whistle, return to the dispatcher above (arbitration past the return limit), joint handling with
  * report-in at the centre, citizen evaluation with one reopen, and close.
@@ -184,7 +184,7 @@ export function buildDefaultProcess(limits: DefaultLimits = DESIGN_LIMITS, setti
     ],
   });
 
-  // Evaluation (评): satisfied closes; unsatisfied reopens once at the same unit, then escalates.
+  // Evaluation: satisfied closes; unsatisfied reopens once at the same unit, then escalates.
   task({
     id: 'evaluate',
     name: 'Citizen evaluation',

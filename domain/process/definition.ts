@@ -28,9 +28,9 @@ export type Boundary =
   | { kind: 'deadline'; id: string; interrupting: boolean; target: string }
   /** Fires at `ratio` of the way from the task's start to its deadline; never interrupts (a warning). */
   | { kind: 'warning'; id: string; ratio: number; target: string }
-  /** The handler returns the case (退单): the task ends and the token follows `target`. */
+  /** The handler returns the case: the task ends and the token follows `target`. */
   | { kind: 'returned'; id: string; target: string }
-  /** The handler blows the whistle (吹哨): the task ends and the case escalates along `target`. */
+  /** The handler blows the whistle: the task ends and the case escalates along `target`. */
   | { kind: 'whistle'; id: string; target: string };
 
 export interface UserTaskNode {

@@ -45,7 +45,7 @@ describe('the mainland China working-day calendar', () => {
     expect(years).toContain(2026);
   });
 
-  it('knows holidays and make-up working days (调休)', () => {
+  it('knows holidays and make-up working days', () => {
     expect(isWorkingDay('2025-10-01', calendar)).toBe(false); // National Day
     expect(isWorkingDay('2025-10-08', calendar)).toBe(false); // still the holiday
     expect(isWorkingDay('2025-09-28', calendar)).toBe(true); // a Sunday made a working day
