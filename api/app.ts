@@ -12,6 +12,7 @@ import { authPlugin, KeyStore } from './auth.js';
 import { HttpProblem, problemErrorHandler } from './problem.js';
 import { caseActionRoutes } from './routes/case-actions.js';
 import { complaintRoutes } from './routes/complaints.js';
+import { referenceRoutes } from './routes/reference.js';
 import { healthRoutes } from './routes/health.js';
 import { ProblemSchema } from './schemas.js';
 import { UnitDirectory } from './units.js';
@@ -77,6 +78,7 @@ export async function buildApp(deps: ApiDeps) {
   await app.register(healthRoutes, routeDeps);
   await app.register(complaintRoutes, routeDeps);
   await app.register(caseActionRoutes, routeDeps);
+  await app.register(referenceRoutes, routeDeps);
   return app;
 }
 

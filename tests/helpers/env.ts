@@ -34,7 +34,7 @@ export interface TestEnv {
   /** An API key for a role (created once per role and binding). */
   key(role: PrincipalRole, binding?: string): Promise<string>;
   /** `app.inject` with a key's Authorization header. */
-  call(key: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown): Promise<LightMyRequestResponse>;
+  call(key: string, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,244 @@
+import { and, desc, eq, max } from 'drizzle-orm';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { PRINCIPAL_ROLES } from '../../db/api-keys.js';
+import { calendarYears, processDefinitions, responsibilityItems, responsibilityLists, units } from '../../db/schema.js';
+import type { RouteDeps } from '../app.js';
+import { HttpProblem, notFound } from '../problem.js';
+import { problemResponses } from '../schemas.js';
+
+const id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$' });
+const slug = Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$' });
+const UnitSchema = Type.Object({ id: Type.String(), name: Type.String(), level: Type.String(), kind: Type.String(), parentId: Type.Union([Type.String(), Type.Null()]), active: Type.Boolean() });
+const ItemSchema = Type.Object({ category: Type.String(), name: Type.String(), level: Type.String(), departmentId: Type.Union([Type.String(), Type.Null()]) });
+const ListSchema = Type.Object({ version: Type.Integer(), note: Type.String(), publishedAt: Type.String(), items: Type.Array(ItemSchema) });
+const date = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
+const CalendarYearSchema = Type.Object({ year: Type.Integer(), holidays: Type.Array(date), workdays: Type.Array(date), source: Type.String() });
+const everyone = PRINCIPAL_ROLES;
+const security = [{ apiKey: [] }];
+
+/** Reference data: units, the responsibility list, the working-day calendar and process definitions. Admins edit; every key reads. */
+export const referenceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { database, units: directory }) => {
+  const { db } = database;
+
+  app.get(
+    '/v1/units',
+    { config: { roles: everyone }, schema: { tags: ['reference data'], summary: 'The unit tree', security, response: { 200: Type.Array(UnitSchema), ...problemResponses(401) } } },
+    async () => db.select({ id: units.id, name: units.name, level: units.level, kind: units.kind, parentId: units.parentId, active: units.active }).from(units).orderBy(units.id),
+  );
+
+  app.post(
+    '/v1/units',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['reference data'],
+        summary: 'Add a unit under a parent',
+        security,
+        body: Type.Object({ id, name: Type.String({ minLength: 1, maxLength: 200 }), level: slug, kind: slug, parentId: id }, { additionalProperties: false }),
+        response: { 201: UnitSchema, ...problemResponses(400, 401, 403, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      if (!directory.get(body.parentId)) throw new HttpProblem(422, 'unknown-unit', 'Unknown unit', `No active parent unit "${body.parentId}"`);
+      const [row] = await db.insert(units).values(body).onConflictDoNothing().returning();
+      if (!row) throw new HttpProblem(409, 'conflict', 'Unit exists', `A unit "${body.id}" already exists`);
+      await directory.refresh();
+      return reply.status(201).send({ id: row.id, name: row.name, level: row.level, kind: row.kind, parentId: row.parentId, active: row.active });
+    },
+  );
+
+  app.patch(
+    '/v1/units/:unitId',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['reference data'],
+        summary: 'Rename, move or (de)activate a unit',
+        security,
+        params: Type.Object({ unitId: id }),
+        body: Type.Object(
+          { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), parentId: Type.Optional(id), active: Type.Optional(Type.Boolean()) },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: { 200: UnitSchema, ...problemResponses(400, 401, 403, 404, 422) },
+      },
+    },
+    async (request) => {
+      const { unitId } = request.params;
+      const { parentId } = request.body;
+      if (parentId !== undefined && (!directory.get(parentId) || directory.within(parentId, unitId))) {
+        throw new HttpProblem(422, 'invalid-parent', 'Invalid parent', `"${parentId}" is unknown, or below "${unitId}"`);
+      }
+      const [row] = await db.update(units).set(request.body).where(eq(units.id, unitId)).returning();
+      if (!row) throw notFound(`No unit ${unitId}`);
+      await directory.refresh();
+      return { id: row.id, name: row.name, level: row.level, kind: row.kind, parentId: row.parentId, active: row.active };
+    },
+  );
+
+  const listVersion = async (version: number | undefined) => {
+    const [list] = await db
+      .select()
+      .from(responsibilityLists)
+      .where(version === undefined ? undefined : eq(responsibilityLists.version, version))
+      .orderBy(desc(responsibilityLists.version))
+      .limit(1);
+    if (!list) return undefined;
+    const items = await db
+      .select({ category: responsibilityItems.category, name: responsibilityItems.name, level: responsibilityItems.level, departmentId: responsibilityItems.departmentId })
+      .from(responsibilityItems)
+      .where(eq(responsibilityItems.listVersion, list.version))
+      .orderBy(responsibilityItems.category);
+    return { version: list.version, note: list.note, publishedAt: list.publishedAt.toISOString(), items };
+  };
+
+  app.get(
+    '/v1/responsibility-list',
+    {
+      config: { roles: everyone },
+      schema: {
+        tags: ['reference data'],
+        summary: 'The responsibility list in force (or a given version)',
+        security,
+        querystring: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }),
+        response: { 200: ListSchema, ...problemResponses(401, 404) },
+      },
+    },
+    async (request) => {
+      const list = await listVersion(request.query.version);
+      if (!list) throw notFound('No responsibility list has been published');
+      return list;
+    },
+  );
+
+  app.post(
+    '/v1/responsibility-list',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['reference data'],
+        summary: 'Publish a new version of the responsibility list; new cases route by it',
+        security,
+        body: Type.Object(
+          {
+            note: Type.String({ minLength: 1, maxLength: 500 }),
+            items: Type.Array(
+              Type.Object(
+                { category: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' }), name: Type.String({ minLength: 1, maxLength: 200 }), level: slug, departmentId: Type.Optional(id) },
+                { additionalProperties: false },
+              ),
+              { minItems: 1, maxItems: 2000 },
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: ListSchema, ...problemResponses(400, 401, 403, 422) },
+      },
+    },
+    async (request, reply) => {
+      const { note, items } = request.body;
+      const errors = items.flatMap((item, i) => {
+        const problems: Array<{ field: string; message: string }> = [];
+        if (items.findIndex((other) => other.category === item.category) !== i) problems.push({ field: `body/items/${i}/category`, message: 'appears twice' });
+        if (item.departmentId !== undefined && directory.get(item.departmentId)?.kind !== 'department') problems.push({ field: `body/items/${i}/departmentId`, message: 'is not an active department' });
+        return problems;
+      });
+      if (errors.length > 0) throw new HttpProblem(422, 'invalid-list', 'Invalid responsibility list', errors.map((e) => `${e.field} ${e.message}`).join('; '), { errors });
+      const version = await db.transaction(async (tx) => {
+        const [{ latest } = { latest: 0 }] = await tx.select({ latest: max(responsibilityLists.version) }).from(responsibilityLists);
+        const next = (latest ?? 0) + 1;
+        await tx.insert(responsibilityLists).values({ version: next, note });
+        await tx.insert(responsibilityItems).values(items.map((item) => ({ listVersion: next, ...item, departmentId: item.departmentId ?? null })));
+        return next;
+      });
+      return reply.status(201).send((await listVersion(version))!);
+    },
+  );
+
+  app.get(
+    '/v1/calendar/:year',
+    {
+      config: { roles: everyone },
+      schema: {
+        tags: ['reference data'],
+        summary: "A year's holidays and make-up working days",
+        security,
+        params: Type.Object({ year: Type.Integer({ minimum: 2000, maximum: 2100 }) }),
+        response: { 200: CalendarYearSchema, ...problemResponses(401, 404) },
+      },
+    },
+    async (request) => {
+      const [row] = await db.select().from(calendarYears).where(eq(calendarYears.year, request.params.year));
+      if (!row) throw notFound(`No calendar for ${request.params.year}: working days count Monday–Friday until one is added`);
+      return { year: row.year, holidays: row.holidays, workdays: row.workdays, source: row.source };
+    },
+  );
+
+  app.put(
+    '/v1/calendar/:year',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['reference data'],
+        summary: "Set a year's holidays and make-up working days (when its official notice is published)",
+        security,
+        params: Type.Object({ year: Type.Integer({ minimum: 2000, maximum: 2100 }) }),
+        body: Type.Object({ holidays: Type.Array(date, { maxItems: 366, uniqueItems: true }), workdays: Type.Array(date, { maxItems: 366, uniqueItems: true }) }, { additionalProperties: false }),
+        response: { 200: CalendarYearSchema, ...problemResponses(400, 401, 403, 422) },
+      },
+    },
+    async (request) => {
+      const { year } = request.params;
+      const { holidays, workdays } = request.body;
+      const errors = [...holidays.map((d, i) => ({ d, field: `body/holidays/${i}` })), ...workdays.map((d, i) => ({ d, field: `body/workdays/${i}` }))]
+        .filter(({ d }) => !d.startsWith(`${year}-`) || Number.isNaN(Date.parse(`${d}T00:00:00Z`)) || new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) !== d)
+        .map(({ field }) => ({ field, message: `is not a date in ${year}` }));
+      const both = holidays.filter((d) => workdays.includes(d));
+      if (both.length > 0) errors.push({ field: 'body', message: `${both.join(', ')} cannot be both a holiday and a working day` });
+      if (errors.length > 0) throw new HttpProblem(422, 'invalid-calendar', 'Invalid calendar', errors.map((e) => `${e.field} ${e.message}`).join('; '), { errors });
+      const values = { year, holidays: [...holidays].sort(), workdays: [...workdays].sort(), source: 'admin' };
+      await db.insert(calendarYears).values(values).onConflictDoUpdate({ target: calendarYears.year, set: { ...values, updatedAt: new Date() } });
+      return values;
+    },
+  );
+
+  const DefinitionSummary = Type.Object({ key: Type.String(), version: Type.Integer(), name: Type.String(), format: Type.String(), deployedAt: Type.String() });
+  app.get(
+    '/v1/process-definitions',
+    {
+      config: { roles: everyone },
+      schema: { tags: ['processes'], summary: 'Deployed process definitions, newest first', security, response: { 200: Type.Array(DefinitionSummary), ...problemResponses(401) } },
+    },
+    async () =>
+      (
+        await db
+          .select({ key: processDefinitions.key, version: processDefinitions.version, name: processDefinitions.name, format: processDefinitions.format, deployedAt: processDefinitions.deployedAt })
+          .from(processDefinitions)
+          .orderBy(processDefinitions.key, desc(processDefinitions.version))
+      ).map((r) => ({ ...r, deployedAt: r.deployedAt.toISOString() })),
+  );
+  app.get(
+    '/v1/process-definitions/:key/:version',
+    {
+      config: { roles: everyone },
+      schema: {
+        tags: ['processes'],
+        summary: 'One deployed version: its compiled definition and its source',
+        security,
+        params: Type.Object({ key: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' }), version: Type.Integer({ minimum: 1 }) }),
+        response: {
+          200: Type.Object({ key: Type.String(), version: Type.Integer(), name: Type.String(), format: Type.String(), source: Type.Union([Type.String(), Type.Null()]), definition: Type.Unknown() }),
+          ...problemResponses(401, 404),
+        },
+      },
+    },
+    async (request) => {
+      const { key, version } = request.params;
+      const [row] = await db.select().from(processDefinitions).where(and(eq(processDefinitions.key, key), eq(processDefinitions.version, version)));
+      if (!row) throw notFound(`No process ${key} v${version}`);
+      return { key: row.key, version: row.version, name: row.name, format: row.format, source: row.source, definition: row.definition };
+    },
+  );
+};
