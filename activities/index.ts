@@ -1,14 +1,16 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
+import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/client.js';
-import { caseTimeline, cases, notifications, processDefinitions, responsibilityItems, responsibilityLists, strikes, units, type NewCaseRow } from '../db/schema.js';
+import { caseTimeline, cases, notifications, processDefinitions, responsibilityItems, responsibilityLists, units, type NewCaseRow } from '../db/schema.js';
 import { loadUnitChain } from '../db/units.js';
 import { computeDeadline, parseLimit } from '../domain/calendar.js';
 import type { CaseSnapshot, TimelineEntry } from '../domain/case.js';
-import type { NotificationInput, RouteResult, StrikeInput } from '../domain/engine/types.js';
+import type { NotificationInput, RouteResult } from '../domain/engine/types.js';
 import type { ProcessDefinition } from '../domain/process/definition.js';
 import type { UnitRef } from '../domain/units.js';
 import type { Logger } from '../infra/logger.js';
+import { createAccountabilityActivities } from './accountability.js';
 import { CalendarCache } from './calendar-cache.js';
 import type { Notifier } from './notifier.js';
 
@@ -17,6 +19,8 @@ export interface ActivityDeps {
   db: Db;
   logger: Logger;
   notifier: Notifier;
+  /** For signal-with-start of accountability workflows. */
+  client: Client;
 }
 
 /** Error types of activity failures that retrying cannot fix. */
@@ -41,6 +45,7 @@ function toRow(s: CaseSnapshot): NewCaseRow {
     category: s.category,
     urgency: s.urgency,
     status: s.status,
+    routedLevel: s.routedLevel,
     level: s.level,
     unitId: s.unitId,
     step: s.step,
@@ -63,10 +68,13 @@ function toRow(s: CaseSnapshot): NewCaseRow {
 const unitRef = (u: { id: string; name: string; level: string; kind: string }): UnitRef => ({ id: u.id, name: u.name, level: u.level, kind: u.kind });
 
 /** Activities take one object and return one object; one factory builds them all from their dependencies. */
-export function createActivities({ db, logger, notifier }: ActivityDeps) {
+export function createActivities(deps: ActivityDeps) {
+  const { db, logger, notifier } = deps;
   const calendar = new CalendarCache(db);
 
   return {
+    ...createAccountabilityActivities(deps),
+
     /** Loads the process definition a case pins: a given version, or the newest of the key. */
     async loadProcess({ key, version }: { key: string; version: number | null }): Promise<{ definition: ProcessDefinition }> {
       const [row] = await db
@@ -134,14 +142,6 @@ export function createActivities({ db, logger, notifier }: ActivityDeps) {
         .onConflictDoNothing();
       await notifier.send(notification);
       await db.update(notifications).set({ deliveredAt: sql`now()` }).where(eq(notifications.id, notification.id));
-    },
-
-    /** Records a strike against a unit, once per strike id. */
-    async recordStrike(strike: StrikeInput): Promise<void> {
-      await db
-        .insert(strikes)
-        .values({ id: strike.id, unitId: strike.unitId, source: strike.source, caseNo: strike.caseNo ?? null, at: new Date(strike.at) })
-        .onConflictDoNothing();
     },
 
     /**

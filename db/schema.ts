@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { ProcessDefinition } from '../domain/process/definition.js';
-import { boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
 
 /** Units as a tree by `parent_id`: the district centre at the root, departments and streets below, communities below streets. */
 export const units = pgTable(
@@ -56,6 +56,7 @@ export const cases = pgTable(
     category: text('category').notNull(),
     urgency: text('urgency').notNull(),
     status: text('status').notNull(),
+    routedLevel: text('routed_level'),
     level: text('level'),
     unitId: text('unit_id'),
     step: text('step'),
@@ -128,7 +129,7 @@ export const calendarYears = pgTable('calendar_years', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
-/** Strikes against units; the id makes a strike count once however often it is delivered. */
+/** Strikes against units, counted per window (calendar year); the id makes a strike count once however often it is delivered. */
 export const strikes = pgTable(
   'strikes',
   {
@@ -136,10 +137,94 @@ export const strikes = pgTable(
     unitId: text('unit_id').notNull(),
     source: text('source').notNull(),
     caseNo: text('case_no'),
+    period: text('period'),
     at: timestamp('at', { withTimezone: true }).notNull(),
+    window: integer('window').notNull(),
+    number: integer('number').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('strikes_unit_idx').on(t.unitId, t.at)],
+  (t) => [uniqueIndex('strikes_unit_window_number_idx').on(t.unitId, t.window, t.number)],
+);
+
+/** One sanction per strike: notice, interview or freeze. Its id is (unit, window, strike number), so it happens once. */
+export const sanctions = pgTable(
+  'sanctions',
+  {
+    id: text('id').primaryKey(),
+    unitId: text('unit_id').notNull(),
+    window: integer('window').notNull(),
+    number: integer('number').notNull(),
+    kind: text('kind').notNull(),
+    strikeId: text('strike_id').notNull(),
+    /** notice: published; interview: scheduled → held; freeze: active → lifted. */
+    status: text('status').notNull(),
+    scheduledFor: timestamp('scheduled_for', { withTimezone: true }),
+    heldAt: timestamp('held_at', { withTimezone: true }),
+    minutes: text('minutes'),
+    liftedAt: timestamp('lifted_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('sanctions_unit_idx').on(t.unitId)],
+);
+
+/** Inaction investigations opened with a freeze; the freeze lifts only after its investigation is closed with a finding. */
+export const investigations = pgTable('investigations', {
+  id: text('id').primaryKey(),
+  unitId: text('unit_id').notNull(),
+  sanctionId: text('sanction_id').notNull(),
+  openedAt: timestamp('opened_at', { withTimezone: true }).notNull(),
+  closedAt: timestamp('closed_at', { withTimezone: true }),
+  finding: text('finding'),
+});
+
+/** The outcome ledger: what each unit did with each closed case. Written once per (case, unit), idempotently. */
+export const caseOutcomes = pgTable(
+  'case_outcomes',
+  {
+    caseNo: text('case_no').notNull(),
+    unitId: text('unit_id').notNull(),
+    districtId: text('district_id').notNull(),
+    period: text('period').notNull(),
+    closedAt: timestamp('closed_at', { withTimezone: true }).notNull(),
+    role: text('role').notNull(),
+    responded: boolean('responded').notNull(),
+    respondedOnTime: boolean('responded_on_time').notNull(),
+    resolved: boolean('resolved').notNull(),
+    resolvedOnTime: boolean('resolved_on_time').notNull(),
+    escalatedByTimeout: boolean('escalated_by_timeout').notNull(),
+    returned: boolean('returned').notNull(),
+    reportedInOnTime: boolean('reported_in_on_time'),
+    rating: text('rating'),
+  },
+  (t) => [primaryKey({ columns: [t.caseNo, t.unitId] }), index('case_outcomes_period_idx').on(t.period, t.districtId)],
+);
+
+/** Versions of the ranking policy: weights, minimum cases to be ranked, strikes per level. The newest applies. */
+export const rankingPolicies = pgTable('ranking_policies', {
+  version: integer('version').primaryKey(),
+  weights: jsonb('weights').$type<{ response: number; resolution: number; satisfaction: number }>().notNull(),
+  minCases: integer('min_cases').notNull(),
+  bottomPerLevel: integer('bottom_per_level').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** The monthly ranking: rates, score and rank per unit and period, as last evaluated. */
+export const rankings = pgTable(
+  'rankings',
+  {
+    period: text('period').notNull(),
+    unitId: text('unit_id').notNull(),
+    districtId: text('district_id').notNull(),
+    level: text('level').notNull(),
+    performance: jsonb('performance').$type<Record<string, unknown>>().notNull(),
+    score: doublePrecision('score'),
+    ranked: boolean('ranked').notNull(),
+    rank: integer('rank'),
+    bottom: boolean('bottom').notNull(),
+    policyVersion: integer('policy_version').notNull(),
+    computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.period, t.unitId] }), index('rankings_district_idx').on(t.period, t.districtId, t.level)],
 );
 
 /** Every notification sent, keyed by its id so a retried send is recorded once. */

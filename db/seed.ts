@@ -1,7 +1,8 @@
 import { loadChineseCalendar } from '../activities/calendar-source.js';
+import { DEFAULT_RANKING_POLICY } from '../domain/accountability.js';
 import { buildDefaultProcess } from '../domain/process/default-process.js';
 import type { Db } from './client.js';
-import { calendarYears, processDefinitions, responsibilityItems, responsibilityLists, units, type NewUnit } from './schema.js';
+import { calendarYears, processDefinitions, rankingPolicies, responsibilityItems, responsibilityLists, units, type NewUnit } from './schema.js';
 
 /** Id of the district joint-dispatch centre: the root of the unit tree and the dispatcher of last resort. */
 export const CENTRE_ID = 'centre';
@@ -89,7 +90,7 @@ export const sampleResponsibilityList: Array<{ category: string; name: string; l
 
 /**
  * Reference data every installation needs: the working-day calendar from the maintained
- * `chinese-days` package and version 1 of the default complaint process. Idempotent: existing rows
+ * `chinese-days` package, version 1 of the default complaint process and of the ranking policy. Idempotent: existing rows
  * (an admin's calendar edits, later process versions) are kept.
  */
 export async function seedReferenceData(db: Db): Promise<void> {
@@ -99,6 +100,7 @@ export async function seedReferenceData(db: Db): Promise<void> {
       .insert(calendarYears)
       .values(Object.entries(calendar.years).map(([year, days]) => ({ year: Number(year), holidays: days.holidays, workdays: days.workdays, source: 'chinese-days' })))
       .onConflictDoNothing();
+    await tx.insert(rankingPolicies).values({ ...DEFAULT_RANKING_POLICY }).onConflictDoNothing();
     const definition = buildDefaultProcess();
     await tx
       .insert(processDefinitions)

@@ -89,6 +89,8 @@ export interface CaseSnapshot {
   category: string;
   urgency: Urgency;
   status: string;
+  /** The level the responsibility list gave the case (null when a dispatcher had to decide). */
+  routedLevel: string | null;
   level: string | null;
   unitId: string | null;
   /** The process step the case waits in (a node of the process definition). */

@@ -26,6 +26,8 @@ export interface Config {
     host: string;
     port: number;
   };
+  /** When the monthly evaluation runs (a cron expression in a time zone). */
+  evaluation: { cron: string; timezone: string };
   /** Notifications: a signed webhook when a URL is set, the log otherwise. */
   notify: { webhookUrl: string | undefined; webhookSecret: string | undefined };
   /** Ports `npm run dev` gives the Temporal dev server, its Web UI and the embedded PostgreSQL. */
@@ -110,6 +112,7 @@ export function loadConfig(env: Env = process.env): Config {
       host: str('HOST') ?? '127.0.0.1',
       port: port('PORT', 3000),
     },
+    evaluation: { cron: str('EVALUATION_CRON') ?? '0 2 1 * *', timezone: str('EVALUATION_TIMEZONE') ?? 'Asia/Shanghai' },
     notify: { webhookUrl: url('NOTIFY_WEBHOOK_URL', ['http:', 'https:']), webhookSecret: str('NOTIFY_WEBHOOK_SECRET') },
     dev: { temporalPort: port('TEMPORAL_PORT', 7233), temporalUiPort: port('TEMPORAL_UI_PORT', 8233), postgresPort: port('JIESU_DEV_PG_PORT', 54329) },
     cacheDir: path.resolve(projectRoot, str('JIESU_CACHE_DIR') ?? '.cache'),
@@ -119,6 +122,7 @@ export function loadConfig(env: Env = process.env): Config {
     if (config.temporal.address === undefined) problems.push('TEMPORAL_ADDRESS is required in production');
     if (config.databaseUrl === undefined) problems.push('DATABASE_URL is required in production');
   }
+  if (config.evaluation.cron.trim().split(/\s+/).length !== 5) problems.push(`EVALUATION_CRON must be a five-field cron expression (got "${config.evaluation.cron}")`);
   if (config.notify.webhookUrl !== undefined && config.notify.webhookSecret === undefined) {
     problems.push('NOTIFY_WEBHOOK_SECRET is required when NOTIFY_WEBHOOK_URL is set (requests are signed)');
   }

@@ -5,9 +5,10 @@ import { seedReferenceData } from '../db/seed.js';
 import { loadConfig, requireDatabaseUrl, requireTemporalAddress } from '../infra/config.js';
 import { createLogger } from '../infra/logger.js';
 import { ensureSearchAttributes } from '../infra/temporal.js';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { LogNotifier, WebhookNotifier } from '../activities/notifier.js';
 import { createCaseWorker, installRuntimeLogger } from './create-worker.js';
+import { ensureEvaluationSchedule } from './schedules.js';
 
 const config = loadConfig();
 const logger = createLogger({ level: config.logLevel, name: 'worker' });
@@ -19,9 +20,10 @@ await migrateDatabase(database.pool);
 // The calendar and the default process must exist before the first case starts; existing rows are kept.
 await seedReferenceData(database.db);
 
-const admin = await Connection.connect({ address });
-await ensureSearchAttributes(admin, config.temporal.namespace, logger);
-await admin.close();
+const clientConnection = await Connection.connect({ address });
+await ensureSearchAttributes(clientConnection, config.temporal.namespace, logger);
+const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+await ensureEvaluationSchedule(client, { taskQueue: config.temporal.taskQueue, ...config.evaluation }, logger);
 
 const connection = await NativeConnection.connect({ address });
 const worker = await createCaseWorker({
@@ -31,6 +33,7 @@ const worker = await createCaseWorker({
   deps: {
     db: database.db,
     logger,
+    client,
     notifier:
       config.notify.webhookUrl && config.notify.webhookSecret ? new WebhookNotifier(config.notify.webhookUrl, config.notify.webhookSecret) : new LogNotifier(logger),
   },
@@ -39,5 +42,6 @@ logger.info({ address, namespace: config.temporal.namespace, taskQueue: config.t
 // Runtime shuts the worker down on SIGINT/SIGTERM; run() resolves once in-flight tasks are done.
 await worker.run();
 await connection.close();
+await clientConnection.close();
 await database.close();
 logger.info('Worker stopped');

@@ -144,8 +144,10 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
         return db.computeDeadlines(call.input);
       case 'notify':
         return outbound.notify(call.input);
-      case 'recordStrike':
-        return outbound.recordStrike(call.input);
+      case 'deliverStrike':
+        return outbound.deliverStrike(call.input);
+      case 'recordOutcome':
+        return db.recordOutcome(call.input);
     }
   }
 

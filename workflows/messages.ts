@@ -3,6 +3,7 @@
  * types that cross the wire. It imports nothing with side effects.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AccountabilityState, Strike } from '../domain/accountability.js';
 import type { Actor, Complaint } from '../domain/case.js';
 import type { CaseAction, CaseView } from '../domain/engine/types.js';
 import type { Outcome } from '../domain/process/definition.js';
@@ -89,3 +90,54 @@ export const commentSignal = defineSignal<[ActionInput<'comment'>]>('comment');
 
 /** Full state of a case: status, level, unit, deadlines, timeline, allowed actions per role. */
 export const caseStateQuery = defineQuery<CaseView>('caseState');
+
+// ---------------------------------------------------------------- accountability
+
+export const UNIT_ACCOUNTABILITY_PREFIX = 'unit-accountability-';
+
+/** Workflow id of a unit's accountability entity workflow. */
+export function unitAccountabilityWorkflowId(unitId: string): string {
+  return `${UNIT_ACCOUNTABILITY_PREFIX}${unitId}`;
+}
+
+/** Input of `unitAccountabilityWorkflow`; `state` carries over continue-as-new. */
+export interface UnitAccountabilityInput {
+  unitId: string;
+  /** The unit's ancestors: their supervisors act on its sanctions. */
+  ancestors: string[];
+  state?: AccountabilityState;
+}
+
+/** A strike against the unit (from a ranking or an overdue-at-top case); delivered with signal-with-start. */
+export const strikeSignal = defineSignal<[Strike]>('strike');
+
+type SupervisorAction<T> = { actor: Actor } & T;
+/** A supervisor records that a scheduled interview of the unit's leaders was held, with minutes. */
+export const interviewHeldUpdate = defineUpdate<AccountabilityState, [SupervisorAction<{ sanctionId: string; minutes: string }>]>('interviewHeld');
+/** A supervisor closes an inaction investigation with its finding. */
+export const closeInvestigationUpdate = defineUpdate<AccountabilityState, [SupervisorAction<{ sanctionId: string; finding: string }>]>('closeInvestigation');
+/** A supervisor lifts a personnel freeze; refused while its investigation is open. */
+export const liftFreezeUpdate = defineUpdate<AccountabilityState, [SupervisorAction<{ sanctionId: string }>]>('liftFreeze');
+/** Strikes and sanctions of the unit. */
+export const accountabilityStateQuery = defineQuery<AccountabilityState>('accountabilityState');
+
+/** The Schedule that runs the monthly evaluation. */
+export const MONTHLY_EVALUATION_SCHEDULE_ID = 'jiesu-monthly-evaluation';
+
+/** Workflow id of one evaluation run. */
+export function monthlyEvaluationWorkflowId(period: string, districtId?: string): string {
+  return `monthly-evaluation-${period}${districtId ? `-${districtId}` : ''}`;
+}
+
+/** Input of `monthlyEvaluationWorkflow`: a period (default: the month before the run) and optionally one district. */
+export interface MonthlyEvaluationInput {
+  period?: string;
+  districtId?: string;
+}
+
+export interface MonthlyEvaluationResult {
+  period: string;
+  districts: string[];
+  ranked: number;
+  strikes: string[];
+}

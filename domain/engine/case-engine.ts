@@ -5,6 +5,7 @@
  * activity results, each with the current time; outputs are effects (activities to run, timers to
  * start or cancel) and a new state.
  */
+import { caseOutcomes } from '../accountability.js';
 import type { Actor, CaseSnapshot, TimelineEntry } from '../case.js';
 import { limitFits, warningPoint } from '../calendar.js';
 import { parseExpression, type Expression } from '../process/expression.js';
@@ -120,6 +121,7 @@ export class CaseEngine {
       category: complaint.category,
       urgency: complaint.urgency,
       status: 'received',
+      routedLevel: null,
       level: null,
       unitId: null,
       step: null,
@@ -240,6 +242,7 @@ export class CaseEngine {
       category: complaint.category,
       urgency: s.urgency,
       status: this.status(),
+      routedLevel: s.vars.route?.kind === 'owner' ? s.vars.route.level : null,
       level: s.vars.unit?.level ?? null,
       unitId: s.vars.lead?.id ?? s.vars.unit?.id ?? null,
       step: main?.node ?? null,
@@ -420,11 +423,13 @@ export class CaseEngine {
     this.state.tokens = this.state.tokens.filter((t) => t.id !== token.id);
   }
 
+  /** Closes the case and hands its outcome ledger to accountability. */
   private terminate(outcome: Outcome): void {
     for (const token of [...this.state.tokens]) this.leave(token);
     this.state.outcome = outcome;
     this.state.closedAt = this.now;
     this.record('closed', SYSTEM_ENGINE, { ...this.here(), detail: { outcome } });
+    this.activity({ name: 'recordOutcome', input: { caseNo: this.state.caseNo, closedAt: this.now, outcome, rows: caseOutcomes(this.state.timeline) } }, false);
   }
 
   // ---------------------------------------------------------------- service tasks
@@ -461,10 +466,7 @@ export class CaseEngine {
         s.vars.overdueAtTop = true;
         this.record('overdue-at-top', SYSTEM_TIMER, { ...this.here(), detail: { strikeUnitId: holder?.id ?? null } });
         if (holder) {
-          this.activity(
-            { name: 'recordStrike', input: { id: `overdue-at-top:${s.workflowId}:${holder.id}`, unitId: holder.id, source: 'overdue-at-top', caseNo: s.caseNo, at: this.now } },
-            false,
-          );
+          this.activity({ name: 'deliverStrike', input: { id: `overdue-at-top:${s.workflowId}:${holder.id}`, unitId: holder.id, source: 'overdue-at-top', caseNo: s.caseNo, at: this.now } }, false);
           this.notify('overdue-at-top', [holder.id], `Case ${s.caseNo} is overdue at the district centre`);
         }
         break;
@@ -862,11 +864,13 @@ export class CaseEngine {
           this.assign(target.unit, target.ancestors);
         }
         if (action.type === 'arbitrate') v.arbitrated = true;
+        const onTime = token.deadline === null || this.now <= token.deadline;
         this.record(action.type === 'dispatch' ? 'dispatched' : 'arbitrated', actor, {
           toUnitId: target.unit.id,
           toLevel: target.unit.level,
-          ...(action.type === 'arbitrate' ? { reason: action.ruling, detail: { proposedListChange: { category: s.complaint.category, owner: target.unit.id } } } : {}),
-          ...(action.type === 'dispatch' ? { detail: { coDepartments: v.co.map((u) => u.id), ...(action.note ? { note: action.note } : {}) } } : {}),
+          ...(action.type === 'arbitrate'
+            ? { reason: action.ruling, detail: { onTime, proposedListChange: { category: s.complaint.category, owner: target.unit.id } } }
+            : { detail: { onTime, coDepartments: v.co.map((u) => u.id), ...(action.note ? { note: action.note } : {}) } }),
         });
         this.notify('dispatched', [target.unit.id, ...v.co.map((u) => u.id)], `Case ${s.caseNo} is assigned to you`);
         this.leave(token);

@@ -2,6 +2,7 @@
  * Types of the case engine: what goes in (actions, timer and activity results), what comes out
  * (effects the workflow carries out), and the serialisable state in between.
  */
+import type { Strike, UnitOutcome } from '../accountability.js';
 import type { Actor, CaseSnapshot, Complaint, TimelineEntry, Urgency } from '../case.js';
 import type { EscalationCause, Outcome, ProcessDefinition, TaskKind } from '../process/definition.js';
 import type { UnitChain, UnitRef } from '../units.js';
@@ -72,24 +73,24 @@ export type ActivityCall =
   | { name: 'routeComplaint'; input: { category: string; locationUnitId: string } }
   | { name: 'computeDeadlines'; input: { from: string; limits: Record<string, string> } }
   | { name: 'notify'; input: NotificationInput }
-  | { name: 'recordStrike'; input: StrikeInput };
+  | { name: 'deliverStrike'; input: Strike }
+  | { name: 'recordOutcome'; input: OutcomeInput };
+
+/** The outcome ledger rows of a closed case. */
+export interface OutcomeInput {
+  caseNo: string;
+  closedAt: string;
+  outcome: Outcome;
+  rows: UnitOutcome[];
+}
 
 export interface NotificationInput {
   /** Stable id: a retried notification is delivered once. */
   id: string;
-  kind: 'warning' | 'urge' | 'escalated' | 'dispatched' | 'overdue-at-top';
-  caseNo: string;
+  kind: 'warning' | 'urge' | 'escalated' | 'dispatched' | 'overdue-at-top' | 'sanction';
+  caseNo: string | null;
   unitIds: string[];
   message: string;
-}
-
-export interface StrikeInput {
-  /** Stable id: the same strike delivered twice counts once. */
-  id: string;
-  unitId: string;
-  source: 'overdue-at-top' | 'ranking';
-  caseNo?: string;
-  at: string;
 }
 
 export type Effect =

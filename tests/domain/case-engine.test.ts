@@ -74,7 +74,7 @@ describe('case engine on the default process', () => {
     const snapshot = h.engine.snapshot();
     expect(snapshot).toMatchObject({ status: 'joint-handling', overdueAtTop: true, overdue: true, unitId: market.id });
     h.advance(600 * MIN);
-    const strikes = h.activities.filter((a) => a.call.name === 'recordStrike');
+    const strikes = h.activities.filter((a) => a.call.name === 'deliverStrike');
     expect(strikes.map((s) => s.call.input)).toEqual([expect.objectContaining({ unitId: market.id, source: 'overdue-at-top', id: 'overdue-at-top:complaint-hotline-T1:dept-market' })]);
     const escalations = h.engine.state.timeline.filter((e) => e.action === 'escalated');
     expect(escalations.map((e) => [e.reason, e.fromLevel, e.toLevel])).toEqual([
@@ -112,7 +112,7 @@ describe('case engine on the default process', () => {
     h.act({ type: 'arbitrate', unit: chain(street), ruling: 'Street owns parking disputes' }, supervisor(centre));
     expect(h.engine.snapshot()).toMatchObject({ status: 'awaiting-sign', unitId: street.id });
     expect(h.refusal({ type: 'return', reason: 'No' }, handler(street))).toBe('RulingFinal');
-    expect(h.engine.state.timeline.find((e) => e.action === 'arbitrated')?.detail).toEqual({ proposedListChange: { category: 'neighbour-dispute', owner: street.id } });
+    expect(h.engine.state.timeline.find((e) => e.action === 'arbitrated')?.detail).toMatchObject({ proposedListChange: { category: 'neighbour-dispute', owner: street.id } });
   });
 
   it('moves the deadline on an approved extension, keeps it on a denied one, refuses a request after the limit', () => {

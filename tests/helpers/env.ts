@@ -66,7 +66,7 @@ export async function createTestEnv(options: { worker?: boolean } = {}): Promise
           connection: nativeConnection,
           namespace: config.temporal.namespace,
           taskQueue,
-          deps: { db: database.db, logger, notifier: new LogNotifier(logger) },
+          deps: { db: database.db, logger, notifier: new LogNotifier(logger), client },
           workflowBundle: { codePath: inject('workflowBundlePath') },
         });
   const running = worker?.run();

@@ -159,7 +159,7 @@ describe('whistle, return and arbitration', () => {
     expect(view).toMatchObject({ status: 'awaiting-arbitration', unitId: 'centre', returns: 3 });
     view = await act(handle, 'arbitrate', { actor: supervisor('centre'), unit: chain('street-heping'), ruling: 'Parking in old estates is a street matter' });
     expect(view).toMatchObject({ status: 'awaiting-sign', unitId: 'street-heping' });
-    expect(view.timeline.find((e) => e.action === 'arbitrated')?.detail).toEqual({ proposedListChange: { category: 'neighbour-dispute', owner: 'street-heping' } });
+    expect(view.timeline.find((e) => e.action === 'arbitrated')?.detail).toMatchObject({ proposedListChange: { category: 'neighbour-dispute', owner: 'street-heping' } });
     await expectRefused(handle, 'return', { actor: handler('street-heping'), reason: 'Disagree' }, 'RulingFinal');
     await act(handle, 'signFor', { actor: handler('street-heping') });
     await close(handle, 'street-heping');

@@ -1,0 +1,151 @@
+/**
+ * "One notice, two interviews, three freezes" against the real server, on worker processes that are
+ * SIGKILLed between sanctions, with strikes delivered twice.
+ */
+import { randomUUID } from 'node:crypto';
+import { asc, eq, like } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { investigations, notifications, sanctions, strikes, units } from '../../db/schema.js';
+import type { Strike } from '../../domain/accountability.js';
+import { loadConfig } from '../../infra/config.js';
+import { ensureEvaluationSchedule } from '../../worker/schedules.js';
+import {
+  accountabilityStateQuery,
+  closeInvestigationUpdate,
+  liftFreezeUpdate,
+  MONTHLY_EVALUATION_SCHEDULE_ID,
+  strikeSignal,
+  unitAccountabilityWorkflowId,
+  interviewHeldUpdate,
+} from '../../workflows/messages.js';
+import type { unitAccountabilityWorkflow } from '../../workflows/unit-accountability-workflow.js';
+import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
+import { spawnService, type ServiceProcess } from '../helpers/processes.js';
+
+let env: TestEnv;
+const workers: ServiceProcess[] = [];
+async function startWorker(): Promise<ServiceProcess> {
+  const worker = spawnService('worker/main.ts', {
+    JIESU_ENV: 'test',
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_NAMESPACE: inject('namespace'),
+    TEMPORAL_TASK_QUEUE: env.taskQueue,
+    DATABASE_URL: inject('databaseUrl'),
+  });
+  workers.push(worker);
+  await worker.waitFor(/Worker running/);
+  return worker;
+}
+
+beforeAll(async () => {
+  env = await createTestEnv({ worker: false });
+});
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.kill('SIGTERM')));
+  await env?.close();
+});
+
+async function testUnit(): Promise<string> {
+  const id = `dept-test-${randomUUID().slice(0, 8)}`;
+  await env.database.db.insert(units).values({ id, name: `Test department ${id}`, level: 'district', kind: 'department', parentId: 'centre' });
+  return id;
+}
+
+/** What the deliverStrike activity does: signal-with-start of the unit's workflow. */
+async function deliver(strike: Strike): Promise<void> {
+  await env.client.workflow.signalWithStart<typeof unitAccountabilityWorkflow, [Strike]>('unitAccountabilityWorkflow', {
+    workflowId: unitAccountabilityWorkflowId(strike.unitId),
+    taskQueue: env.taskQueue,
+    args: [{ unitId: strike.unitId, ancestors: ['centre'] }],
+    signal: strikeSignal,
+    signalArgs: [strike],
+  });
+}
+
+const sanctionRows = (unitId: string) => env.database.db.select().from(sanctions).where(eq(sanctions.unitId, unitId)).orderBy(asc(sanctions.window), asc(sanctions.number));
+const waitForSanctions = (unitId: string, count: number) =>
+  eventually(async () => {
+    const rows = await sanctionRows(unitId);
+    return rows.length >= count ? rows : undefined;
+  }, { what: `${count} sanctions for ${unitId}`, timeoutMs: 60_000 });
+
+describe('the accountability ladder', () => {
+  it('applies notice, interview, freeze with investigation in order, each exactly once, through SIGKILLs and duplicate strikes', async () => {
+    const unitId = await testUnit();
+    const strike = (n: number): Strike => ({ id: `test:${unitId}:${n}`, unitId, source: 'overdue-at-top', caseNo: `hotline-x-${n}`, at: `2026-0${n}-10T02:00:00.000Z` });
+
+    const first = await startWorker();
+    await deliver(strike(1));
+    await deliver(strike(1));
+    await waitForSanctions(unitId, 1);
+    await first.kill('SIGKILL');
+
+    // Strikes 2 and 3 arrive while no worker runs; the next worker is killed right after it starts on them.
+    await deliver(strike(2));
+    await deliver(strike(3));
+    await deliver(strike(2));
+    const second = await startWorker();
+    await waitForSanctions(unitId, 2);
+    await second.kill('SIGKILL');
+    await startWorker();
+    const rows = await waitForSanctions(unitId, 3);
+    await deliver(strike(3));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+
+    expect((await sanctionRows(unitId)).map((s) => [s.number, s.kind, s.status])).toEqual([
+      [1, 'notice', 'published'],
+      [2, 'interview', 'scheduled'],
+      [3, 'freeze', 'active'],
+    ]);
+    expect(rows.map((s) => s.id)).toEqual([`${unitId}:2026:1`, `${unitId}:2026:2`, `${unitId}:2026:3`]);
+    const strikeRows = await env.database.db.select().from(strikes).where(eq(strikes.unitId, unitId)).orderBy(asc(strikes.number));
+    expect(strikeRows.map((s) => [s.id, s.window, s.number])).toEqual([1, 2, 3].map((n) => [`test:${unitId}:${n}`, 2026, n]));
+    expect(await env.database.db.select().from(investigations).where(eq(investigations.unitId, unitId))).toHaveLength(1);
+    const sent = await env.database.db.select().from(notifications).where(like(notifications.id, `sanction:${unitId}:%`));
+    expect(sent.map((n) => n.id).sort()).toEqual([1, 2, 3].map((n) => `sanction:${unitId}:2026:${n}`));
+    const state = await env.client.workflow.getHandle(unitAccountabilityWorkflowId(unitId)).query(accountabilityStateQuery);
+    expect(state.strikes).toHaveLength(3);
+
+    // The Schedule exists exactly once, with the configured cron, after the workers started; ensuring it again changes nothing.
+    await ensureEvaluationSchedule(env.client, { taskQueue: env.taskQueue, ...loadConfig({}).evaluation }, env.logger);
+    const schedules: string[] = [];
+    for await (const schedule of env.client.schedule.list()) if (schedule.scheduleId === MONTHLY_EVALUATION_SCHEDULE_ID) schedules.push(schedule.scheduleId);
+    expect(schedules).toHaveLength(1);
+    const described = await env.client.schedule.getHandle(MONTHLY_EVALUATION_SCHEDULE_ID).describe();
+    expect(described.state.note).toContain('cron=0 2 1 * *');
+    expect(described.spec.timezone).toBe('Asia/Shanghai');
+  });
+
+  it('starts at notice again in a new year, and lifts a freeze only after its investigation is closed', async () => {
+    const unitId = await testUnit();
+    if (workers.every((w) => w.child.exitCode !== null || w.child.signalCode !== null)) await startWorker();
+    for (const n of [1, 2, 3]) await deliver({ id: `y:${unitId}:${n}`, unitId, source: 'ranking', period: `2026-0${n}`, at: `2026-0${n}-01T00:00:00.000Z` });
+    await waitForSanctions(unitId, 3);
+    await deliver({ id: `y:${unitId}:next-year`, unitId, source: 'ranking', period: '2027-01', at: '2027-01-01T00:00:00.000Z' });
+    const rows = await waitForSanctions(unitId, 4);
+    expect(rows.map((s) => [s.window, s.number, s.kind])).toEqual([
+      [2026, 1, 'notice'],
+      [2026, 2, 'interview'],
+      [2026, 3, 'freeze'],
+      [2027, 1, 'notice'],
+    ]);
+
+    const handle = env.client.workflow.getHandle(unitAccountabilityWorkflowId(unitId));
+    const supervisor = { role: 'supervisor' as const, id: 's', unitId: 'centre' };
+    const freezeId = `${unitId}:2026:3`;
+    await expect(handle.executeUpdate(liftFreezeUpdate, { args: [{ actor: supervisor, sanctionId: freezeId }] })).rejects.toMatchObject({
+      cause: { type: 'NotAllowedNow', message: expect.stringMatching(/investigation is open/) },
+    });
+    await expect(
+      handle.executeUpdate(closeInvestigationUpdate, { args: [{ actor: { role: 'supervisor', id: 's', unitId: 'street-heping' }, sanctionId: freezeId, finding: 'x' }] }),
+    ).rejects.toMatchObject({ cause: { type: 'NotPermitted' } });
+    await handle.executeUpdate(interviewHeldUpdate, { args: [{ actor: supervisor, sanctionId: `${unitId}:2026:2`, minutes: 'Leaders explained the backlog' }] });
+    await handle.executeUpdate(closeInvestigationUpdate, { args: [{ actor: supervisor, sanctionId: freezeId, finding: 'Understaffed; plan agreed' }] });
+    const after = await handle.executeUpdate(liftFreezeUpdate, { args: [{ actor: supervisor, sanctionId: freezeId }] });
+    expect(after.sanctions.find((s) => s.id === freezeId)?.status).toBe('lifted');
+    const [freeze] = await env.database.db.select().from(sanctions).where(eq(sanctions.id, freezeId));
+    expect(freeze?.status).toBe('lifted');
+    const [interview] = await env.database.db.select().from(sanctions).where(eq(sanctions.id, `${unitId}:2026:2`));
+    expect(interview).toMatchObject({ status: 'held', minutes: 'Leaders explained the backlog' });
+  });
+});
