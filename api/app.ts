@@ -10,6 +10,7 @@ import type { Config } from '../infra/config.js';
 import type { Logger } from '../infra/logger.js';
 import { authPlugin, KeyStore } from './auth.js';
 import { HttpProblem, problemErrorHandler } from './problem.js';
+import { accountabilityRoutes } from './routes/accountability.js';
 import { caseActionRoutes } from './routes/case-actions.js';
 import { complaintRoutes } from './routes/complaints.js';
 import { referenceRoutes } from './routes/reference.js';
@@ -79,6 +80,7 @@ export async function buildApp(deps: ApiDeps) {
   await app.register(complaintRoutes, routeDeps);
   await app.register(caseActionRoutes, routeDeps);
   await app.register(referenceRoutes, routeDeps);
+  await app.register(accountabilityRoutes, routeDeps);
   return app;
 }
 

@@ -105,6 +105,7 @@ export const CaseViewSchema = Type.Object(
     status: Type.String(),
     outcome: Nullable(Type.String()),
     routedLevel: Nullable(Type.String()),
+    districtId: Nullable(Type.String()),
     level: Nullable(Type.String()),
     unitId: Nullable(Type.String({ description: 'The unit holding the case (the lead department at the centre)' })),
     lead: Nullable(Type.String()),

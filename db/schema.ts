@@ -56,6 +56,7 @@ export const cases = pgTable(
     category: text('category').notNull(),
     urgency: text('urgency').notNull(),
     status: text('status').notNull(),
+    districtId: text('district_id'),
     routedLevel: text('routed_level'),
     level: text('level'),
     unitId: text('unit_id'),

@@ -31,11 +31,12 @@ export interface UnitOutcome {
  */
 export function caseOutcomes(timeline: TimelineEntry[]): UnitOutcome[] {
   const rows = new Map<string, UnitOutcome>();
-  const row = (unitId: string | undefined, role: UnitOutcome['role'] = 'holder'): UnitOutcome | undefined => {
+  /** The unit's row; `holder`/`co` when the entry assigns the case to it, `keep` when it only records what the unit did. */
+  const row = (unitId: string | undefined, role: UnitOutcome['role'] | 'keep' = 'keep'): UnitOutcome | undefined => {
     if (!unitId) return undefined;
     let existing = rows.get(unitId);
     if (!existing) {
-      existing = { unitId, role, responded: false, respondedOnTime: false, resolved: false, resolvedOnTime: false, escalatedByTimeout: false, returned: false, reportedInOnTime: null, rating: null };
+      existing = { unitId, role: role === 'co' ? 'co' : 'holder', responded: false, respondedOnTime: false, resolved: false, resolvedOnTime: false, escalatedByTimeout: false, returned: false, reportedInOnTime: null, rating: null };
       rows.set(unitId, existing);
     } else if (role === 'holder') existing.role = 'holder';
     return existing;
@@ -53,19 +54,19 @@ export function caseOutcomes(timeline: TimelineEntry[]): UnitOutcome[] {
       case 'routed':
       case 'sent-to-dispatcher':
       case 'reassigned':
-        row(entry.toUnitId);
+        row(entry.toUnitId, 'holder');
         break;
       case 'escalated':
         if (entry.reason === 'timeout') {
           const from = row(entry.fromUnitId);
           if (from) from.escalatedByTimeout = true;
         }
-        row(entry.toUnitId);
+        row(entry.toUnitId, 'holder');
         break;
       case 'dispatched':
       case 'arbitrated':
         respond(entry.actor.unitId, detail.onTime !== false);
-        row(entry.toUnitId);
+        row(entry.toUnitId, 'holder');
         for (const co of (detail.coDepartments as string[] | undefined) ?? []) row(co, 'co');
         break;
       case 'signed':
@@ -74,12 +75,12 @@ export function caseOutcomes(timeline: TimelineEntry[]): UnitOutcome[] {
       case 'reported-in': {
         const onTime = detail.late !== true;
         respond(entry.actor.unitId, onTime);
-        const r = row(entry.actor.unitId, rows.get(entry.actor.unitId ?? '')?.role ?? 'co');
+        const r = row(entry.actor.unitId);
         if (r) r.reportedInOnTime = onTime;
         break;
       }
       case 'report-in-missed': {
-        const r = row(entry.toUnitId, rows.get(entry.toUnitId ?? '')?.role ?? 'co');
+        const r = row(entry.toUnitId);
         if (r) r.reportedInOnTime = false;
         break;
       }

@@ -33,16 +33,17 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
       config: { roles: ['admin'] },
       schema: {
         tags: ['reference data'],
-        summary: 'Add a unit under a parent',
+        summary: 'Add a unit under a parent, or a new district centre (no parent)',
         security,
-        body: Type.Object({ id, name: Type.String({ minLength: 1, maxLength: 200 }), level: slug, kind: slug, parentId: id }, { additionalProperties: false }),
+        body: Type.Object({ id, name: Type.String({ minLength: 1, maxLength: 200 }), level: slug, kind: slug, parentId: Type.Optional(id) }, { additionalProperties: false }),
         response: { 201: UnitSchema, ...problemResponses(400, 401, 403, 409, 422) },
       },
     },
     async (request, reply) => {
       const body = request.body;
-      if (!directory.get(body.parentId)) throw new HttpProblem(422, 'unknown-unit', 'Unknown unit', `No active parent unit "${body.parentId}"`);
-      const [row] = await db.insert(units).values(body).onConflictDoNothing().returning();
+      if (body.parentId === undefined && body.kind !== 'centre') throw new HttpProblem(422, 'parent-required', 'Parent required', 'Only a district centre has no parent');
+      if (body.parentId !== undefined && !directory.get(body.parentId)) throw new HttpProblem(422, 'unknown-unit', 'Unknown unit', `No active parent unit "${body.parentId}"`);
+      const [row] = await db.insert(units).values({ ...body, parentId: body.parentId ?? null }).onConflictDoNothing().returning();
       if (!row) throw new HttpProblem(409, 'conflict', 'Unit exists', `A unit "${body.id}" already exists`);
       await directory.refresh();
       return reply.status(201).send({ id: row.id, name: row.name, level: row.level, kind: row.kind, parentId: row.parentId, active: row.active });

@@ -9,7 +9,7 @@ import { createDb, type Database } from '../../db/client.js';
 import { loadConfig, type Config } from '../../infra/config.js';
 import { createLogger, PinoTemporalLogger, type Logger } from '../../infra/logger.js';
 import { createCaseWorker } from '../../worker/create-worker.js';
-import { LogNotifier } from '../../activities/notifier.js';
+import { LogNotifier, type Notifier } from '../../activities/notifier.js';
 
 let runtimeInstalled = false;
 
@@ -42,7 +42,7 @@ export interface TestEnv {
  * Everything one test file needs, against the run's real Temporal server and PostgreSQL: a client, a
  * database pool, a worker on a task queue of its own, and the API wired to them (driven with `inject`).
  */
-export async function createTestEnv(options: { worker?: boolean } = {}): Promise<TestEnv> {
+export async function createTestEnv(options: { worker?: boolean; notifier?: Notifier } = {}): Promise<TestEnv> {
   const taskQueue = `test-${randomUUID()}`;
   const config = loadConfig({
     JIESU_ENV: 'test',
@@ -66,7 +66,7 @@ export async function createTestEnv(options: { worker?: boolean } = {}): Promise
           connection: nativeConnection,
           namespace: config.temporal.namespace,
           taskQueue,
-          deps: { db: database.db, logger, notifier: new LogNotifier(logger), client },
+          deps: { db: database.db, logger, notifier: options.notifier ?? new LogNotifier(logger), client },
           workflowBundle: { codePath: inject('workflowBundlePath') },
         });
   const running = worker?.run();
