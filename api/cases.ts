@@ -4,7 +4,8 @@ import type { Principal } from '../db/api-keys.js';
 import type { Config } from '../infra/config.js';
 import type { Actor } from '../domain/case.js';
 import { REFUSALS, type CaseView } from '../domain/engine/types.js';
-import { caseStateQuery, complaintWorkflowId } from '../workflows/messages.js';
+import { caseNoFor, type Complaint } from '../domain/case.js';
+import { caseStateQuery, complaintWorkflowId, type ComplaintWorkflowInput } from '../workflows/messages.js';
 import { HttpProblem, notFound } from './problem.js';
 import type { UnitDirectory } from './units.js';
 
@@ -16,6 +17,31 @@ export function caseLinks(config: Config, caseNo: string): { self: string; timel
     timeline: `/v1/complaints/${caseNo}/timeline`,
     temporalUi: `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(complaintWorkflowId(caseNo))}`,
   };
+}
+
+/**
+ * Files a complaint: starts its workflow, the durable write, so intake never waits on the read-model
+ * database. The same (source, ticket id) always yields the same case: a running one is reused, and a
+ * closed one is not started again.
+ */
+export async function fileComplaint(temporal: { client: Client; taskQueue: string }, complaint: Complaint): Promise<{ caseNo: string; workflowId: string }> {
+  const caseNo = caseNoFor(complaint.source, complaint.ticketId);
+  const workflowId = complaintWorkflowId(caseNo);
+  const input: ComplaintWorkflowInput = { caseNo, receivedAt: new Date().toISOString(), complaint };
+  await temporal.client.workflow
+    .start('complaintWorkflow', {
+      taskQueue: temporal.taskQueue,
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      staticSummary: `${caseNo} · ${complaint.category} · ${complaint.urgency}`,
+    })
+    .catch((error: unknown) => {
+      if (error instanceof Error && error.name === 'WorkflowExecutionAlreadyStartedError') return;
+      throw error;
+    });
+  return { caseNo, workflowId };
 }
 
 /** The actor a principal acts as inside a case. */

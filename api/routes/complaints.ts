@@ -2,11 +2,10 @@ import { eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { caseTimeline, cases } from '../../db/schema.js';
-import { caseNoFor } from '../../domain/case.js';
-import { complaintWorkflowId, type ComplaintWorkflowInput } from '../../workflows/messages.js';
+import { complaintWorkflowId } from '../../workflows/messages.js';
 import type { RouteDeps } from '../app.js';
 import { principalOf } from '../auth.js';
-import { canRead, caseLinks, queryCase, viewFor } from '../cases.js';
+import { canRead, caseLinks, fileComplaint, queryCase, viewFor } from '../cases.js';
 import { HttpProblem, notFound } from '../problem.js';
 import { CaseNoParams, CaseViewSchema, ComplaintBody, CreatedCase, problemResponses, TimelineEntrySchema } from '../schemas.js';
 
@@ -28,39 +27,7 @@ export const complaintRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
       },
     },
     async (request, reply) => {
-      const body = request.body;
-      const source = principalOf(request).source!;
-      const caseNo = caseNoFor(source, body.ticketId);
-      const workflowId = complaintWorkflowId(caseNo);
-      const input: ComplaintWorkflowInput = {
-        caseNo,
-        receivedAt: new Date().toISOString(),
-        complaint: {
-          source,
-          ticketId: body.ticketId,
-          title: body.title,
-          description: body.description,
-          category: body.category,
-          urgency: body.urgency ?? 'normal',
-          location: body.location,
-          citizen: body.citizen,
-        },
-      };
-      // The workflow start is the durable write: intake never waits on the read-model database.
-      await temporal.client.workflow
-        .start('complaintWorkflow', {
-          taskQueue: temporal.taskQueue,
-          workflowId,
-          args: [input],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          staticSummary: `${caseNo} · ${body.category} · ${input.complaint.urgency}`,
-        })
-        .catch((error: unknown) => {
-          // A closed case with this id: the same ticket yields the same case.
-          if (error instanceof Error && error.name === 'WorkflowExecutionAlreadyStartedError') return;
-          throw error;
-        });
+      const { caseNo, workflowId } = await fileComplaint(temporal, { ...request.body, source: principalOf(request).source!, urgency: request.body.urgency ?? 'normal' });
       request.log.info({ caseNo, workflowId }, 'Complaint accepted');
       return reply.status(201).send({ caseNo, workflowId, links: caseLinks(config, caseNo) });
     },
