@@ -56,6 +56,7 @@ function toRow(s: CaseSnapshot): NewCaseRow {
     overdueAtTop: s.overdueAtTop,
     escalations: s.escalations,
     rating: s.rating,
+    holders: s.holders,
     citizenName: s.citizen.name,
     citizenPhone: s.citizen.phone,
     description: s.description,

@@ -14,6 +14,7 @@ import { accountabilityRoutes } from './routes/accountability.js';
 import { caseActionRoutes } from './routes/case-actions.js';
 import { complaintRoutes } from './routes/complaints.js';
 import { referenceRoutes } from './routes/reference.js';
+import { searchRoutes } from './routes/search.js';
 import { healthRoutes } from './routes/health.js';
 import { ProblemSchema } from './schemas.js';
 import { UnitDirectory } from './units.js';
@@ -77,6 +78,7 @@ export async function buildApp(deps: ApiDeps) {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(authPlugin, { keys });
   await app.register(healthRoutes, routeDeps);
+  await app.register(searchRoutes, routeDeps);
   await app.register(complaintRoutes, routeDeps);
   await app.register(caseActionRoutes, routeDeps);
   await app.register(referenceRoutes, routeDeps);

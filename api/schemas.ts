@@ -24,7 +24,7 @@ export const ComplaintBody = Type.Object(
     title: Type.String({ minLength: 1, maxLength: 200 }),
     description: Type.String({ minLength: 1, maxLength: 5000 }),
     category: Type.String({ ...slug, description: 'A category of the responsibility list; unknown ones go to the centre dispatcher' }),
-    urgency: Type.Optional(Type.Union(URGENCIES.map((u) => Type.Literal(u)), { default: 'normal' })),
+    urgency: Type.Optional(Type.Enum(URGENCIES, { default: 'normal' })),
     location: Type.Object(
       {
         unitId: Type.String({ ...casePart, description: 'The community (or grid) where the matter happens' }),

@@ -67,6 +67,8 @@ export const cases = pgTable(
     overdueAtTop: boolean('overdue_at_top').notNull().default(false),
     escalations: integer('escalations').notNull().default(0),
     rating: text('rating'),
+    /** Every unit that has held the case: handlers read the cases their unit has held. */
+    holders: text('holders').array().notNull().default(sql`'{}'::text[]`),
     citizenName: text('citizen_name'),
     citizenPhone: text('citizen_phone'),
     description: text('description'),
@@ -77,7 +79,18 @@ export const cases = pgTable(
     closedAt: timestamp('closed_at', { withTimezone: true }),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().default(sql`now()`),
   },
-  (t) => [index('cases_status_deadline_idx').on(t.status, t.deadline), index('cases_unit_status_idx').on(t.unitId, t.status), index('cases_received_idx').on(t.receivedAt)],
+  (t) => [
+    index('cases_status_deadline_idx').on(t.status, t.deadline),
+    index('cases_unit_status_idx').on(t.unitId, t.status),
+    index('cases_received_idx').on(t.receivedAt, t.caseNo),
+    index('cases_deadline_sort_idx').on(sql`coalesce(${t.deadline}, 'infinity'::timestamptz)`, t.caseNo),
+    index('cases_district_received_idx').on(t.districtId, t.receivedAt),
+    index('cases_source_received_idx').on(t.source, t.receivedAt),
+    index('cases_step_since_idx').on(t.stepSince).where(sql`${t.closedAt} IS NULL`),
+    index('cases_closed_idx').on(t.districtId, t.closedAt),
+    index('cases_holders_idx').using('gin', t.holders),
+    index('cases_title_trgm_idx').using('gin', sql`${t.title} gin_trgm_ops`),
+  ],
 );
 export type CaseRow = typeof cases.$inferSelect;
 export type NewCaseRow = typeof cases.$inferInsert;

@@ -104,6 +104,8 @@ export interface CaseSnapshot {
   overdueAtTop: boolean;
   escalations: number;
   rating: string | null;
+  /** Every unit that has held the case. */
+  holders: string[];
   citizen: Citizen;
   description: string;
   /** Sequence number of the newest timeline entry. */

@@ -58,7 +58,7 @@ const ACTION_ROUTES: ActionRoute[] = [
     summary: "The citizen's rating",
     roles: ['evaluator'],
     body: Type.Object(
-      { rating: Type.Union(RATINGS.map((r) => Type.Literal(r))), comment: Type.Optional(Type.String({ maxLength: 2000 })) },
+      { rating: Type.Enum(RATINGS), comment: Type.Optional(Type.String({ maxLength: 2000 })) },
       { additionalProperties: false },
     ),
   },

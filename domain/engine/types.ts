@@ -204,7 +204,6 @@ export interface CaseView extends Omit<CaseSnapshot, 'citizen' | 'description'> 
   coDepartments: string[];
   returns: number;
   reopens: number;
-  holders: string[];
   tasks: TaskView[];
   /** For each role, the actions it may take now (unit checks still apply). */
   allowedActions: Partial<Record<Actor['role'], ActionType[]>>;

@@ -1,0 +1,292 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import { Type, type Static } from 'typebox';
+import type { Principal } from '../../db/api-keys.js';
+import { CASE_SORTS, caseStatistics, listCases, type CaseListFilters, type CaseScope } from '../../db/case-queries.js';
+import type { CaseRow } from '../../db/schema.js';
+import { parseLimit } from '../../domain/calendar.js';
+import { periodStart } from '../../domain/accountability.js';
+import type { RouteDeps } from '../app.js';
+import { principalOf } from '../auth.js';
+import { caseLinks, maskName, maskPhone } from '../cases.js';
+import { toCsv, wantsCsv } from '../csv.js';
+import { HttpProblem } from '../problem.js';
+import { problemResponses } from '../schemas.js';
+import type { UnitDirectory } from '../units.js';
+
+const everyone = ['intake', 'handler', 'dispatcher', 'supervisor', 'evaluator', 'admin'] as const;
+const security = [{ apiKey: [] }];
+const slug = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' });
+const dateTime = Type.String({ format: 'date-time' });
+const format = Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { description: 'csv for a CSV export (or send Accept: text/csv)' }));
+
+const ListQuery = Type.Object(
+  {
+    status: Type.Optional(Type.String({ pattern: '^[a-z-]+(,[a-z-]+)*$', description: 'One or more statuses, comma-separated' })),
+    level: Type.Optional(slug),
+    unitId: Type.Optional(slug),
+    category: Type.Optional(slug),
+    urgency: Type.Optional(Type.Union([Type.Literal('urgent'), Type.Literal('normal')])),
+    overdue: Type.Optional(Type.Boolean()),
+    warning: Type.Optional(Type.Boolean()),
+    open: Type.Optional(Type.Boolean()),
+    createdFrom: Type.Optional(dateTime),
+    createdTo: Type.Optional(dateTime),
+    deadlineBefore: Type.Optional(dateTime),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Free text in the title' })),
+    sort: Type.Optional(Type.Enum(CASE_SORTS, { default: '-created' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+    cursor: Type.Optional(Type.String({ maxLength: 300 })),
+    format,
+  },
+  { additionalProperties: false },
+);
+
+const CaseSummary = Type.Object({
+  caseNo: Type.String(),
+  source: Type.String(),
+  status: Type.String(),
+  level: Type.Union([Type.String(), Type.Null()]),
+  unitId: Type.Union([Type.String(), Type.Null()]),
+  step: Type.Union([Type.String(), Type.Null()]),
+  category: Type.String(),
+  urgency: Type.String(),
+  title: Type.String(),
+  deadline: Type.Union([Type.String(), Type.Null()]),
+  warning: Type.Boolean(),
+  overdue: Type.Boolean(),
+  overdueAtTop: Type.Boolean(),
+  escalations: Type.Integer(),
+  rating: Type.Union([Type.String(), Type.Null()]),
+  citizen: Type.Object({ name: Type.String(), phone: Type.String() }, { description: 'Masked in lists' }),
+  receivedAt: Type.String(),
+  stepSince: Type.String(),
+  closedAt: Type.Union([Type.String(), Type.Null()]),
+  links: Type.Object({ self: Type.String(), timeline: Type.String(), temporalUi: Type.String() }),
+});
+const CaseList = Type.Object({ items: Type.Array(CaseSummary), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+const Csv = Type.String({ description: 'RFC 4180 CSV' });
+/** A 200 answer in JSON, or CSV when asked for. */
+const jsonOrCsv = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => ({ content: { 'application/json': { schema }, 'text/csv': { schema: Csv } } });
+
+/** Which cases a principal may list: handlers what their unit has held, supervisors and dispatchers their area, portals their own. */
+export function scopeOf(principal: Principal, units: UnitDirectory): CaseScope {
+  switch (principal.role) {
+    case 'admin':
+    case 'evaluator':
+      return { kind: 'all' };
+    case 'intake':
+      return { kind: 'source', source: principal.source ?? '' };
+    case 'handler':
+      return { kind: 'held', unitIds: principal.unitId ? [principal.unitId] : [] };
+    case 'dispatcher':
+    case 'supervisor':
+      return { kind: 'held', unitIds: principal.unitId ? units.subtree(principal.unitId) : [] };
+  }
+}
+
+const CSV_COLUMNS: Array<[string, (r: Static<typeof CaseSummary>) => unknown]> = [
+  ['case_no', (r) => r.caseNo],
+  ['status', (r) => r.status],
+  ['level', (r) => r.level],
+  ['unit', (r) => r.unitId],
+  ['category', (r) => r.category],
+  ['urgency', (r) => r.urgency],
+  ['title', (r) => r.title],
+  ['received_at', (r) => r.receivedAt],
+  ['deadline', (r) => r.deadline],
+  ['warning', (r) => r.warning],
+  ['overdue', (r) => r.overdue],
+  ['escalations', (r) => r.escalations],
+  ['rating', (r) => r.rating],
+  ['closed_at', (r) => r.closedAt],
+];
+
+/** Lists, the "stuck" list and statistics, from the read model; every one also as CSV. */
+export const searchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { database, units, config }) => {
+  const summary = (row: CaseRow): Static<typeof CaseSummary> => ({
+    caseNo: row.caseNo,
+    source: row.source,
+    status: row.status,
+    level: row.level,
+    unitId: row.unitId,
+    step: row.step,
+    category: row.category,
+    urgency: row.urgency,
+    title: row.title,
+    deadline: row.deadline?.toISOString() ?? null,
+    warning: row.warning,
+    overdue: row.overdue,
+    overdueAtTop: row.overdueAtTop,
+    escalations: row.escalations,
+    rating: row.rating,
+    citizen: { name: maskName(row.citizenName ?? ''), phone: maskPhone(row.citizenPhone ?? '') },
+    receivedAt: row.receivedAt.toISOString(),
+    stepSince: row.stepSince.toISOString(),
+    closedAt: row.closedAt?.toISOString() ?? null,
+    links: caseLinks(config, row.caseNo),
+  });
+
+  async function list(principal: Principal, query: Static<typeof ListQuery>, extra: CaseListFilters, reply: FastifyReply, accept: string | undefined) {
+    const filters: CaseListFilters = {
+      ...(query.status ? { status: query.status.split(',') } : {}),
+      ...(query.level ? { level: query.level } : {}),
+      ...(query.unitId ? { unitId: query.unitId } : {}),
+      ...(query.category ? { category: query.category } : {}),
+      ...(query.urgency ? { urgency: query.urgency } : {}),
+      ...(query.overdue !== undefined ? { overdue: query.overdue } : {}),
+      ...(query.warning !== undefined ? { warning: query.warning } : {}),
+      ...(query.open !== undefined ? { open: query.open } : {}),
+      ...(query.createdFrom ? { createdFrom: new Date(query.createdFrom) } : {}),
+      ...(query.createdTo ? { createdTo: new Date(query.createdTo) } : {}),
+      ...(query.deadlineBefore ? { deadlineBefore: new Date(query.deadlineBefore) } : {}),
+      ...(query.q ? { q: query.q } : {}),
+      ...extra,
+    };
+    let page;
+    try {
+      page = await listCases(database.db, filters, scopeOf(principal, units), { sort: query.sort ?? '-created', limit: query.limit ?? 50, ...(query.cursor ? { cursor: query.cursor } : {}) });
+    } catch (error) {
+      if (error instanceof RangeError) throw new HttpProblem(400, 'validation', 'Invalid request', 'The cursor is not one this API issued', { errors: [{ field: 'querystring/cursor', message: 'is invalid' }] });
+      throw error;
+    }
+    const items = page.rows.map(summary);
+    if (wantsCsv(query.format, accept)) {
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="cases.csv"').send(toCsv(CSV_COLUMNS, items));
+    }
+    return reply.send({ items, nextCursor: page.nextCursor });
+  }
+
+  app.get(
+    '/v1/complaints',
+    {
+      config: { roles: everyone },
+      schema: {
+        tags: ['search'],
+        summary: 'Search cases: filters, sort by creation or deadline, cursor pagination, CSV export',
+        security,
+        querystring: ListQuery,
+        response: { 200: jsonOrCsv(CaseList), ...problemResponses(400, 401) },
+      },
+    },
+    async (request, reply) => list(principalOf(request), request.query, {}, reply, request.headers.accept),
+  );
+
+  app.get(
+    '/v1/complaints/stuck',
+    {
+      config: { roles: ['dispatcher', 'supervisor', 'admin'] },
+      schema: {
+        tags: ['search'],
+        summary: 'Open cases waiting in the same step for longer than a given time, even if not yet overdue; longest-waiting first',
+        security,
+        querystring: Type.Intersect([
+          Type.Object({ waitingLongerThan: Type.String({ default: 'PT4H', maxLength: 40, description: 'An ISO 8601 duration, e.g. PT4H' }) }),
+          Type.Omit(ListQuery, ['sort', 'open']),
+        ]),
+        response: { 200: jsonOrCsv(CaseList), ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      let ms: number;
+      try {
+        const limit = parseLimit(request.query.waitingLongerThan);
+        if (limit.kind !== 'duration') throw new Error('a wall-clock ISO 8601 duration is needed');
+        ms = limit.ms;
+      } catch (error) {
+        throw new HttpProblem(400, 'validation', 'Invalid request', `waitingLongerThan: ${(error as Error).message}`, { errors: [{ field: 'querystring/waitingLongerThan', message: 'is not an ISO 8601 duration' }] });
+      }
+      const { waitingLongerThan: _waiting, ...query } = request.query;
+      return list(principalOf(request), { ...query, sort: 'waiting' as const }, { waitingSince: new Date(Date.now() - ms) }, reply, request.headers.accept);
+    },
+  );
+
+  const count = Type.Integer();
+  const ratio = Type.Union([Type.Number(), Type.Null()]);
+  const Statistics = Type.Object({
+    scope: Type.String(),
+    from: Type.String(),
+    to: Type.String(),
+    total: count,
+    byStatus: Type.Array(Type.Object({ status: Type.String(), cases: count })),
+    byLevel: Type.Array(Type.Object({ level: Type.String(), cases: count })),
+    communityShare: ratio,
+    resolvedByLevel: Type.Array(Type.Object({ level: Type.String(), cases: count, withoutEscalation: count })),
+    sameDayResolutionRate: ratio,
+    onTimeResponseRate: ratio,
+    onTimeResolutionRate: ratio,
+    satisfactionRate: ratio,
+    averageHandlingHours: Type.Union([Type.Number(), Type.Null()]),
+  });
+  app.get(
+    '/v1/statistics',
+    {
+      config: { roles: ['dispatcher', 'supervisor', 'admin'] },
+      schema: {
+        tags: ['search'],
+        summary: 'Statistics of the cases received in a period within a scope (a district centre, street or unit)',
+        security,
+        querystring: Type.Object(
+          {
+            scope: Type.Optional(slug),
+            period: Type.Optional(Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' })),
+            from: Type.Optional(dateTime),
+            to: Type.Optional(dateTime),
+            format,
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: jsonOrCsv(Statistics), ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const { query } = request;
+      const scopeId = query.scope ?? principal.unitId ?? units.all().find((u) => u.kind === 'centre' && u.parentId === null)?.id;
+      if (!scopeId || !units.get(scopeId)) throw new HttpProblem(404, 'not-found', 'Not found', `No unit ${scopeId ?? '(none given)'}`);
+      if (principal.role !== 'admin' && !(principal.unitId && units.within(scopeId, principal.unitId))) {
+        throw new HttpProblem(403, 'forbidden', 'Forbidden', `${scopeId} is outside your area`);
+      }
+      let from: Date;
+      let to: Date;
+      if (query.period) {
+        const [y, m] = query.period.split('-').map(Number);
+        from = new Date(periodStart(query.period));
+        to = new Date(periodStart(m === 12 ? `${y! + 1}-01` : `${y}-${String(m! + 1).padStart(2, '0')}`));
+      } else {
+        to = query.to ? new Date(query.to) : new Date();
+        from = query.from ? new Date(query.from) : new Date(to.getTime() - 30 * 86_400_000);
+      }
+      if (from >= to) throw new HttpProblem(400, 'validation', 'Invalid request', '`from` must be before `to`');
+      const unit = units.get(scopeId)!;
+      const isDistrict = unit.kind === 'centre';
+      const stats = await caseStatistics(database.db, {
+        from,
+        to,
+        scope: isDistrict ? { kind: 'all' } : { kind: 'held', unitIds: units.subtree(scopeId) },
+        ...(isDistrict ? { districtId: scopeId } : {}),
+      });
+      const body = { scope: scopeId, ...stats };
+      if (wantsCsv(query.format, request.headers.accept)) {
+        const rows: Array<[string, string, unknown]> = [
+          ['total', '', body.total],
+          ...body.byStatus.map((s): [string, string, unknown] => ['status', s.status, s.cases]),
+          ...body.byLevel.map((s): [string, string, unknown] => ['level', s.level, s.cases]),
+          ...body.resolvedByLevel.map((s): [string, string, unknown] => ['resolved_at_level', s.level, s.cases]),
+          ...body.resolvedByLevel.map((s): [string, string, unknown] => ['resolved_without_escalation', s.level, s.withoutEscalation]),
+          ['community_share', '', body.communityShare],
+          ['same_day_resolution_rate', '', body.sameDayResolutionRate],
+          ['on_time_response_rate', '', body.onTimeResponseRate],
+          ['on_time_resolution_rate', '', body.onTimeResolutionRate],
+          ['satisfaction_rate', '', body.satisfactionRate],
+          ['average_handling_hours', '', body.averageHandlingHours],
+        ];
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="statistics-${scopeId}.csv"`)
+          .send(toCsv<[string, string, unknown]>([['metric', (r) => r[0]], ['key', (r) => r[1]], ['value', (r) => r[2]]], rows));
+      }
+      return reply.send(body);
+    },
+  );
+};

@@ -1,0 +1,196 @@
+/**
+ * Read queries over the case read model for lists, search and statistics. Writes happen only in
+ * activities; these only read, and every list is keyset-paginated on an indexed sort key.
+ */
+import { and, arrayOverlaps, asc, desc, eq, gte, ilike, inArray, isNotNull, isNull, lt, lte, sql, type SQL } from 'drizzle-orm';
+import type { Db } from './client.js';
+import { caseOutcomes, cases, type CaseRow } from './schema.js';
+
+export interface CaseListFilters {
+  status?: string[];
+  level?: string;
+  unitId?: string;
+  category?: string;
+  urgency?: string;
+  overdue?: boolean;
+  warning?: boolean;
+  /** Only open (not closed or cancelled) cases. */
+  open?: boolean;
+  createdFrom?: Date;
+  createdTo?: Date;
+  deadlineBefore?: Date;
+  /** Free text in the title. */
+  q?: string;
+  /** Open cases waiting in their current step since before this instant ("stuck"). */
+  waitingSince?: Date;
+  districtId?: string;
+}
+
+/** Which cases a caller may list. */
+export type CaseScope = { kind: 'all' } | { kind: 'source'; source: string } | { kind: 'held'; unitIds: string[] };
+
+export const CASE_SORTS = ['-created', 'created', 'deadline', 'waiting'] as const;
+export type CaseSort = (typeof CASE_SORTS)[number];
+
+export interface CaseListOptions {
+  sort: CaseSort;
+  limit: number;
+  cursor?: string;
+}
+
+const INFINITY = sql`'infinity'::timestamptz`;
+const deadlineKey = sql`coalesce(${cases.deadline}, ${INFINITY})`;
+
+function sortSpec(sort: CaseSort): { key: SQL | typeof cases.receivedAt | typeof cases.stepSince; direction: 'asc' | 'desc'; value: (row: CaseRow) => string } {
+  switch (sort) {
+    case '-created':
+      return { key: cases.receivedAt, direction: 'desc', value: (r) => r.receivedAt.toISOString() };
+    case 'created':
+      return { key: cases.receivedAt, direction: 'asc', value: (r) => r.receivedAt.toISOString() };
+    case 'deadline':
+      return { key: deadlineKey, direction: 'asc', value: (r) => r.deadline?.toISOString() ?? 'infinity' };
+    case 'waiting':
+      return { key: cases.stepSince, direction: 'asc', value: (r) => r.stepSince.toISOString() };
+  }
+}
+
+/** An opaque cursor: the sort key and case number of the last row of a page. */
+export function encodeCursor(sortValue: string, caseNo: string): string {
+  return Buffer.from(JSON.stringify([sortValue, caseNo])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): [string, string] | undefined {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((p) => typeof p === 'string') && (parsed[0] === 'infinity' || !Number.isNaN(Date.parse(parsed[0] as string)))) {
+      return parsed as [string, string];
+    }
+  } catch {
+    // fall through
+  }
+  return undefined;
+}
+
+const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export function scopeCondition(scope: CaseScope): SQL | undefined {
+  if (scope.kind === 'all') return undefined;
+  if (scope.kind === 'source') return eq(cases.source, scope.source);
+  return arrayOverlaps(cases.holders, scope.unitIds);
+}
+
+export function filterConditions(f: CaseListFilters): SQL[] {
+  const conditions: Array<SQL | undefined> = [
+    f.status && f.status.length > 0 ? inArray(cases.status, f.status) : undefined,
+    f.level ? eq(cases.level, f.level) : undefined,
+    f.unitId ? eq(cases.unitId, f.unitId) : undefined,
+    f.category ? eq(cases.category, f.category) : undefined,
+    f.urgency ? eq(cases.urgency, f.urgency) : undefined,
+    f.overdue !== undefined ? eq(cases.overdue, f.overdue) : undefined,
+    f.warning !== undefined ? eq(cases.warning, f.warning) : undefined,
+    f.open === true ? isNull(cases.closedAt) : f.open === false ? isNotNull(cases.closedAt) : undefined,
+    f.createdFrom ? gte(cases.receivedAt, f.createdFrom) : undefined,
+    f.createdTo ? lt(cases.receivedAt, f.createdTo) : undefined,
+    f.deadlineBefore ? lt(cases.deadline, f.deadlineBefore) : undefined,
+    f.q ? ilike(cases.title, `%${escapeLike(f.q)}%`) : undefined,
+    f.waitingSince ? and(isNull(cases.closedAt), lte(cases.stepSince, f.waitingSince)) : undefined,
+    f.districtId ? eq(cases.districtId, f.districtId) : undefined,
+  ];
+  return conditions.filter((c): c is SQL => c !== undefined);
+}
+
+/** One page of cases and the cursor of the next page (null on the last one). */
+export async function listCases(db: Db, filters: CaseListFilters, scope: CaseScope, { sort, limit, cursor }: CaseListOptions): Promise<{ rows: CaseRow[]; nextCursor: string | null }> {
+  const spec = sortSpec(sort);
+  const after = cursor === undefined ? undefined : decodeCursor(cursor);
+  if (cursor !== undefined && after === undefined) throw new RangeError('Invalid cursor');
+  const keyset = after
+    ? spec.direction === 'asc'
+      ? sql`(${spec.key}, ${cases.caseNo}) > (${after[0]}::timestamptz, ${after[1]})`
+      : sql`(${spec.key}, ${cases.caseNo}) < (${after[0]}::timestamptz, ${after[1]})`
+    : undefined;
+  const order = spec.direction === 'asc' ? [asc(spec.key as SQL), asc(cases.caseNo)] : [desc(spec.key as SQL), desc(cases.caseNo)];
+  const rows = await db
+    .select()
+    .from(cases)
+    .where(and(scopeCondition(scope), keyset, ...filterConditions(filters)))
+    .orderBy(...order)
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { rows: page, nextCursor: rows.length > limit && last ? encodeCursor(spec.value(last), last.caseNo) : null };
+}
+
+export interface CaseStatistics {
+  from: string;
+  to: string;
+  total: number;
+  byStatus: Array<{ status: string; cases: number }>;
+  byLevel: Array<{ level: string; cases: number }>;
+  /** Share of cases the responsibility list gave to communities (the reform's headline metric). */
+  communityShare: number | null;
+  /** Closed cases by the level that closed them. */
+  resolvedByLevel: Array<{ level: string; cases: number; withoutEscalation: number }>;
+  /** Closed cases resolved on the day they came in (China Standard Time). */
+  sameDayResolutionRate: number | null;
+  onTimeResponseRate: number | null;
+  onTimeResolutionRate: number | null;
+  satisfactionRate: number | null;
+  averageHandlingHours: number | null;
+}
+
+const rate = (n: number, d: number): number | null => (d === 0 ? null : Math.round((n / d) * 1e4) / 1e4);
+
+/** Statistics of the cases received in [from, to) within a scope. */
+export async function caseStatistics(db: Db, { from, to, scope, districtId }: { from: Date; to: Date; scope: CaseScope; districtId?: string }): Promise<CaseStatistics> {
+  const where = and(gte(cases.receivedAt, from), lt(cases.receivedAt, to), scopeCondition(scope), districtId ? eq(cases.districtId, districtId) : undefined);
+  const closed = sql`${cases.closedAt} IS NOT NULL AND ${cases.status} <> 'cancelled'`;
+  const [byStatus, byLevel, resolved, [totals]] = await Promise.all([
+    db.select({ status: cases.status, cases: sql<number>`count(*)::int` }).from(cases).where(where).groupBy(cases.status).orderBy(cases.status),
+    db.select({ level: sql<string>`coalesce(${cases.level}, 'unrouted')`, cases: sql<number>`count(*)::int` }).from(cases).where(where).groupBy(sql`1`).orderBy(sql`1`),
+    db
+      .select({ level: sql<string>`coalesce(${cases.level}, 'unrouted')`, cases: sql<number>`count(*)::int`, withoutEscalation: sql<number>`(count(*) filter (where ${cases.escalations} = 0))::int` })
+      .from(cases)
+      .where(and(where, closed))
+      .groupBy(sql`1`)
+      .orderBy(sql`1`),
+    db
+      .select({
+        total: sql<number>`count(*)::int`,
+        community: sql<number>`(count(*) filter (where ${cases.routedLevel} = 'community'))::int`,
+        closed: sql<number>`(count(*) filter (where ${closed}))::int`,
+        sameDay: sql<number>`(count(*) filter (where ${closed} and (${cases.closedAt} at time zone 'Asia/Shanghai')::date = (${cases.receivedAt} at time zone 'Asia/Shanghai')::date))::int`,
+        evaluated: sql<number>`(count(*) filter (where ${cases.rating} is not null))::int`,
+        satisfied: sql<number>`(count(*) filter (where ${cases.rating} in ('satisfied', 'basically-satisfied')))::int`,
+        handlingHours: sql<number | null>`avg(extract(epoch from ${cases.closedAt} - ${cases.receivedAt}) / 3600) filter (where ${closed})`,
+      })
+      .from(cases)
+      .where(where),
+  ]);
+  const outcomeScope = scope.kind === 'held' ? inArray(caseOutcomes.unitId, scope.unitIds) : undefined;
+  const [outcomes] = await db
+    .select({
+      assigned: sql<number>`count(*)::int`,
+      respondedOnTime: sql<number>`(count(*) filter (where ${caseOutcomes.respondedOnTime}))::int`,
+      held: sql<number>`(count(*) filter (where ${caseOutcomes.role} = 'holder'))::int`,
+      resolvedOnTime: sql<number>`(count(*) filter (where ${caseOutcomes.role} = 'holder' and ${caseOutcomes.resolvedOnTime}))::int`,
+    })
+    .from(caseOutcomes)
+    .innerJoin(cases, eq(cases.caseNo, caseOutcomes.caseNo))
+    .where(and(where, outcomeScope));
+  const t = totals ?? { total: 0, community: 0, closed: 0, sameDay: 0, evaluated: 0, satisfied: 0, handlingHours: null };
+  return {
+    from: from.toISOString(),
+    to: to.toISOString(),
+    total: t.total,
+    byStatus,
+    byLevel,
+    communityShare: rate(t.community, t.total),
+    resolvedByLevel: resolved,
+    sameDayResolutionRate: rate(t.sameDay, t.closed),
+    onTimeResponseRate: rate(outcomes?.respondedOnTime ?? 0, outcomes?.assigned ?? 0),
+    onTimeResolutionRate: rate(outcomes?.resolvedOnTime ?? 0, outcomes?.held ?? 0),
+    satisfactionRate: rate(t.satisfied, t.evaluated),
+    averageHandlingHours: t.handlingHours === null ? null : Math.round(Number(t.handlingHours) * 100) / 100,
+  };
+}
