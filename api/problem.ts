@@ -46,6 +46,19 @@ function validationProblem(error: FastifyError): HttpProblem {
   return new HttpProblem(400, 'validation', 'Invalid request', detail, { errors });
 }
 
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03']);
+
+/** True for errors that mean a backing service (PostgreSQL, Temporal) is unreachable right now. */
+function backendUnavailable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
+    // gRPC UNAVAILABLE from the Temporal client
+    if (code === 14 || /Connection terminated|timeout exceeded when trying to connect|ServiceError: 14 UNAVAILABLE/.test(e.message)) return true;
+  }
+  return false;
+}
+
 /** The one error handler: client mistakes become 4xx problems; anything else is logged and answered generically. */
 export function problemErrorHandler(error: FastifyError | HttpProblem | Error, request: FastifyRequest, reply: FastifyReply): void {
   let problem: HttpProblem;
@@ -54,6 +67,10 @@ export function problemErrorHandler(error: FastifyError | HttpProblem | Error, r
   else if ('statusCode' in error && typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     // Fastify's own client errors: malformed JSON, body too large, unsupported media type, …
     problem = new HttpProblem(error.statusCode, (error.code ?? 'client-error').toLowerCase(), 'Bad request', error.message);
+  } else if (backendUnavailable(error)) {
+    request.log.warn({ err: error }, 'A backing service is unavailable');
+    problem = new HttpProblem(503, 'unavailable', 'Service unavailable', 'A backing service is briefly unavailable; retry shortly. Intake keeps working.');
+    void reply.header('retry-after', '5');
   } else {
     request.log.error({ err: error }, 'Unhandled error');
     problem = new HttpProblem(500, 'internal', 'Internal server error', 'The request failed on our side; it has been logged.');

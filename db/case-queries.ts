@@ -99,8 +99,8 @@ export function filterConditions(f: CaseListFilters): SQL[] {
   return conditions.filter((c): c is SQL => c !== undefined);
 }
 
-/** One page of cases and the cursor of the next page (null on the last one). */
-export async function listCases(db: Db, filters: CaseListFilters, scope: CaseScope, { sort, limit, cursor }: CaseListOptions): Promise<{ rows: CaseRow[]; nextCursor: string | null }> {
+/** The query of one page (one row more than the limit, to know whether another page follows). */
+export function caseListQuery(db: Db, filters: CaseListFilters, scope: CaseScope, { sort, limit, cursor }: CaseListOptions) {
   const spec = sortSpec(sort);
   const after = cursor === undefined ? undefined : decodeCursor(cursor);
   if (cursor !== undefined && after === undefined) throw new RangeError('Invalid cursor');
@@ -110,12 +110,19 @@ export async function listCases(db: Db, filters: CaseListFilters, scope: CaseSco
       : sql`(${spec.key}, ${cases.caseNo}) < (${after[0]}::timestamptz, ${after[1]})`
     : undefined;
   const order = spec.direction === 'asc' ? [asc(spec.key as SQL), asc(cases.caseNo)] : [desc(spec.key as SQL), desc(cases.caseNo)];
-  const rows = await db
+  return db
     .select()
     .from(cases)
     .where(and(scopeCondition(scope), keyset, ...filterConditions(filters)))
     .orderBy(...order)
     .limit(limit + 1);
+}
+
+/** One page of cases and the cursor of the next page (null on the last one). */
+export async function listCases(db: Db, filters: CaseListFilters, scope: CaseScope, options: CaseListOptions): Promise<{ rows: CaseRow[]; nextCursor: string | null }> {
+  const { limit, sort } = options;
+  const spec = sortSpec(sort);
+  const rows = await caseListQuery(db, filters, scope, options);
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return { rows: page, nextCursor: rows.length > limit && last ? encodeCursor(spec.value(last), last.caseNo) : null };

@@ -42,14 +42,15 @@ export interface TestEnv {
  * Everything one test file needs, against the run's real Temporal server and PostgreSQL: a client, a
  * database pool, a worker on a task queue of its own, and the API wired to them (driven with `inject`).
  */
-export async function createTestEnv(options: { worker?: boolean; notifier?: Notifier } = {}): Promise<TestEnv> {
+export async function createTestEnv(options: { worker?: boolean; notifier?: Notifier; databaseUrl?: string } = {}): Promise<TestEnv> {
+  const databaseUrl = options.databaseUrl ?? inject('databaseUrl');
   const taskQueue = `test-${randomUUID()}`;
   const config = loadConfig({
     JIESU_ENV: 'test',
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_NAMESPACE: inject('namespace'),
     TEMPORAL_TASK_QUEUE: taskQueue,
-    DATABASE_URL: inject('databaseUrl'),
+    DATABASE_URL: databaseUrl,
     LOG_LEVEL: 'warn',
   });
   const logger = createLogger({ level: 'warn', pretty: false, name: 'test' });
@@ -57,7 +58,7 @@ export async function createTestEnv(options: { worker?: boolean; notifier?: Noti
   const address = inject('temporalAddress');
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  const database = createDb({ url: inject('databaseUrl'), max: 4 });
+  const database = createDb({ url: databaseUrl, max: 4, connectionTimeoutMillis: 2_000 });
   const nativeConnection = await NativeConnection.connect({ address });
   const worker =
     options.worker === false
