@@ -1,3 +1,5 @@
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -49,6 +51,8 @@ export async function buildApp(deps: ApiDeps) {
     genReqId: () => crypto.randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // JSON only (Open311 adds form bodies in its own scope): anything else is 415, not a confusing 400.
+  app.removeContentTypeParser('text/plain');
   const ajv = validators();
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? ajv.strict : ajv.coercing).compile(schema));
   app.setErrorHandler(problemErrorHandler);
@@ -75,8 +79,21 @@ export async function buildApp(deps: ApiDeps) {
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: Authorization: Bearer jsk_…' } } },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   await app.register(authPlugin, { keys });
+  // Per-key limits on intake routes (they opt in with `config.rateLimit`); runs after authentication.
+  await app.register(rateLimit, { global: false, hook: 'preHandler', keyGenerator: (request) => request.principal?.keyId ?? request.ip });
   await app.register(healthRoutes, routeDeps);
   await app.register(searchRoutes, routeDeps);
   await app.register(complaintRoutes, routeDeps);

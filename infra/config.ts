@@ -25,6 +25,8 @@ export interface Config {
   api: {
     host: string;
     port: number;
+    /** Complaints one intake key may file per minute. */
+    intakeRateLimit: number;
   };
   /** When the monthly evaluation runs (a cron expression in a time zone). */
   evaluation: { cron: string; timezone: string };
@@ -78,6 +80,16 @@ export function loadConfig(env: Env = process.env): Config {
     }
     return n;
   };
+  const positive = (name: string, fallback: number): number => {
+    const value = str(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) {
+      problems.push(`${name} must be a positive whole number (got "${value}")`);
+      return fallback;
+    }
+    return n;
+  };
   const url = (name: string, protocols: string[]): string | undefined => {
     const value = str(name);
     if (value === undefined) return undefined;
@@ -111,6 +123,7 @@ export function loadConfig(env: Env = process.env): Config {
     api: {
       host: str('HOST') ?? '127.0.0.1',
       port: port('PORT', 3000),
+      intakeRateLimit: positive('INTAKE_RATE_LIMIT', 600),
     },
     evaluation: { cron: str('EVALUATION_CRON') ?? '0 2 1 * *', timezone: str('EVALUATION_TIMEZONE') ?? 'Asia/Shanghai' },
     notify: { webhookUrl: url('NOTIFY_WEBHOOK_URL', ['http:', 'https:']), webhookSecret: str('NOTIFY_WEBHOOK_SECRET') },

@@ -16,7 +16,7 @@ export const complaintRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
   app.post(
     '/v1/complaints',
     {
-      config: { roles: ['intake'] },
+      config: { roles: ['intake'], rateLimit: { max: config.api.intakeRateLimit, timeWindow: '1 minute' } },
       schema: {
         tags: ['complaints'],
         summary: "File a complaint; idempotent by the portal's ticket id",

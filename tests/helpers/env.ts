@@ -42,7 +42,7 @@ export interface TestEnv {
  * Everything one test file needs, against the run's real Temporal server and PostgreSQL: a client, a
  * database pool, a worker on a task queue of its own, and the API wired to them (driven with `inject`).
  */
-export async function createTestEnv(options: { worker?: boolean; notifier?: Notifier; databaseUrl?: string } = {}): Promise<TestEnv> {
+export async function createTestEnv(options: { worker?: boolean; notifier?: Notifier; databaseUrl?: string; env?: Record<string, string> } = {}): Promise<TestEnv> {
   const databaseUrl = options.databaseUrl ?? inject('databaseUrl');
   const taskQueue = `test-${randomUUID()}`;
   const config = loadConfig({
@@ -52,6 +52,7 @@ export async function createTestEnv(options: { worker?: boolean; notifier?: Noti
     TEMPORAL_TASK_QUEUE: taskQueue,
     DATABASE_URL: databaseUrl,
     LOG_LEVEL: 'warn',
+    ...options.env,
   });
   const logger = createLogger({ level: 'warn', pretty: false, name: 'test' });
   installQuietRuntime(logger);

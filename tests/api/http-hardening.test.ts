@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestEnv, type TestEnv } from '../helpers/env.js';
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await createTestEnv({ worker: false, env: { INTAKE_RATE_LIMIT: '3' } });
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+const complaint = (ticketId: string) => ({
+  ticketId,
+  title: 'Noise',
+  description: 'Noise at night',
+  category: 'neighbour-dispute',
+  location: { unitId: 'comm-heping-north' },
+  citizen: { name: 'Qian Wu', phone: '13600000000' },
+});
+
+describe('HTTP hardening', () => {
+  it('limits intake per key and answers 429 as problem+json', async () => {
+    const key = await env.key('intake', `rate${Date.now()}`);
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i += 1) statuses.push((await env.call(key, 'POST', '/v1/complaints', complaint(env.ticket()))).statusCode);
+    expect(statuses).toEqual([201, 201, 201, 429]);
+    const limited = await env.call(key, 'POST', '/v1/complaints', complaint(env.ticket()));
+    expect(limited.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(limited.headers['retry-after']).toBeDefined();
+    expect(limited.json()).toMatchObject({ status: 429, title: 'Too many requests' });
+    // Another portal's key has a budget of its own.
+    expect((await env.call(await env.key('intake', `other${Date.now()}`), 'POST', '/v1/complaints', complaint(env.ticket()))).statusCode).toBe(201);
+  });
+
+  it('sends security headers and a request id', async () => {
+    const response = await env.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'req-123' } });
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(response.headers['strict-transport-security']).toBeDefined();
+    expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
+  });
+
+  it('refuses oversized and non-JSON bodies with problem+json', async () => {
+    const key = await env.key('intake');
+    const big = await env.call(key, 'POST', '/v1/complaints', { ...complaint(env.ticket()), description: 'x'.repeat(70_000) });
+    expect(big.statusCode).toBe(413);
+    expect(big.headers['content-type']).toMatch(/problem\+json/);
+    const text = await env.app.inject({ method: 'POST', url: '/v1/complaints', headers: { authorization: `Bearer ${key}`, 'content-type': 'text/plain' }, payload: 'hello' });
+    expect(text.statusCode).toBe(415);
+    expect(text.headers['content-type']).toMatch(/problem\+json/);
+  });
+
+  it('refuses requests without a valid key with 401 problem+json', async () => {
+    const none = await env.app.inject({ method: 'GET', url: '/v1/complaints' });
+    expect(none.statusCode).toBe(401);
+    expect(none.headers['content-type']).toMatch(/problem\+json/);
+    const forged = await env.app.inject({ method: 'GET', url: '/v1/complaints', headers: { authorization: 'Bearer jsk_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } });
+    expect(forged.statusCode).toBe(401);
+  });
+});
