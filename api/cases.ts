@@ -1,6 +1,9 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { eq } from 'drizzle-orm';
 import type { Principal } from '../db/api-keys.js';
+import type { Db } from '../db/client.js';
+import { cases } from '../db/schema.js';
 import type { Config } from '../infra/config.js';
 import type { Actor } from '../domain/case.js';
 import { REFUSALS, type CaseView } from '../domain/engine/types.js';
@@ -68,6 +71,17 @@ export function caseProblem(error: unknown, caseNo: string): unknown {
     return new HttpProblem(409, 'refused', 'Action refused', `Case ${caseNo} is closed`, { reason: REFUSALS.caseClosed });
   }
   return error;
+}
+
+/**
+ * After Temporal says a case's workflow is gone or closed: the read model tells a closed case (409 for
+ * those who may see it, 403 for others) from one that never existed (undefined: let it be a 404).
+ */
+export async function closedCaseProblem(db: Db, principal: Principal, units: UnitDirectory, caseNo: string): Promise<HttpProblem | undefined> {
+  const [row] = await db.select({ holders: cases.holders, source: cases.source, status: cases.status }).from(cases).where(eq(cases.caseNo, caseNo));
+  if (!row) return undefined;
+  if (!canRead(principal, row, units)) return new HttpProblem(403, 'forbidden', 'Not your case', `Case ${caseNo} is outside your area`, { reason: REFUSALS.notYourCase });
+  return new HttpProblem(409, 'refused', 'Action refused', `Case ${caseNo} is closed (${row.status})`, { reason: REFUSALS.caseClosed });
 }
 
 /** The live view of a case from its workflow. */

@@ -235,6 +235,7 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
       async (request) => {
         const { unitId: id, sanctionId } = request.params;
         requireUnit(id);
+        if (!mayView(principalOf(request), id, directory)) throw forbidden(id);
         const handle = temporal.client.workflow.getHandle(unitAccountabilityWorkflowId(id));
         try {
           return await run(handle, { actor: actorOf(principalOf(request)), sanctionId, ...(request.body as Record<string, unknown>) });

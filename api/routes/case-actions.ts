@@ -1,11 +1,13 @@
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type TSchema } from 'typebox';
 import type { PrincipalRole } from '../../db/api-keys.js';
-import { RATINGS } from '../../domain/engine/types.js';
+import { RATINGS, REFUSALS } from '../../domain/engine/types.js';
 import type { UnitChain } from '../../domain/units.js';
 import { actionUpdates, commentSignal, complaintWorkflowId, urgeSignal, type ActionInput, type UpdateAction } from '../../workflows/messages.js';
 import type { RouteDeps } from '../app.js';
-import { actorOf, caseLinks, caseProblem, viewFor } from '../cases.js';
+import { actorOf, canRead, caseLinks, caseProblem, closedCaseProblem, queryCase, viewFor } from '../cases.js';
 import { principalOf } from '../auth.js';
 import { HttpProblem } from '../problem.js';
 import { CaseNoParams, CaseViewSchema, problemResponses } from '../schemas.js';
@@ -79,8 +81,13 @@ const ACTION_ROUTES: ActionRoute[] = [
   },
 ];
 
+/** Temporal's answer for a workflow that has completed (or never existed), or a refusal because the case is closed. */
+const isGone = (error: unknown): boolean =>
+  error instanceof WorkflowNotFoundError ||
+  (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === REFUSALS.caseClosed);
+
 /** Every state change of a case: one endpoint per action, each a Workflow Update refused synchronously when invalid. */
-export const caseActionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { temporal, units, config }) => {
+export const caseActionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { temporal, units, config, database }) => {
   const chainOf = (id: string, field: string): UnitChain => {
     const chain = units.chain(id);
     if (!chain) throw new HttpProblem(422, 'unknown-unit', 'Unknown unit', `${field}: no active unit "${id}"`, { errors: [{ field: `body/${field}`, message: 'is not an active unit' }] });
@@ -122,57 +129,36 @@ export const caseActionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app
           request.log.info({ caseNo, action: route.action, status: view.status }, 'Case action accepted');
           return { ...viewFor(principal, view, units), links: caseLinks(config, caseNo) };
         } catch (error) {
-          throw caseProblem(error, caseNo);
+          const closed = isGone(error) ? await closedCaseProblem(database.db, principal, units, caseNo) : undefined;
+          throw closed ?? caseProblem(error, caseNo);
         }
       },
     );
   }
 
   const Accepted = Type.Object({ accepted: Type.Literal(true) });
-  app.post(
-    '/v1/complaints/:caseNo/urge',
-    {
-      config: { roles: ['supervisor', 'dispatcher'] },
-      schema: {
-        tags: ['case actions'],
-        summary: 'Urge the unit to act; recorded and notified',
-        security: [{ apiKey: [] }],
-        params: CaseNoParams,
-        body: Type.Object({ note: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
-        response: { 202: Accepted, ...problemResponses(400, 401, 403, 404) },
+  /** Fire-and-forget notes go as signals; the caller's area is checked here, since a signal has no answer. */
+  const signalRoute = (path: string, summary: string, roles: readonly PrincipalRole[], body: TSchema, signal: typeof urgeSignal | typeof commentSignal) =>
+    app.post(
+      `/v1/complaints/:caseNo/${path}`,
+      {
+        config: { roles },
+        schema: { tags: ['case actions'], summary, security: [{ apiKey: [] }], params: CaseNoParams, body, response: { 202: Accepted, ...problemResponses(400, 401, 403, 404) } },
       },
-    },
-    async (request, reply) => {
-      const { caseNo } = request.params;
-      try {
-        await temporal.client.workflow.getHandle(complaintWorkflowId(caseNo)).signal(urgeSignal, { actor: actorOf(principalOf(request)), ...request.body });
-      } catch (error) {
-        throw caseProblem(error, caseNo);
-      }
-      return reply.status(202).send({ accepted: true as const });
-    },
-  );
-  app.post(
-    '/v1/complaints/:caseNo/comments',
-    {
-      config: { roles: ['supervisor', 'dispatcher', 'handler'] },
-      schema: {
-        tags: ['case actions'],
-        summary: "Add a note to the case's timeline",
-        security: [{ apiKey: [] }],
-        params: CaseNoParams,
-        body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false }),
-        response: { 202: Accepted, ...problemResponses(400, 401, 403, 404) },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        const { caseNo } = request.params;
+        const view = await queryCase(temporal.client, caseNo);
+        if (!canRead(principal, view, units)) throw new HttpProblem(403, 'forbidden', 'Not your case', `Case ${caseNo} is outside your area`, { reason: 'NotYourCase' });
+        try {
+          await temporal.client.workflow.getHandle(complaintWorkflowId(caseNo)).signal(signal, { actor: actorOf(principal), ...(request.body as { note?: string; text: string }) });
+        } catch (error) {
+          const closed = isGone(error) ? await closedCaseProblem(database.db, principal, units, caseNo) : undefined;
+          throw closed ?? caseProblem(error, caseNo);
+        }
+        return reply.status(202).send({ accepted: true as const });
       },
-    },
-    async (request, reply) => {
-      const { caseNo } = request.params;
-      try {
-        await temporal.client.workflow.getHandle(complaintWorkflowId(caseNo)).signal(commentSignal, { actor: actorOf(principalOf(request)), ...request.body });
-      } catch (error) {
-        throw caseProblem(error, caseNo);
-      }
-      return reply.status(202).send({ accepted: true as const });
-    },
-  );
+    );
+  signalRoute('urge', 'Urge the unit to act; recorded and notified', ['supervisor', 'dispatcher'], Type.Object({ note: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }), urgeSignal);
+  signalRoute('comments', "Add a note to the case's timeline", ['supervisor', 'dispatcher', 'handler'], Type.Object({ text: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false }), commentSignal);
 };

@@ -679,9 +679,48 @@ export class CaseEngine {
     return null;
   }
 
+  /**
+   * Who may act at all, before what the case's state allows: a unit that does not hold the case, or a
+   * supervisor outside its area, is told so whatever the state (and learns nothing about the state).
+   */
+  private permission(action: CaseAction, actor: Actor): Refusal | null {
+    const v = this.state.vars;
+    const participants = [v.unit?.id, v.lead?.id, ...v.co.map((u) => u.id)].filter((id): id is string => id !== undefined);
+    const inArea = actor.unitId !== undefined && (participants.includes(actor.unitId) || v.ancestors.some((a) => a.id === actor.unitId));
+    const roles = (allowed: Actor['role'][]): Refusal | null =>
+      allowed.includes(actor.role) ? null : refuse(REFUSALS.notPermitted, `A ${actor.role} cannot ${action.type}; ${allowed.join(' or ')} can`);
+    switch (action.type) {
+      case 'signFor':
+      case 'resolve':
+      case 'return':
+      case 'whistle':
+      case 'requestExtension':
+      case 'reportIn':
+        return (
+          roles(['handler']) ??
+          (actor.unitId !== undefined && participants.includes(actor.unitId) ? null : refuse(REFUSALS.notYourCase, `The case is held by ${participants.join(', ') || 'no unit'}, not by ${actor.unitId ?? 'you'}`))
+        );
+      case 'evaluate':
+        return roles(['evaluator']);
+      case 'comment':
+        if (actor.role === 'handler') return actor.unitId !== undefined && v.holders.includes(actor.unitId) ? null : refuse(REFUSALS.notYourCase, 'Your unit has not held this case');
+        return roles(['supervisor', 'dispatcher', 'handler']) ?? (inArea ? null : refuse(REFUSALS.notYourCase, 'The case is outside your area'));
+      case 'reassign':
+      case 'cancel':
+        return roles(['supervisor']) ?? (inArea || v.unit === null ? null : refuse(REFUSALS.notYourCase, 'The case is outside your area'));
+      case 'dispatch':
+      case 'arbitrate':
+      case 'decideExtension':
+      case 'urge':
+        return roles(['supervisor', 'dispatcher']) ?? (inArea ? null : refuse(REFUSALS.notYourCase, 'The case is outside your area'));
+    }
+  }
+
   private check(action: CaseAction, actor: Actor): Refusal | null {
     const v = this.state.vars;
     if (this.closed) return refuse(REFUSALS.caseClosed, `The case is closed (${this.state.outcome})`);
+    const denied = this.permission(action, actor);
+    if (denied) return denied;
     const text = (value: string | undefined, what: string): Refusal | null =>
       value === undefined || value.trim() === '' ? refuse(REFUSALS.invalidInput, `A ${what} is required`) : null;
     switch (action.type) {

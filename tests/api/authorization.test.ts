@@ -1,0 +1,162 @@
+/**
+ * The authorisation matrix: every route of the OpenAPI document × every role × a key of the unit or
+ * area the case belongs to ("own") and of another area ("other"). A new route fails this test until
+ * its row is added.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PrincipalRole } from '../../db/api-keys.js';
+import { caseStateQuery, complaintWorkflowId } from '../../workflows/messages.js';
+import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
+
+type Access = 'public' | 'deny' | 'allow' | 'unit';
+/** For each route: who may call it. `unit` = allowed for a key of the case's own unit or area, 403 for another's. */
+type Row = { access: Partial<Record<PrincipalRole, Access>>; body?: unknown; params?: (ids: Ids) => Record<string, string>; query?: string };
+interface Ids {
+  signCase: string;
+  dispatchCase: string;
+}
+
+const ROLES: PrincipalRole[] = ['intake', 'handler', 'dispatcher', 'supervisor', 'evaluator', 'admin'];
+const all = (access: Access): Row['access'] => Object.fromEntries(ROLES.map((r) => [r, access]));
+const only = (allowed: Partial<Record<PrincipalRole, Access>>): Row['access'] => ({ ...all('deny'), ...allowed });
+const caseAction = (role: Partial<Record<PrincipalRole, Access>>, body: unknown, which: keyof Ids = 'signCase'): Row => ({ access: only(role), body, params: (ids) => ({ caseNo: ids[which] }) });
+
+const MATRIX: Record<string, Row> = {
+  'GET /healthz': { access: all('public') },
+  'GET /readyz': { access: all('public') },
+  'GET /v1/complaints': { access: all('allow') },
+  'POST /v1/complaints': { access: only({ intake: 'allow' }), body: {} },
+  'GET /v1/complaints/stuck': { access: only({ dispatcher: 'allow', supervisor: 'allow', admin: 'allow' }) },
+  'GET /v1/statistics': { access: only({ dispatcher: 'unit', supervisor: 'unit', admin: 'allow' }), query: 'scope=street-heping' },
+  'GET /v1/complaints/{caseNo}': { access: { intake: 'allow', handler: 'unit', dispatcher: 'unit', supervisor: 'unit', evaluator: 'allow', admin: 'allow' } },
+  'GET /v1/complaints/{caseNo}/timeline': { access: { intake: 'allow', handler: 'unit', dispatcher: 'unit', supervisor: 'unit', evaluator: 'allow', admin: 'allow' } },
+  'POST /v1/complaints/{caseNo}/sign-for': caseAction({ handler: 'unit' }, {}),
+  'POST /v1/complaints/{caseNo}/resolve': caseAction({ handler: 'unit' }, { reply: 'Done' }),
+  'POST /v1/complaints/{caseNo}/return': caseAction({ handler: 'unit' }, { reason: 'Not ours' }),
+  'POST /v1/complaints/{caseNo}/whistle': caseAction({ handler: 'unit' }, { reason: 'Need help' }),
+  'POST /v1/complaints/{caseNo}/extension-request': caseAction({ handler: 'unit' }, { reason: 'More time' }),
+  'POST /v1/complaints/{caseNo}/extension-decision': caseAction({ supervisor: 'unit', dispatcher: 'unit' }, { approve: true }),
+  'POST /v1/complaints/{caseNo}/dispatch': caseAction({ supervisor: 'unit', dispatcher: 'unit' }, { unitId: 'comm-heping-south' }),
+  'POST /v1/complaints/{caseNo}/report-in': caseAction({ handler: 'unit' }, {}),
+  'POST /v1/complaints/{caseNo}/evaluation': caseAction({ evaluator: 'allow' }, { rating: 'satisfied' }),
+  'POST /v1/complaints/{caseNo}/arbitration': caseAction({ supervisor: 'unit', dispatcher: 'unit' }, { unitId: 'street-heping', ruling: 'Street' }),
+  'POST /v1/complaints/{caseNo}/reassign': caseAction({ supervisor: 'unit' }, { unitId: 'comm-heping-south', reason: 'Wrong community' }, 'dispatchCase'),
+  'POST /v1/complaints/{caseNo}/cancel': caseAction({ supervisor: 'unit' }, { originalCaseNo: 'hotline-none', reason: 'Duplicate' }, 'dispatchCase'),
+  'POST /v1/complaints/{caseNo}/urge': caseAction({ supervisor: 'unit', dispatcher: 'unit' }, { note: 'Hurry' }),
+  'POST /v1/complaints/{caseNo}/comments': caseAction({ supervisor: 'unit', dispatcher: 'unit', handler: 'unit' }, { text: 'A note' }),
+  'GET /v1/units': { access: all('allow') },
+  'POST /v1/units': { access: only({ admin: 'allow' }), body: {} },
+  'PATCH /v1/units/{unitId}': { access: only({ admin: 'allow' }), body: {} },
+  'GET /v1/responsibility-list': { access: all('allow') },
+  'POST /v1/responsibility-list': { access: only({ admin: 'allow' }), body: {} },
+  'GET /v1/calendar/{year}': { access: all('allow') },
+  'PUT /v1/calendar/{year}': { access: only({ admin: 'allow' }), body: {} },
+  'GET /v1/process-definitions': { access: all('allow') },
+  'GET /v1/process-definitions/{key}/{version}': { access: all('allow') },
+  'GET /v1/rankings': { access: only({ dispatcher: 'allow', supervisor: 'allow', admin: 'allow' }), query: 'period=2026-01&district=centre' },
+  'GET /v1/units/{unitId}/performance': { access: only({ handler: 'unit', dispatcher: 'unit', supervisor: 'unit', admin: 'allow' }), query: 'period=2026-01' },
+  'GET /v1/units/{unitId}/accountability': { access: only({ handler: 'unit', dispatcher: 'unit', supervisor: 'unit', admin: 'allow' }) },
+  'POST /v1/units/{unitId}/accountability/sanctions/{sanctionId}/interview-held': {
+    access: only({ supervisor: 'unit' }),
+    body: { minutes: 'Held' },
+    params: () => ({ sanctionId: 'comm-heping-north:2026:2' }),
+  },
+  'POST /v1/units/{unitId}/accountability/sanctions/{sanctionId}/investigation-closed': {
+    access: only({ supervisor: 'unit' }),
+    body: { finding: 'x' },
+  },
+  'POST /v1/units/{unitId}/accountability/sanctions/{sanctionId}/freeze-lifted': {
+    access: only({ supervisor: 'unit' }),
+    body: {},
+  },
+  'POST /v1/admin/evaluations': { access: only({ admin: 'allow' }), body: {} },
+};
+
+/** Keys of the case's own unit or area, and of another area. */
+const BINDINGS: Record<PrincipalRole, { own?: string; other?: string }> = {
+  intake: { own: 'hotline', other: 'wechat' },
+  handler: { own: 'comm-heping-north', other: 'comm-binhe-park' },
+  dispatcher: { own: 'street-heping', other: 'street-binhe' },
+  supervisor: { own: 'street-heping', other: 'street-binhe' },
+  evaluator: {},
+  admin: {},
+};
+
+let env: TestEnv;
+const ids: Ids = { signCase: '', dispatchCase: '' };
+let paths: Record<string, Record<string, unknown>> = {};
+
+beforeAll(async () => {
+  env = await createTestEnv();
+  const file = async (category: string) => {
+    const response = await env.call(await env.key('intake', 'hotline'), 'POST', '/v1/complaints', {
+      ticketId: env.ticket('authz'),
+      title: 'Authorisation matrix',
+      description: 'A case for the matrix',
+      category,
+      location: { unitId: 'comm-heping-north' },
+      citizen: { name: 'Zhou Min', phone: '13500000000' },
+    });
+    const { caseNo } = response.json<{ caseNo: string }>();
+    await eventually(async () => {
+      const view = await env.client.workflow.getHandle(complaintWorkflowId(caseNo)).query(caseStateQuery);
+      return view.deadline !== null ? view : undefined;
+    });
+    return caseNo;
+  };
+  ids.signCase = await file('neighbour-dispute');
+  ids.dispatchCase = await file('neighbour-dispute');
+  paths = (await env.app.inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, Record<string, unknown>> }>().paths;
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+describe('the authorisation matrix', () => {
+  it('has a row for every route in the OpenAPI document', () => {
+    const routes = Object.entries(paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
+    const documented = routes.filter((r) => !r.includes('/open311/'));
+    expect(documented.filter((r) => !(r in MATRIX))).toEqual([]);
+    expect(Object.keys(MATRIX).filter((r) => !routes.includes(r))).toEqual([]);
+  });
+
+  it('gives every role × own/other unit the expected answer on every route', { timeout: 120_000 }, async () => {
+    const failures: string[] = [];
+    for (const [route, row] of Object.entries(MATRIX)) {
+      const [method, template] = route.split(' ') as [string, string];
+      const params: Record<string, string> = {
+        caseNo: ids.signCase,
+        unitId: 'comm-heping-north',
+        sanctionId: 'comm-heping-north:2026:3',
+        year: '2026',
+        key: 'complaint',
+        version: '1',
+        ...row.params?.(ids),
+      };
+      const url = template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name]!));
+      const fullUrl = `${url}${row.query ? `?${row.query}` : ''}`;
+      for (const role of ROLES) {
+        const access = row.access[role] ?? 'deny';
+        const bindings = access === 'unit' ? (['own', 'other'] as const) : (['own'] as const);
+        for (const which of bindings) {
+          const binding = BINDINGS[role][which];
+          const key = await env.key(role, binding);
+          const response = await env.app.inject({
+            method: method as 'GET',
+            url: fullUrl,
+            headers: { authorization: `Bearer ${key}` },
+            ...(row.body !== undefined ? { payload: row.body as Record<string, unknown> } : {}),
+          });
+          const status = response.statusCode;
+          const expected =
+            access === 'public' || access === 'allow' || (access === 'unit' && which === 'own') ? 'not 401/403' : '403';
+          const ok = expected === '403' ? status === 403 : status !== 401 && status !== 403 && status < 500;
+          if (!ok) failures.push(`${route} as ${role}${binding ? ` (${binding})` : ''}: ${status}, expected ${expected} — ${response.body.slice(0, 160)}`);
+        }
+      }
+      const anonymous = await env.app.inject({ method: method as 'GET', url: fullUrl, ...(row.body !== undefined ? { payload: row.body as Record<string, unknown> } : {}) });
+      if ((row.access.admin === 'public') !== (anonymous.statusCode !== 401)) failures.push(`${route} without a key: ${anonymous.statusCode}`);
+    }
+    expect(failures).toEqual([]);
+  });
+});
