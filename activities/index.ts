@@ -45,6 +45,7 @@ function toRow(s: CaseSnapshot): NewCaseRow {
     category: s.category,
     urgency: s.urgency,
     status: s.status,
+    locationUnitId: s.locationUnitId,
     districtId: s.districtId,
     routedLevel: s.routedLevel,
     level: s.level,

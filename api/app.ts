@@ -15,6 +15,7 @@ import { HttpProblem, problemErrorHandler } from './problem.js';
 import { accountabilityRoutes } from './routes/accountability.js';
 import { caseActionRoutes } from './routes/case-actions.js';
 import { complaintRoutes } from './routes/complaints.js';
+import { open311Routes } from './routes/open311.js';
 import { referenceRoutes } from './routes/reference.js';
 import { searchRoutes } from './routes/search.js';
 import { healthRoutes } from './routes/health.js';
@@ -100,6 +101,7 @@ export async function buildApp(deps: ApiDeps) {
   await app.register(caseActionRoutes, routeDeps);
   await app.register(referenceRoutes, routeDeps);
   await app.register(accountabilityRoutes, routeDeps);
+  await app.register(open311Routes, routeDeps);
   return app;
 }
 

@@ -106,6 +106,7 @@ export const CaseViewSchema = Type.Object(
     outcome: Nullable(Type.String()),
     routedLevel: Nullable(Type.String()),
     districtId: Nullable(Type.String()),
+    locationUnitId: Type.String(),
     level: Nullable(Type.String()),
     unitId: Nullable(Type.String({ description: 'The unit holding the case (the lead department at the centre)' })),
     lead: Nullable(Type.String()),

@@ -56,6 +56,7 @@ export const cases = pgTable(
     category: text('category').notNull(),
     urgency: text('urgency').notNull(),
     status: text('status').notNull(),
+    locationUnitId: text('location_unit_id').notNull().default(''),
     districtId: text('district_id'),
     routedLevel: text('routed_level'),
     level: text('level'),

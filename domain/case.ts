@@ -89,6 +89,8 @@ export interface CaseSnapshot {
   category: string;
   urgency: Urgency;
   status: string;
+  /** The community (or grid) where the matter happens. */
+  locationUnitId: string;
   /** The district (its centre's unit id) the case belongs to, once routed. */
   districtId: string | null;
   /** The level the responsibility list gave the case (null when a dispatcher had to decide). */

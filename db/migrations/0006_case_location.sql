@@ -1,0 +1,1 @@
+ALTER TABLE "cases" ADD COLUMN "location_unit_id" text DEFAULT '' NOT NULL;
