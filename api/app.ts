@@ -91,7 +91,7 @@ export async function buildApp(deps: ApiDeps) {
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(authPlugin, { keys });
   // Per-key limits on intake routes (they opt in with `config.rateLimit`); runs after authentication.
   await app.register(rateLimit, { global: false, hook: 'preHandler', keyGenerator: (request) => request.principal?.keyId ?? request.ip });

@@ -34,6 +34,8 @@ export interface Config {
   notify: { webhookUrl: string | undefined; webhookSecret: string | undefined };
   /** Ports `npm run dev` gives the Temporal dev server, its Web UI and the embedded PostgreSQL. */
   dev: { temporalPort: number; temporalUiPort: number; postgresPort: number };
+  /** A Chromium for the browser tests; a system install is looked for otherwise. */
+  chromiumPath: string | undefined;
   /** Where builds and downloads are cached (the Temporal CLI build lives here). */
   cacheDir: string;
   /** Where `npm run dev` keeps its persistent Temporal and PostgreSQL data. */
@@ -128,6 +130,7 @@ export function loadConfig(env: Env = process.env): Config {
     evaluation: { cron: str('EVALUATION_CRON') ?? '0 2 1 * *', timezone: str('EVALUATION_TIMEZONE') ?? 'Asia/Shanghai' },
     notify: { webhookUrl: url('NOTIFY_WEBHOOK_URL', ['http:', 'https:']), webhookSecret: str('NOTIFY_WEBHOOK_SECRET') },
     dev: { temporalPort: port('TEMPORAL_PORT', 7233), temporalUiPort: port('TEMPORAL_UI_PORT', 8233), postgresPort: port('JIESU_DEV_PG_PORT', 54329) },
+    chromiumPath: str('CHROMIUM_PATH'),
     cacheDir: path.resolve(projectRoot, str('JIESU_CACHE_DIR') ?? '.cache'),
     dataDir: path.resolve(projectRoot, str('JIESU_DATA_DIR') ?? '.data'),
   };
