@@ -46,6 +46,8 @@ function toRow(s: CaseSnapshot): NewCaseRow {
     urgency: s.urgency,
     status: s.status,
     locationUnitId: s.locationUnitId,
+    processKey: s.processKey,
+    processVersion: s.processVersion,
     districtId: s.districtId,
     routedLevel: s.routedLevel,
     level: s.level,

@@ -107,6 +107,8 @@ export const CaseViewSchema = Type.Object(
     routedLevel: Nullable(Type.String()),
     districtId: Nullable(Type.String()),
     locationUnitId: Type.String(),
+    processKey: Type.String(),
+    processVersion: Type.Integer(),
     level: Nullable(Type.String()),
     unitId: Nullable(Type.String({ description: 'The unit holding the case (the lead department at the centre)' })),
     lead: Nullable(Type.String()),

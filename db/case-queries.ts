@@ -24,6 +24,9 @@ export interface CaseListFilters {
   /** Open cases waiting in their current step since before this instant ("stuck"). */
   waitingSince?: Date;
   districtId?: string;
+  /** Open cases waiting in this process step (a node id), e.g. for the live diagram. */
+  step?: string;
+  processKey?: string;
 }
 
 /** Which cases a caller may list. */
@@ -95,6 +98,8 @@ export function filterConditions(f: CaseListFilters): SQL[] {
     f.q ? ilike(cases.title, `%${escapeLike(f.q)}%`) : undefined,
     f.waitingSince ? and(isNull(cases.closedAt), lte(cases.stepSince, f.waitingSince)) : undefined,
     f.districtId ? eq(cases.districtId, f.districtId) : undefined,
+    f.step ? eq(cases.step, f.step) : undefined,
+    f.processKey ? eq(cases.processKey, f.processKey) : undefined,
   ];
   return conditions.filter((c): c is SQL => c !== undefined);
 }

@@ -1,6 +1,6 @@
 import { loadChineseCalendar } from '../activities/calendar-source.js';
 import { DEFAULT_RANKING_POLICY } from '../domain/accountability.js';
-import { buildDefaultProcess } from '../domain/process/default-process.js';
+import { shippedProcess, shippedProcessXml } from '../processes/shipped.js';
 import type { Db } from './client.js';
 import { calendarYears, processDefinitions, rankingPolicies, responsibilityItems, responsibilityLists, units, type NewUnit } from './schema.js';
 
@@ -95,16 +95,16 @@ export const sampleResponsibilityList: Array<{ category: string; name: string; l
  */
 export async function seedReferenceData(db: Db): Promise<void> {
   const calendar = loadChineseCalendar();
+  const [definition, source] = await Promise.all([shippedProcess(), shippedProcessXml()]);
   await db.transaction(async (tx) => {
     await tx
       .insert(calendarYears)
       .values(Object.entries(calendar.years).map(([year, days]) => ({ year: Number(year), holidays: days.holidays, workdays: days.workdays, source: 'chinese-days' })))
       .onConflictDoNothing();
     await tx.insert(rankingPolicies).values({ ...DEFAULT_RANKING_POLICY }).onConflictDoNothing();
-    const definition = buildDefaultProcess();
     await tx
       .insert(processDefinitions)
-      .values({ key: definition.key, version: definition.version, name: definition.name, format: 'builtin', definition })
+      .values({ key: definition.key, version: definition.version, name: definition.name, format: 'bpmn', source, definition })
       .onConflictDoNothing();
   });
 }

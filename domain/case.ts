@@ -91,6 +91,9 @@ export interface CaseSnapshot {
   status: string;
   /** The community (or grid) where the matter happens. */
   locationUnitId: string;
+  /** The process definition the case pinned when it started. */
+  processKey: string;
+  processVersion: number;
   /** The district (its centre's unit id) the case belongs to, once routed. */
   districtId: string | null;
   /** The level the responsibility list gave the case (null when a dispatcher had to decide). */

@@ -34,6 +34,8 @@ const ListQuery = Type.Object(
     createdTo: Type.Optional(dateTime),
     deadlineBefore: Type.Optional(dateTime),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Free text in the title' })),
+    step: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,80}$', description: 'A process step (node id)' })),
+    processKey: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' })),
     sort: Type.Optional(Type.Enum(CASE_SORTS, { default: '-created' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
     cursor: Type.Optional(Type.String({ maxLength: 300 })),
@@ -141,6 +143,8 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
       ...(query.createdTo ? { createdTo: new Date(query.createdTo) } : {}),
       ...(query.deadlineBefore ? { deadlineBefore: new Date(query.deadlineBefore) } : {}),
       ...(query.q ? { q: query.q } : {}),
+      ...(query.step ? { step: query.step } : {}),
+      ...(query.processKey ? { processKey: query.processKey } : {}),
       ...extra,
     };
     let page;

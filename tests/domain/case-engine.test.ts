@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadChineseCalendar } from '../../activities/calendar-source.js';
-import { buildDefaultProcess, type DefaultLimits } from '../../domain/process/default-process.js';
+import { shippedProcess } from '../../processes/shipped.js';
+import { withLimits, type ProcessLimits } from '../helpers/limits.js';
 import { validateDefinition } from '../../domain/process/validate.js';
 import {
   centre,
@@ -22,7 +23,7 @@ import {
 const MIN = 60_000;
 const both = (l: string) => ({ urgent: l, normal: l });
 /** Wall-clock limits, so the arithmetic in these tests is easy to follow. */
-const LIMITS: DefaultLimits = {
+const LIMITS: ProcessLimits = {
   signFor: { community: both('PT10M'), street: both('PT10M'), district: both('PT10M') },
   resolve: { community: both('PT60M'), street: both('PT60M'), district: both('PT120M') },
   reopen: both('PT30M'),
@@ -31,15 +32,23 @@ const LIMITS: DefaultLimits = {
   evaluate: both('PT180M'),
   warningRatio: 0.75,
 };
-const definition = buildDefaultProcess(LIMITS);
+const shipped = await shippedProcess();
+const definition = withLimits(shipped, LIMITS);
 const calendar = loadChineseCalendar();
 const START = '2026-03-02T02:00:00.000Z';
 const harness = (route = ownerRoute('community')) => new EngineHarness(definition, calendar, route, START).start();
 
 describe('the default process definition', () => {
-  it('is valid as shipped and with the design limits', () => {
+  it('is valid as shipped, with the limits of DESIGN.md §3', () => {
+    expect(validateDefinition(shipped)).toEqual([]);
     expect(validateDefinition(definition)).toEqual([]);
-    expect(validateDefinition(buildDefaultProcess())).toEqual([]);
+    const limit = (id: string) => (shipped.nodes[id] as { limit: unknown }).limit;
+    expect(limit('community-sign')).toEqual({ normal: '2 working hours', urgent: 'PT30M' });
+    expect(limit('street-handle')).toEqual({ normal: '5 working days', urgent: 'PT24H' });
+    expect(limit('district-handle')).toEqual({ normal: '7 working days', urgent: 'PT24H' });
+    expect((shipped.nodes['district-handle'] as { reportInLimit: unknown }).reportInLimit).toEqual({ normal: '1 working day', urgent: 'PT1H' });
+    expect(limit('evaluate')).toEqual({ normal: 'P3D', urgent: 'P3D' });
+    expect(shipped.settings).toEqual({ returnLimit: 2, reopenLimit: 1, extension: { max: 1, maxRatio: 1 } });
   });
 });
 

@@ -4,20 +4,20 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { expect } from 'vitest';
 import { caseTimeline, processDefinitions } from '../../db/schema.js';
 import type { Complaint } from '../../domain/case.js';
-import { buildDefaultProcess, DEFAULT_SETTINGS, type DefaultLimits } from '../../domain/process/default-process.js';
 import type { ProcessDefinition } from '../../domain/process/definition.js';
+import { shippedProcess } from '../../processes/shipped.js';
 import type { complaintWorkflow } from '../../workflows/complaint-workflow.js';
 import { actionUpdates, caseStateQuery, complaintWorkflowId, type ActionInput, type CaseView, type UpdateAction } from '../../workflows/messages.js';
 import { eventually, type TestEnv } from './env.js';
+import { both, withLimits, type ProcessLimits } from './limits.js';
 
 export type CaseHandle = WorkflowHandle<typeof complaintWorkflow>;
 
-const both = (limit: string) => ({ urgent: limit, normal: limit });
 
 const slow = 'PT5M';
 
 /** Wall-clock test limits: five minutes (never reached in a test) unless overridden with short ones. */
-export function testLimits(overrides: Partial<DefaultLimits> = {}): DefaultLimits {
+export function testLimits(overrides: Partial<ProcessLimits> = {}): ProcessLimits {
   return {
     signFor: { community: both(slow), street: both(slow), district: both(slow) },
     resolve: { community: both(slow), street: both(slow), district: both(slow) },
@@ -32,10 +32,10 @@ export function testLimits(overrides: Partial<DefaultLimits> = {}): DefaultLimit
 export { both };
 
 /** Deploys a process definition under a key of its own, so tests with short limits never touch the real one. */
-export async function deployTestProcess(env: TestEnv, limits: DefaultLimits, build: (l: DefaultLimits) => ProcessDefinition = (l) => buildDefaultProcess(l, DEFAULT_SETTINGS)): Promise<string> {
+export async function deployTestProcess(env: TestEnv, limits: ProcessLimits, model?: ProcessDefinition): Promise<string> {
   const key = `test-${randomUUID().slice(0, 8)}`;
-  const definition = { ...build(limits), key };
-  await env.database.db.insert(processDefinitions).values({ key, version: definition.version, name: definition.name, format: 'builtin', definition });
+  const definition = { ...withLimits(model ?? (await shippedProcess()), limits), key };
+  await env.database.db.insert(processDefinitions).values({ key, version: definition.version, name: definition.name, format: 'bpmn', definition });
   return key;
 }
 

@@ -130,7 +130,8 @@ describe('limits', () => {
     await waitForCase(late.handle, (v) => v.deadline !== null);
     await act(late.handle, 'signFor', { actor: handler('comm-heping-north') });
     await waitForCase(late.handle, (v) => v.level === 'street', 'the missed resolve limit');
-    await expectRefused(late.handle, 'requestExtension', { actor: handler('comm-heping-north'), reason: 'Too late' }, 'NotAllowedNow');
+    // Past the limit the case has moved to the street: the community's request is refused as no longer its case.
+    await expectRefused(late.handle, 'requestExtension', { actor: handler('comm-heping-north'), reason: 'Too late' }, 'NotYourCase');
     await expectTimelineProjected(env, late.handle);
   });
 });
