@@ -16,6 +16,8 @@ import { accountabilityRoutes } from './routes/accountability.js';
 import { caseActionRoutes } from './routes/case-actions.js';
 import { complaintRoutes } from './routes/complaints.js';
 import { open311Routes } from './routes/open311.js';
+import { opsRoutes } from './routes/ops.js';
+import { processRoutes } from './routes/processes.js';
 import { referenceRoutes } from './routes/reference.js';
 import { searchRoutes } from './routes/search.js';
 import { healthRoutes } from './routes/health.js';
@@ -102,6 +104,8 @@ export async function buildApp(deps: ApiDeps) {
   await app.register(referenceRoutes, routeDeps);
   await app.register(accountabilityRoutes, routeDeps);
   await app.register(open311Routes, routeDeps);
+  await app.register(processRoutes, routeDeps);
+  await app.register(opsRoutes, routeDeps);
   return app;
 }
 

@@ -1,8 +1,8 @@
-import { and, desc, eq, max } from 'drizzle-orm';
+import { desc, eq, max } from 'drizzle-orm';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { PRINCIPAL_ROLES } from '../../db/api-keys.js';
-import { calendarYears, processDefinitions, responsibilityItems, responsibilityLists, units } from '../../db/schema.js';
+import { calendarYears, responsibilityItems, responsibilityLists, units } from '../../db/schema.js';
 import type { RouteDeps } from '../app.js';
 import { HttpProblem, notFound } from '../problem.js';
 import { problemResponses } from '../schemas.js';
@@ -17,7 +17,7 @@ const CalendarYearSchema = Type.Object({ year: Type.Integer(), holidays: Type.Ar
 const everyone = PRINCIPAL_ROLES;
 const security = [{ apiKey: [] }];
 
-/** Reference data: units, the responsibility list, the working-day calendar and process definitions. Admins edit; every key reads. */
+/** Reference data: units, the responsibility list and the working-day calendar. Admins edit; every key reads. */
 export const referenceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { database, units: directory }) => {
   const { db } = database;
 
@@ -205,41 +205,4 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
     },
   );
 
-  const DefinitionSummary = Type.Object({ key: Type.String(), version: Type.Integer(), name: Type.String(), format: Type.String(), deployedAt: Type.String() });
-  app.get(
-    '/v1/process-definitions',
-    {
-      config: { roles: everyone },
-      schema: { tags: ['processes'], summary: 'Deployed process definitions, newest first', security, response: { 200: Type.Array(DefinitionSummary), ...problemResponses(401) } },
-    },
-    async () =>
-      (
-        await db
-          .select({ key: processDefinitions.key, version: processDefinitions.version, name: processDefinitions.name, format: processDefinitions.format, deployedAt: processDefinitions.deployedAt })
-          .from(processDefinitions)
-          .orderBy(processDefinitions.key, desc(processDefinitions.version))
-      ).map((r) => ({ ...r, deployedAt: r.deployedAt.toISOString() })),
-  );
-  app.get(
-    '/v1/process-definitions/:key/:version',
-    {
-      config: { roles: everyone },
-      schema: {
-        tags: ['processes'],
-        summary: 'One deployed version: its compiled definition and its source',
-        security,
-        params: Type.Object({ key: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' }), version: Type.Integer({ minimum: 1 }) }),
-        response: {
-          200: Type.Object({ key: Type.String(), version: Type.Integer(), name: Type.String(), format: Type.String(), source: Type.Union([Type.String(), Type.Null()]), definition: Type.Unknown() }),
-          ...problemResponses(401, 404),
-        },
-      },
-    },
-    async (request) => {
-      const { key, version } = request.params;
-      const [row] = await db.select().from(processDefinitions).where(and(eq(processDefinitions.key, key), eq(processDefinitions.version, version)));
-      if (!row) throw notFound(`No process ${key} v${version}`);
-      return { key: row.key, version: row.version, name: row.name, format: row.format, source: row.source, definition: row.definition };
-    },
-  );
 };

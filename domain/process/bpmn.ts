@@ -79,7 +79,7 @@ export async function compileBpmn(xml: string, version: number): Promise<Compile
   }
 
   const processes = list(root.rootElements).filter((e) => e.$type === 'bpmn:Process');
-  if (processes.length !== 1) return { issues: [{ elementId: 'definitions', message: `A model deploys exactly one process (found ${processes.length})` }] };
+  if (processes.length !== 1) return { issues: [...issues, { elementId: 'definitions', message: `A model deploys exactly one process (found ${processes.length})` }] };
   const process = processes[0]!;
   const key = id(process);
   if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(key)) issue(key, 'The process id is its key: lower-case letters, digits and dashes');
@@ -95,8 +95,20 @@ export async function compileBpmn(xml: string, version: number): Promise<Compile
     }
     return { normal, urgent: urgent ?? normal };
   };
+  // Flows are read from sequenceFlow elements (sourceRef/targetRef), not from the optional
+  // <incoming>/<outgoing> children that modelers write and hand-written models often omit.
+  const flows: El[] = [];
+  const collectFlows = (container: El): void => {
+    for (const el of list(container.flowElements)) {
+      if (el.$type === 'bpmn:SequenceFlow') flows.push(el);
+      if (el.$type === 'bpmn:SubProcess') collectFlows(el);
+    }
+  };
+  collectFlows(process);
+  const outgoingOf = (el: El): El[] => flows.filter((f) => (f.sourceRef as El | undefined)?.id === el.id);
+  const incomingOf = (el: El): El[] => flows.filter((f) => (f.targetRef as El | undefined)?.id === el.id);
   const single = (el: El, what: string): string => {
-    const outgoing = list(el.outgoing);
+    const outgoing = outgoingOf(el);
     if (outgoing.length !== 1) {
       issue(id(el), `A ${what} needs exactly one outgoing flow (found ${outgoing.length}); branch with a gateway`);
       return '';
@@ -165,7 +177,7 @@ export async function compileBpmn(xml: string, version: number): Promise<Compile
         }
         case 'bpmn:ExclusiveGateway': {
           const defaultFlow = (el.default as El | undefined)?.id;
-          const branches: GatewayBranch[] = list(el.outgoing).map((flow) => {
+          const branches: GatewayBranch[] = outgoingOf(el).map((flow) => {
             const body = (flow.conditionExpression as El | undefined)?.body as string | undefined;
             const cause = flow.get('jiesu:cause') as EscalationCause | undefined;
             if (flow.id !== defaultFlow && (body === undefined || body.trim() === '')) issue(id(flow), 'A flow out of an exclusive gateway needs a condition, unless it is the default');
@@ -175,7 +187,7 @@ export async function compileBpmn(xml: string, version: number): Promise<Compile
           break;
         }
         case 'bpmn:ParallelGateway':
-          nodes[elId] = { type: 'parallelGateway', id: elId, name: String(el.name ?? ''), incoming: list(el.incoming).length, targets: list(el.outgoing).map(targetOf) };
+          nodes[elId] = { type: 'parallelGateway', id: elId, name: String(el.name ?? ''), incoming: incomingOf(el).length, targets: outgoingOf(el).map(targetOf) };
           break;
         case 'bpmn:SubProcess': {
           if (el.triggeredByEvent) {
