@@ -72,8 +72,43 @@ function toRow(s: CaseSnapshot): NewCaseRow {
 
 const unitRef = (u: { id: string; name: string; level: string; kind: string }): UnitRef => ({ id: u.id, name: u.name, level: u.level, kind: u.kind });
 
+/**
+ * Errors that leave an activity end up in Temporal's history and the worker's log. A failed query's
+ * message lists its parameters (citizen names, phones, free text), so only the database's own reason
+ * and code go on; typed failures pass through unchanged.
+ */
+export function sanitizeError(error: unknown): unknown {
+  if (error instanceof ApplicationFailure) return error;
+  if (error instanceof Error && error.name === 'DrizzleQueryError') {
+    const cause = error.cause as { message?: string; code?: string } | undefined;
+    const sanitized = new Error(`Database error${cause?.code ? ` ${cause.code}` : ''}: ${cause?.message ?? 'query failed'}`);
+    sanitized.name = 'DatabaseError';
+    return sanitized;
+  }
+  return error;
+}
+
+function withSanitizedErrors<T extends Record<string, (input: never) => Promise<unknown>>>(activities: T): T {
+  return Object.fromEntries(
+    Object.entries(activities).map(([name, fn]) => [
+      name,
+      async (input: never) => {
+        try {
+          return await fn(input);
+        } catch (error) {
+          throw sanitizeError(error);
+        }
+      },
+    ]),
+  ) as T;
+}
+
 /** Activities take one object and return one object; one factory builds them all from their dependencies. */
 export function createActivities(deps: ActivityDeps) {
+  return withSanitizedErrors(buildActivities(deps));
+}
+
+function buildActivities(deps: ActivityDeps) {
   const { db, logger, notifier } = deps;
   const calendar = new CalendarCache(db);
 
@@ -189,4 +224,4 @@ export function createActivities(deps: ActivityDeps) {
   };
 }
 
-export type Activities = ReturnType<typeof createActivities>;
+export type Activities = ReturnType<typeof buildActivities>;

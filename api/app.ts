@@ -16,6 +16,7 @@ import { accountabilityRoutes } from './routes/accountability.js';
 import { caseActionRoutes } from './routes/case-actions.js';
 import { complaintRoutes } from './routes/complaints.js';
 import { open311Routes } from './routes/open311.js';
+import { codecRoutes } from './routes/codec.js';
 import { opsRoutes } from './routes/ops.js';
 import { processRoutes } from './routes/processes.js';
 import { referenceRoutes } from './routes/reference.js';
@@ -106,6 +107,7 @@ export async function buildApp(deps: ApiDeps) {
   await app.register(open311Routes, routeDeps);
   await app.register(processRoutes, routeDeps);
   await app.register(opsRoutes, routeDeps);
+  await app.register(codecRoutes, routeDeps);
   return app;
 }
 

@@ -1,4 +1,5 @@
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
+import { createClient } from '../infra/temporal.js';
 import { createDb } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { loadConfig, requireDatabaseUrl, requireTemporalAddress } from '../infra/config.js';
@@ -9,7 +10,7 @@ const config = loadConfig();
 const logger = createLogger({ level: config.logLevel, name: 'api' });
 
 const connection = await Connection.connect({ address: requireTemporalAddress(config) });
-const client = new Client({ connection, namespace: config.temporal.namespace });
+const client = createClient(connection, config);
 const database = createDb({ url: requireDatabaseUrl(config) });
 await migrateDatabase(database.pool);
 

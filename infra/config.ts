@@ -1,8 +1,18 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The project root (the folder holding package.json). */
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** A 32-byte AES key and the id written next to what it encrypts. */
+export interface EncryptionKey {
+  id: string;
+  key: Buffer;
+}
+
+/** The key development and tests use when none is configured. Production refuses it. */
+export const DEVELOPMENT_KEY: EncryptionKey = { id: 'dev-insecure', key: createHash('sha256').update('jiesu development key: never in production').digest() };
 
 export type RuntimeMode = 'development' | 'test' | 'production';
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -34,6 +44,8 @@ export interface Config {
   notify: { webhookUrl: string | undefined; webhookSecret: string | undefined };
   /** Ports `npm run dev` gives the Temporal dev server, its Web UI and the embedded PostgreSQL. */
   dev: { temporalPort: number; temporalUiPort: number; postgresPort: number };
+  /** Payload encryption keys: the first encrypts, all decrypt (rotation). */
+  encryptionKeys: EncryptionKey[];
   /** A Chromium for the browser tests; a system install is looked for otherwise. */
   chromiumPath: string | undefined;
   /** Where builds and downloads are cached (the Temporal CLI build lives here). */
@@ -105,6 +117,21 @@ export function loadConfig(env: Env = process.env): Config {
     }
     return value;
   };
+  const encryptionKeys = (): EncryptionKey[] => {
+    const value = str('JIESU_ENCRYPTION_KEYS');
+    if (value === undefined) return [DEVELOPMENT_KEY];
+    const keys: EncryptionKey[] = [];
+    for (const entry of value.split(',')) {
+      const [id, encoded] = entry.trim().split(':');
+      const key = encoded === undefined ? Buffer.alloc(0) : Buffer.from(encoded, 'base64');
+      if (!id || !/^[A-Za-z0-9._-]{1,40}$/.test(id) || key.length !== 32) {
+        problems.push('JIESU_ENCRYPTION_KEYS must be a comma-separated list of <id>:<32 bytes in base64> (the first encrypts)');
+        return [DEVELOPMENT_KEY];
+      }
+      keys.push({ id, key });
+    }
+    return keys;
+  };
   const address = str('TEMPORAL_ADDRESS');
   if (address !== undefined && !/^[^\s:/]+:\d{1,5}$/.test(address)) {
     problems.push(`TEMPORAL_ADDRESS must look like host:port (got "${address}")`);
@@ -130,6 +157,7 @@ export function loadConfig(env: Env = process.env): Config {
     evaluation: { cron: str('EVALUATION_CRON') ?? '0 2 1 * *', timezone: str('EVALUATION_TIMEZONE') ?? 'Asia/Shanghai' },
     notify: { webhookUrl: url('NOTIFY_WEBHOOK_URL', ['http:', 'https:']), webhookSecret: str('NOTIFY_WEBHOOK_SECRET') },
     dev: { temporalPort: port('TEMPORAL_PORT', 7233), temporalUiPort: port('TEMPORAL_UI_PORT', 8233), postgresPort: port('JIESU_DEV_PG_PORT', 54329) },
+    encryptionKeys: encryptionKeys(),
     chromiumPath: str('CHROMIUM_PATH'),
     cacheDir: path.resolve(projectRoot, str('JIESU_CACHE_DIR') ?? '.cache'),
     dataDir: path.resolve(projectRoot, str('JIESU_DATA_DIR') ?? '.data'),
@@ -137,6 +165,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (mode === 'production') {
     if (config.temporal.address === undefined) problems.push('TEMPORAL_ADDRESS is required in production');
     if (config.databaseUrl === undefined) problems.push('DATABASE_URL is required in production');
+    if (config.encryptionKeys.some((k) => k.id === DEVELOPMENT_KEY.id || k.key.equals(DEVELOPMENT_KEY.key))) {
+      problems.push('JIESU_ENCRYPTION_KEYS is required in production, and must not contain the development key');
+    }
   }
   if (config.evaluation.cron.trim().split(/\s+/).length !== 5) problems.push(`EVALUATION_CRON must be a five-field cron expression (got "${config.evaluation.cron}")`);
   if (config.notify.webhookUrl !== undefined && config.notify.webhookSecret === undefined) {

@@ -25,6 +25,8 @@ export interface LocalStackOptions {
   temporalPort?: number;
   temporalUiPort?: number;
   postgresPort?: number;
+  /** Codec server for the dev server's Web UI. */
+  codecEndpoint?: string;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface LocalStackOptions {
  * locally) and PostgreSQL (external, or embedded), with migrations applied and the sample district
  * seeded. Used by `npm run dev` and by the test suite's global setup.
  */
-export async function startLocalStack({ config, logger, persistent, temporalPort, temporalUiPort, postgresPort }: LocalStackOptions): Promise<LocalStack> {
+export async function startLocalStack({ config, logger, persistent, temporalPort, temporalUiPort, postgresPort, codecEndpoint }: LocalStackOptions): Promise<LocalStack> {
   const stops: Array<() => Promise<void>> = [];
   const stop = async (): Promise<void> => {
     for (const s of stops.reverse()) await s().catch((error: unknown) => logger.warn({ err: error }, 'Stopping a local service failed'));
@@ -53,6 +55,7 @@ export async function startLocalStack({ config, logger, persistent, temporalPort
         ...(persistent ? { dbFilename: path.join(config.dataDir, 'temporal.sqlite') } : { fast: true }),
         ...(temporalPort !== undefined ? { port: temporalPort } : {}),
         ...(temporalUiPort !== undefined ? { uiPort: temporalUiPort } : {}),
+        ...(codecEndpoint !== undefined ? { codecEndpoint } : {}),
       });
       stops.push(() => server.stop());
       temporalAddress = server.address;

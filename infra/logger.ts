@@ -1,4 +1,4 @@
-import { pino, type Logger as PinoLogger } from 'pino';
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import type { LogLevel as TemporalLogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import type { Config } from './config.js';
 
@@ -8,7 +8,7 @@ export type Logger = PinoLogger;
  * Fields that may carry personal data or secrets. Redaction is configuration, not discipline:
  * whatever object a caller logs, these paths never reach the output.
  */
-const PERSONAL_FIELDS = ['citizen', 'description', 'reply', 'comment', 'minutes', 'finding', 'apiKey', 'key'];
+const PERSONAL_FIELDS = ['citizen', 'description', 'reply', 'comment', 'minutes', 'finding', 'apiKey', 'key', 'secretHash', 'encryptionKeys', 'citizenName', 'citizenPhone', 'title'];
 const REDACT_PATHS = [
   ...PERSONAL_FIELDS,
   ...PERSONAL_FIELDS.map((f) => `*.${f}`),
@@ -22,18 +22,21 @@ export interface LoggerOptions {
   /** Pretty, coloured output; defaults to "stdout is a terminal". */
   pretty?: boolean;
   name?: string;
+  /** Where log lines go (default: stdout); tests capture them. */
+  destination?: DestinationStream;
 }
 
 /** The one root logger of a process. Child loggers carry caseNo, workflowId, unitId. */
-export function createLogger({ level, pretty = process.stdout.isTTY === true, name }: LoggerOptions): Logger {
-  return pino({
+export function createLogger({ level, pretty = process.stdout.isTTY === true, name, destination }: LoggerOptions): Logger {
+  const options = {
     level,
     name,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     ...(pretty
       ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }
       : {}),
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 const TEMPORAL_TO_PINO = {

@@ -21,6 +21,8 @@ export interface DevServerOptions {
   uiPort?: number;
   /** Trade durability of the SQLite file for speed (what Temporal's own SDK CI does); for throwaway servers. */
   fast?: boolean;
+  /** The codec server the Web UI decodes payloads with. */
+  codecEndpoint?: string;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface DevServerOptions {
  * test suite (in memory, fast pragmas).
  */
 export async function startTemporalDevServer(options: DevServerOptions): Promise<TemporalDevServer> {
-  const { source, namespace, dbFilename, port, uiPort, fast = false } = options;
+  const { source, namespace, dbFilename, port, uiPort, fast = false, codecEndpoint } = options;
   const pragmas = fast ? ['journal_mode=WAL', 'synchronous=OFF'] : ['journal_mode=WAL'];
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
@@ -43,7 +45,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
       ...(dbFilename !== undefined ? { dbFilename } : {}),
       ...(uiPort !== undefined ? { ui: true, uiPort } : { ui: false }),
       searchAttributes: allSearchAttributeKeys,
-      extraArgs: pragmas.flatMap((p) => ['--sqlite-pragma', p]),
+      extraArgs: [...pragmas.flatMap((p) => ['--sqlite-pragma', p]), ...(codecEndpoint ? ['--ui-codec-endpoint', codecEndpoint] : [])],
       log: { format: 'json', level: 'warn' },
     },
   });

@@ -1,6 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { allSearchAttributeKeys } from '../workflows/search-attributes.js';
+import type { PayloadCodec } from '@temporalio/common';
+import { payloadCodec } from './codec.js';
+import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 
 const INDEXED_VALUE_TYPE = proto.temporal.api.enums.v1.IndexedValueType;
@@ -27,8 +30,12 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   logger.info({ added: Object.keys(missing) }, 'Registered custom search attributes');
 }
 
-/** A client for one namespace. */
-export async function connectClient(address: string, namespace: string): Promise<Client> {
-  const connection = await Connection.connect({ address });
-  return new Client({ connection, namespace });
+/** What every client and worker converts payloads with: the encryption codec of the configured keys. */
+export function dataConverter(config: Pick<Config, 'encryptionKeys'>): { payloadCodecs: PayloadCodec[] } {
+  return { payloadCodecs: [payloadCodec(config)] };
+}
+
+/** A client of the configured namespace that encrypts what it sends and decrypts what it reads. */
+export function createClient(connection: Connection, config: Pick<Config, 'encryptionKeys' | 'temporal'>): Client {
+  return new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverter(config) });
 }

@@ -16,7 +16,15 @@ const config = loadConfig();
 const logger = createLogger({ level: config.logLevel, name: 'dev' });
 
 await mkdir(config.dataDir, { recursive: true });
-const stack = await startLocalStack({ config, logger, persistent: true, temporalPort: config.dev.temporalPort, temporalUiPort: config.dev.temporalUiPort, postgresPort: config.dev.postgresPort });
+const stack = await startLocalStack({
+  config,
+  logger,
+  persistent: true,
+  temporalPort: config.dev.temporalPort,
+  temporalUiPort: config.dev.temporalUiPort,
+  postgresPort: config.dev.postgresPort,
+  codecEndpoint: `http://localhost:${config.api.port}/codec`,
+});
 const temporalUiUrl = stack.temporalUiUrl ?? config.temporal.uiUrl;
 const keysFile = path.join(config.dataDir, 'dev-keys.json');
 const keysDb = createDb({ url: stack.databaseUrl, max: 1 });

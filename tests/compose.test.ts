@@ -40,8 +40,11 @@ describe('temporal-compose.yml', () => {
   });
 
   it('points the worker and the API at the compose services, with a configuration loadConfig accepts in production', () => {
+    // What an operator exports before `docker compose up`: compose substitutes ${VAR:?…} from the environment.
+    const exported: Record<string, string> = { JIESU_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 3).toString('base64')}` };
+    const substitute = (value: string) => value.replace(/\$\{(\w+)(:\?[^}]*)?\}/g, (_, name: string) => exported[name] ?? '');
     for (const name of ['worker', 'api']) {
-      const env = services[name]!.environment!;
+      const env = Object.fromEntries(Object.entries(services[name]!.environment!).map(([k, v]) => [k, substitute(String(v))]));
       expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
       expect(new URL(env.DATABASE_URL!).hostname).toBe('app-db');
       expect(env.JIESU_ENV).toBe('production');

@@ -21,17 +21,20 @@ export interface CaseWorkerOptions {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
+  /** The encryption codec (see infra/temporal.ts `dataConverter`). */
+  dataConverter: WorkerOptions['dataConverter'];
   /** A prebuilt bundle (tests build one per run); otherwise the worker bundles `workflows/`. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   tuning?: Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentActivityTaskExecutions'>;
 }
 
 /** The case worker: complaint workflows plus their activities. */
-export function createCaseWorker({ connection, namespace, taskQueue, deps, workflowBundle, tuning }: CaseWorkerOptions): Promise<Worker> {
+export function createCaseWorker({ connection, namespace, taskQueue, deps, dataConverter, workflowBundle, tuning }: CaseWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
+    dataConverter,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
     activities: createActivities(deps),
     ...tuning,

@@ -4,8 +4,8 @@ import { migrateDatabase } from '../db/migrate.js';
 import { seedReferenceData } from '../db/seed.js';
 import { loadConfig, requireDatabaseUrl, requireTemporalAddress } from '../infra/config.js';
 import { createLogger } from '../infra/logger.js';
-import { ensureSearchAttributes } from '../infra/temporal.js';
-import { Client, Connection } from '@temporalio/client';
+import { createClient, dataConverter, ensureSearchAttributes } from '../infra/temporal.js';
+import { Connection } from '@temporalio/client';
 import { LogNotifier, WebhookNotifier } from '../activities/notifier.js';
 import { createCaseWorker, installRuntimeLogger } from './create-worker.js';
 import { ensureEvaluationSchedule } from './schedules.js';
@@ -22,7 +22,7 @@ await seedReferenceData(database.db);
 
 const clientConnection = await Connection.connect({ address });
 await ensureSearchAttributes(clientConnection, config.temporal.namespace, logger);
-const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+const client = createClient(clientConnection, config);
 await ensureEvaluationSchedule(client, { taskQueue: config.temporal.taskQueue, ...config.evaluation }, logger);
 
 const connection = await NativeConnection.connect({ address });
@@ -30,6 +30,7 @@ const worker = await createCaseWorker({
   connection,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
+  dataConverter: dataConverter(config),
   deps: {
     db: database.db,
     logger,

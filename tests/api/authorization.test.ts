@@ -70,6 +70,12 @@ const MATRIX: Record<string, Row> = {
     body: {},
   },
   'POST /v1/admin/evaluations': { access: only({ admin: 'allow' }), body: {} },
+  'GET /v1/process-definitions/{key}/heatmap': { access: only({ dispatcher: 'allow', supervisor: 'allow', admin: 'allow' }) },
+  'POST /v1/process-definitions': { access: only({ admin: 'allow' }), body: {} },
+  'GET /ops/processes/{key}': { access: all('public') },
+  'POST /codec/session': { access: only({ supervisor: 'allow' }) },
+  'POST /codec/encode': { access: only({ supervisor: 'allow' }), body: { payloads: [] } },
+  'POST /codec/decode': { access: only({ supervisor: 'allow' }), body: { payloads: [] } },
 };
 
 /** Keys of the case's own unit or area, and of another area. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { Connection, type Client } from '@temporalio/client';
+import { createClient, dataConverter } from '../../infra/temporal.js';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { LightMyRequestResponse } from 'fastify';
 import { inject } from 'vitest';
@@ -42,7 +43,9 @@ export interface TestEnv {
  * Everything one test file needs, against the run's real Temporal server and PostgreSQL: a client, a
  * database pool, a worker on a task queue of its own, and the API wired to them (driven with `inject`).
  */
-export async function createTestEnv(options: { worker?: boolean; notifier?: Notifier; databaseUrl?: string; env?: Record<string, string> } = {}): Promise<TestEnv> {
+export async function createTestEnv(
+  options: { worker?: boolean; notifier?: Notifier; databaseUrl?: string; env?: Record<string, string>; logger?: Logger } = {},
+): Promise<TestEnv> {
   const databaseUrl = options.databaseUrl ?? inject('databaseUrl');
   const taskQueue = `test-${randomUUID()}`;
   const config = loadConfig({
@@ -54,11 +57,11 @@ export async function createTestEnv(options: { worker?: boolean; notifier?: Noti
     LOG_LEVEL: 'warn',
     ...options.env,
   });
-  const logger = createLogger({ level: 'warn', pretty: false, name: 'test' });
+  const logger = options.logger ?? createLogger({ level: 'warn', pretty: false, name: 'test' });
   installQuietRuntime(logger);
   const address = inject('temporalAddress');
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = createClient(connection, config);
   const database = createDb({ url: databaseUrl, max: 4, connectionTimeoutMillis: 2_000 });
   const nativeConnection = await NativeConnection.connect({ address });
   const worker =
@@ -68,6 +71,7 @@ export async function createTestEnv(options: { worker?: boolean; notifier?: Noti
           connection: nativeConnection,
           namespace: config.temporal.namespace,
           taskQueue,
+          dataConverter: dataConverter(config),
           deps: { db: database.db, logger, notifier: options.notifier ?? new LogNotifier(logger), client },
           workflowBundle: { codePath: inject('workflowBundlePath') },
         });

@@ -20,8 +20,9 @@ describe('loadConfig', () => {
   });
 
   it('requires real servers in production', () => {
-    expect(() => loadConfig({ JIESU_ENV: 'production' })).toThrow(/TEMPORAL_ADDRESS is required.*\n.*DATABASE_URL is required/s);
-    expect(loadConfig({ JIESU_ENV: 'production', TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: 'postgres://u:p@db/jiesu' }).mode).toBe('production');
+    expect(() => loadConfig({ JIESU_ENV: 'production' })).toThrow(/TEMPORAL_ADDRESS is required.*\n.*DATABASE_URL is required.*\n.*JIESU_ENCRYPTION_KEYS is required/s);
+    const key = `k1:${Buffer.alloc(32, 9).toString('base64')}`;
+    expect(loadConfig({ JIESU_ENV: 'production', TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: 'postgres://u:p@db/jiesu', JIESU_ENCRYPTION_KEYS: key }).mode).toBe('production');
   });
 
   it('requires a secret with a notification webhook', () => {
