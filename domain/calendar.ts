@@ -35,8 +35,13 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const ISO_DURATION = /^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+const ISO_UNITS = [7 * DAY, DAY, HOUR, MINUTE, 1000];
 const WORKING = /^(\d+(?:\.\d+)?)\s+working\s+(day|hour)s?$/i;
-const ACCEPTED = 'an ISO 8601 duration such as PT30M, PT24H or P3D, or "<n> working days" / "<n> working hours"';
+const ACCEPTED = 'use an ISO 8601 duration such as PT30M, PT24H, P3D, P1W or P1DT12H, or "<n> working days" (n a whole number) / "<n> working hours" (n may be a decimal), n > 0';
+
+function notALimit(text: string, why: string): Error {
+  return new Error(`"${text}" is not a time limit (${why}): ${ACCEPTED}`);
+}
 
 /** Parses limit text; throws with what is accepted when the text is not a limit. */
 export function parseLimit(text: string): Limit {
@@ -44,20 +49,23 @@ export function parseLimit(text: string): Limit {
   const working = WORKING.exec(trimmed);
   if (working) {
     const amount = Number(working[1]);
-    if (!(amount > 0)) throw new Error(`A limit must be positive (got "${text}")`);
+    if (!(amount > 0)) throw notALimit(text, 'it must be positive');
     if (working[2]!.toLowerCase() === 'day') {
-      if (!Number.isInteger(amount)) throw new Error(`Working days are whole days (got "${text}")`);
+      if (!Number.isInteger(amount)) throw notALimit(text, 'working days are whole days');
       return { kind: 'workingDays', days: amount, text: trimmed };
     }
     return { kind: 'workingHours', hours: amount, text: trimmed };
   }
-  const iso = ISO_DURATION.exec(trimmed.toUpperCase());
-  if (iso && trimmed.length > 1 && !trimmed.toUpperCase().endsWith('T')) {
-    const [w, d, h, m, s] = iso.slice(1).map((v) => (v === undefined ? 0 : Number(v)));
-    const ms = Math.round(w! * 7 * DAY + d! * DAY + h! * HOUR + m! * MINUTE + s! * 1000);
-    if (ms > 0) return { kind: 'duration', ms, text: trimmed.toUpperCase() };
-  }
-  throw new Error(`"${text}" is not a time limit: use ${ACCEPTED}`);
+  const upper = trimmed.toUpperCase();
+  const iso = ISO_DURATION.exec(upper);
+  if (!iso || upper === 'P' || upper.endsWith('T')) throw notALimit(text, 'unrecognised');
+  const parts = iso.slice(1);
+  const present = parts.flatMap((value, index) => (value === undefined ? [] : [{ value, index }]));
+  // ISO 8601 allows a decimal fraction only on the smallest unit written.
+  if (present.slice(0, -1).some((p) => p.value.includes('.'))) throw notALimit(text, 'only the last component may have a fraction');
+  const ms = Math.round(present.reduce((sum, p) => sum + Number(p.value) * ISO_UNITS[p.index]!, 0));
+  if (!(ms > 0)) throw notALimit(text, 'it must be positive');
+  return { kind: 'duration', ms, text: upper };
 }
 
 /** The canonical text of a limit (what `parseLimit` reads back to the same limit). */
@@ -93,6 +101,8 @@ export function limitFits(candidate: string, reference: string, ratio: number): 
 }
 
 const pad = (n: number): string => String(n).padStart(2, '0');
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const TIME = /^(?:([01]\d|2[0-3]):([0-5]\d)|(24):(00))$/;
 
 /** YYYY-MM-DD of a day number (days since 1970-01-01). */
 function dayKey(day: number): string {
@@ -100,41 +110,73 @@ function dayKey(day: number): string {
   return `${date.getUTCFullYear()}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}`;
 }
 
-function minutesOf(hhmm: string): number {
-  const [h, m] = hhmm.split(':').map(Number);
-  return h! * 60 + m!;
+/** Day number of a YYYY-MM-DD date; throws unless it is a real calendar date. */
+function dayNumber(key: string): number {
+  const ms = DATE.test(key) ? Date.UTC(Number(key.slice(0, 4)), Number(key.slice(5, 7)) - 1, Number(key.slice(8, 10))) : NaN;
+  const day = ms / DAY;
+  if (!Number.isInteger(day) || dayKey(day) !== key) throw new Error(`"${key}" is not a date: use YYYY-MM-DD`);
+  return day;
+}
+
+/** Offset into the local day of an HH:MM time (24:00 is the end of the day). */
+function offsetInDay(hhmm: string): number {
+  const match = TIME.exec(hhmm);
+  if (!match) throw new Error(`Working hours: "${hhmm}" is not a time of day: use HH:MM (00:00–24:00)`);
+  return (Number(match[1] ?? match[3]) * 60 + Number(match[2] ?? match[4])) * MINUTE;
+}
+
+/** The periods as offsets into the local day, in order; throws on empty, inverted or overlapping periods. */
+function periodsOf(hours: WorkingHours): Array<{ start: number; end: number }> {
+  const offset = hours.timeZoneOffsetMinutes;
+  if (!Number.isInteger(offset) || Math.abs(offset) > 14 * 60) throw new Error(`Working hours: the UTC offset must be whole minutes within ±14 h (got ${offset})`);
+  const periods = hours.periods.map((p) => ({ start: offsetInDay(p.start), end: offsetInDay(p.end) })).sort((a, b) => a.start - b.start);
+  if (periods.length === 0) throw new Error('Working hours: at least one period is needed');
+  periods.forEach((period, i) => {
+    if (period.start >= period.end) throw new Error('Working hours: every period must end after it starts');
+    if (i > 0 && period.start < periods[i - 1]!.end) throw new Error('Working hours: periods must not overlap');
+  });
+  return periods;
 }
 
 /** Looks days up in the calendar, noting the years it had to guess. */
 class DayOracle {
   readonly fallbackYears = new Set<number>();
-  private readonly holidays = new Map<string, Set<string>>();
-  private readonly workdays = new Map<string, Set<string>>();
+  private readonly years = new Map<string, { holidays: Set<string>; workdays: Set<string> } | null>();
 
   constructor(private readonly calendar: CalendarData) {}
 
-  isWorking(key: string): boolean {
+  isWorking(day: number): boolean {
+    const key = dayKey(day);
     const year = key.slice(0, 4);
-    const data = this.calendar.years[year];
-    const weekday = new Date(`${key}T00:00:00Z`).getUTCDay();
+    // 1970-01-01 (day 0) was a Thursday.
+    const weekday = (((day + 4) % 7) + 7) % 7;
     const weekend = weekday === 0 || weekday === 6;
+    const data = this.dataFor(year);
     if (!data) {
       this.fallbackYears.add(Number(year));
       return !weekend;
     }
-    if (!this.holidays.has(year)) {
-      this.holidays.set(year, new Set(data.holidays));
-      this.workdays.set(year, new Set(data.workdays));
-    }
-    if (this.holidays.get(year)!.has(key)) return false;
-    if (this.workdays.get(year)!.has(key)) return true;
+    if (data.holidays.has(key)) return false;
+    if (data.workdays.has(key)) return true;
     return !weekend;
+  }
+
+  private dataFor(year: string): { holidays: Set<string>; workdays: Set<string> } | null {
+    if (!this.years.has(year)) {
+      const data = Object.hasOwn(this.calendar.years, year) ? this.calendar.years[year] : undefined;
+      this.years.set(year, data ? { holidays: new Set(data.holidays), workdays: new Set(data.workdays) } : null);
+    }
+    return this.years.get(year)!;
   }
 }
 
-/** True if the local date is a working day (holidays off, make-up days on, else Monday–Friday). */
+/**
+ * True if the date (YYYY-MM-DD, a local calendar date) is a working day: official holidays are off,
+ * make-up working days (调休) are on, otherwise Monday–Friday. A year missing from the calendar counts
+ * Monday–Friday. Throws if `date` is not a real YYYY-MM-DD date.
+ */
 export function isWorkingDay(date: string, calendar: CalendarData): boolean {
-  return new DayOracle(calendar).isWorking(date);
+  return new DayOracle(calendar).isWorking(dayNumber(date));
 }
 
 /** Safety bound: no limit spans more than ten years of days. */
@@ -143,32 +185,36 @@ const MAX_DAYS = 3660;
 /**
  * The deadline of a limit started at `from`.
  * - ISO durations add wall-clock time.
- * - "N working days": the day of `from` does not count; the deadline is the end of office hours of the
- *   N-th working day after it.
- * - "N working hours": only time inside office hours on working days counts, from `from` on.
- * `fallbackYears` lists the years the computation touched that have no calendar data.
+ * - "N working days": the local day of `from` does not count; the deadline is the end of the last
+ *   working-hours period of the N-th working day after it.
+ * - "N working hours": only time inside working-hours periods on working days counts, from `from` on
+ *   (or from the next period start when `from` is outside them); the deadline is when the N-th hour is
+ *   used up.
+ * `fallbackYears` lists, ascending, the years the computation touched that have no calendar data (they
+ * were counted Monday–Friday). Throws on an invalid `from` or invalid working hours.
  */
 export function computeDeadline(from: Date, limit: Limit, calendar: CalendarData, hours: WorkingHours = DEFAULT_WORKING_HOURS): { deadline: Date; fallbackYears: number[] } {
   const start = from.getTime();
+  if (!Number.isFinite(start)) throw new Error('computeDeadline: `from` is not a valid date');
   if (limit.kind === 'duration') return { deadline: new Date(start + limit.ms), fallbackYears: [] };
+  const periods = periodsOf(hours);
   const oracle = new DayOracle(calendar);
   const offset = hours.timeZoneOffsetMinutes * MINUTE;
-  const periods = hours.periods.map((p) => ({ start: minutesOf(p.start) * MINUTE, end: minutesOf(p.end) * MINUTE }));
-  const closing = Math.max(...periods.map((p) => p.end));
+  const closing = periods[periods.length - 1]!.end;
   const firstDay = Math.floor((start + offset) / DAY);
-  const done = (at: number) => ({ deadline: new Date(at), fallbackYears: [...oracle.fallbackYears].sort() });
+  const done = (at: number) => ({ deadline: new Date(at), fallbackYears: [...oracle.fallbackYears].sort((a, b) => a - b) });
 
   if (limit.kind === 'workingDays') {
     let counted = 0;
     for (let day = firstDay + 1; day <= firstDay + MAX_DAYS; day += 1) {
-      if (!oracle.isWorking(dayKey(day))) continue;
+      if (!oracle.isWorking(day)) continue;
       counted += 1;
       if (counted === limit.days) return done(day * DAY + closing - offset);
     }
   } else {
-    let remaining = limit.hours * HOUR;
+    let remaining = Math.round(limit.hours * HOUR);
     for (let day = firstDay; day <= firstDay + MAX_DAYS; day += 1) {
-      if (!oracle.isWorking(dayKey(day))) continue;
+      if (!oracle.isWorking(day)) continue;
       for (const period of periods) {
         const periodStart = day * DAY + period.start - offset;
         const periodEnd = day * DAY + period.end - offset;
@@ -183,7 +229,7 @@ export function computeDeadline(from: Date, limit: Limit, calendar: CalendarData
   throw new Error(`The limit "${limit.text}" does not end within ${MAX_DAYS} days`);
 }
 
-/** The instant `ratio` of the way from `from` to `deadline` (warnings fire there). */
+/** The instant `ratio` of the way from `from` to `deadline`, rounded to whole milliseconds (warnings fire there). */
 export function warningPoint(from: Date, deadline: Date, ratio: number): Date {
   return new Date(from.getTime() + Math.round((deadline.getTime() - from.getTime()) * ratio));
 }

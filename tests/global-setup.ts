@@ -14,6 +14,8 @@ declare module 'vitest' {
     databaseUrl: string;
     workflowBundlePath: string;
     namespace: string;
+    /** Scenario tests save their workflows' histories to tests/fixtures/histories (npm run histories:record). */
+    recordHistories: boolean;
   }
 }
 
@@ -31,6 +33,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('databaseUrl', stack.databaseUrl);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('namespace', config.temporal.namespace);
+  project.provide('recordHistories', process.env.JIESU_RECORD_HISTORIES === '1');
   return async () => {
     await stack.stop();
     await rm(scratch, { recursive: true, force: true });

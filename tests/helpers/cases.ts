@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import proto from '@temporalio/proto';
 import { eq } from 'drizzle-orm';
 import type { WorkflowHandle } from '@temporalio/client';
-import { expect } from 'vitest';
+import { expect, inject } from 'vitest';
+import { projectRoot } from '../../infra/config.js';
 import { caseTimeline, processDefinitions } from '../../db/schema.js';
 import type { Complaint } from '../../domain/case.js';
 import type { ProcessDefinition } from '../../domain/process/definition.js';
@@ -12,6 +16,9 @@ import { eventually, type TestEnv } from './env.js';
 import { both, withLimits, type ProcessLimits } from './limits.js';
 
 export type CaseHandle = WorkflowHandle<typeof complaintWorkflow>;
+
+/** Where replay fixtures live. */
+export const HISTORIES_DIR = path.join(projectRoot, 'tests', 'fixtures', 'histories');
 
 
 const slow = 'PT5M';
@@ -51,6 +58,8 @@ export const complaintFor = (ticketId: string, overrides: Partial<Complaint> = {
   ...overrides,
 });
 
+const started: string[] = [];
+
 /** Starts a case on the test worker's task queue with a pinned process. */
 export async function startCase(env: TestEnv, processKey: string, overrides: Partial<Complaint> = {}): Promise<{ caseNo: string; handle: CaseHandle }> {
   const ticketId = env.ticket();
@@ -61,6 +70,7 @@ export async function startCase(env: TestEnv, processKey: string, overrides: Par
     workflowId: complaintWorkflowId(caseNo),
     args: [{ caseNo, complaint, receivedAt: new Date().toISOString(), process: { key: processKey } }],
   });
+  started.push(handle.workflowId);
   return { caseNo, handle };
 }
 
@@ -97,4 +107,19 @@ export async function expectTimelineProjected(env: TestEnv, handle: CaseHandle):
     },
     { what: `the PostgreSQL timeline of ${handle.workflowId} to equal the workflow's (${expected.length} entries)` },
   );
+}
+
+/**
+ * With `npm run histories:record`, saves the histories of the workflows a scenario file ran (its cases,
+ * plus `extra` workflow ids) as replay fixtures: tests/fixtures/histories/<name>-<n>.json, each the workflow
+ * id and its history as a base64 protobuf (payloads in it are encrypted with the development key).
+ */
+export async function recordHistories(env: TestEnv, name: string, { cases = true, extra = [] }: { cases?: boolean; extra?: string[] } = {}): Promise<void> {
+  if (!inject('recordHistories')) return;
+  await mkdir(HISTORIES_DIR, { recursive: true });
+  for (const [index, workflowId] of [...(cases ? started : []), ...extra].entries()) {
+    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    const encoded = Buffer.from(proto.temporal.api.history.v1.History.encode(history).finish()).toString('base64');
+    await writeFile(path.join(HISTORIES_DIR, `${name}-${String(index + 1).padStart(2, '0')}.json`), `${JSON.stringify({ workflowId, history: encoded }, null, 1)}\n`);
+  }
 }

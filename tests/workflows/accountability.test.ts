@@ -19,6 +19,7 @@ import {
   interviewHeldUpdate,
 } from '../../workflows/messages.js';
 import type { unitAccountabilityWorkflow } from '../../workflows/unit-accountability-workflow.js';
+import { recordHistories } from '../helpers/cases.js';
 import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
 import { spawnService, type ServiceProcess } from '../helpers/processes.js';
 
@@ -40,7 +41,9 @@ async function startWorker(): Promise<ServiceProcess> {
 beforeAll(async () => {
   env = await createTestEnv({ worker: false });
 });
+const laddered: string[] = [];
 afterAll(async () => {
+  await recordHistories(env, 'accountability', { cases: false, extra: laddered.map(unitAccountabilityWorkflowId) });
   await Promise.all(workers.map((w) => w.kill('SIGTERM')));
   await env?.close();
 });
@@ -48,6 +51,7 @@ afterAll(async () => {
 async function testUnit(): Promise<string> {
   const id = `dept-test-${randomUUID().slice(0, 8)}`;
   await env.database.db.insert(units).values({ id, name: `Test department ${id}`, level: 'district', kind: 'department', parentId: 'centre' });
+  laddered.push(id);
   return id;
 }
 

@@ -8,7 +8,7 @@ import { strikes } from '../../db/schema.js';
 import { loadUnitChain } from '../../db/units.js';
 import type { Actor } from '../../domain/case.js';
 import type { UnitChain } from '../../domain/units.js';
-import { act, both, deployTestProcess, expectRefused, expectTimelineProjected, startCase, testLimits, waitForCase, type CaseHandle } from '../helpers/cases.js';
+import { act, both, deployTestProcess, expectRefused, expectTimelineProjected, startCase, testLimits, waitForCase, type CaseHandle, recordHistories } from '../helpers/cases.js';
 import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
 
 const handler = (unitId: string): Actor => ({ role: 'handler', id: `h-${unitId}`, unitId });
@@ -29,6 +29,7 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
+  await recordHistories(env, 'lifecycle');
   await env?.close();
 });
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../domain/case.js';
 import { projectRoot } from '../../infra/config.js';
 import { shippedProcessXml } from '../../processes/shipped.js';
-import { act, startCase, waitForCase } from '../helpers/cases.js';
+import { act, startCase, waitForCase, recordHistories } from '../helpers/cases.js';
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
 
 let env: TestEnv;
@@ -23,6 +23,7 @@ beforeAll(async () => {
   admin = await env.key('admin');
 });
 afterAll(async () => {
+  await recordHistories(env, 'deployments');
   await env?.close();
 });
 

@@ -10,7 +10,7 @@ import { sanctions, strikes, type NewUnit } from '../../db/schema.js';
 import { periodOf } from '../../domain/accountability.js';
 import type { Actor } from '../../domain/case.js';
 import type { MonthlyEvaluationInput, MonthlyEvaluationResult } from '../../workflows/messages.js';
-import { act, both, deployTestProcess, startCase, testLimits, waitForCase, type CaseHandle } from '../helpers/cases.js';
+import { act, both, deployTestProcess, recordHistories, startCase, testLimits, waitForCase, type CaseHandle } from '../helpers/cases.js';
 import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
 
 let env: TestEnv;
@@ -47,6 +47,7 @@ beforeAll(async () => {
   processes.reportInTimeout = await deployTestProcess(env, testLimits({ reportIn: both('PT1S') }));
 });
 afterAll(async () => {
+  await recordHistories(env, 'evaluation', { cases: false, extra: [`monthly-evaluation-${t}-again`] });
   await env?.close();
 });
 
