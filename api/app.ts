@@ -52,6 +52,8 @@ export async function buildApp(deps: ApiDeps) {
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
     requestIdHeader: 'x-request-id',
+    // Bad URLs and over-long path parameters get the same problem+json as every other client error.
+    frameworkErrors: (error, request, reply) => problemErrorHandler(error, request, reply),
     genReqId: () => crypto.randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>();
 

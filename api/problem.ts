@@ -66,7 +66,7 @@ export function problemErrorHandler(error: FastifyError | HttpProblem | Error, r
   else if ('validation' in error && error.validation) problem = validationProblem(error);
   else if ('statusCode' in error && typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     // Fastify's own client errors: malformed JSON, body too large, unsupported media type, rate limit, …
-    const titles: Record<number, string> = { 413: 'Payload too large', 415: 'Unsupported media type', 429: 'Too many requests' };
+    const titles: Record<number, string> = { 413: 'Payload too large', 414: 'URI too long', 415: 'Unsupported media type', 429: 'Too many requests' };
     const code = 'code' in error && typeof error.code === 'string' ? error.code : 'client-error';
     problem = new HttpProblem(error.statusCode, code.toLowerCase(), titles[error.statusCode] ?? 'Bad request', error.message);
   } else if (backendUnavailable(error)) {

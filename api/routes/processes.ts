@@ -40,7 +40,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
         tags: ['processes'],
         summary: 'One deployed version: its compiled definition and its BPMN source',
         security,
-        params: Type.Object({ key, version: Type.Integer({ minimum: 1 }) }),
+        params: Type.Object({ key, version: Type.Integer({ minimum: 1, maximum: 1_000_000 }) }),
         response: {
           200: Type.Object({ key: Type.String(), version: Type.Integer(), name: Type.String(), format: Type.String(), source: Type.Union([Type.String(), Type.Null()]), definition: Type.Unknown() }),
           ...problemResponses(401, 404),
@@ -107,7 +107,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
         summary: 'Where open cases wait in a process: per step, how many, how many in warning, how many overdue',
         security,
         params: Type.Object({ key }),
-        querystring: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }),
+        querystring: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })) }),
         response: {
           200: Type.Object({
             key: Type.String(),
