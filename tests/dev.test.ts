@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../infra/postgres.js';
 import { eventually } from './helpers/env.js';
-import { spawnService, type ServiceProcess } from './helpers/processes.js';
+import { spawnService, type ServiceProcess } from '../infra/service-process.js';
 
 let dataDir: string | undefined;
 const running: ServiceProcess[] = [];

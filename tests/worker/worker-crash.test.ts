@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { act, deployTestProcess, expectTimelineProjected, startCase, testLimits, waitForCase } from '../helpers/cases.js';
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
-import { spawnService, type ServiceProcess } from '../helpers/processes.js';
+import { spawnService, type ServiceProcess } from '../../infra/service-process.js';
 
 let env: TestEnv;
 const workers: ServiceProcess[] = [];

@@ -21,7 +21,7 @@ import {
 import type { unitAccountabilityWorkflow } from '../../workflows/unit-accountability-workflow.js';
 import { recordHistories } from '../helpers/cases.js';
 import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
-import { spawnService, type ServiceProcess } from '../helpers/processes.js';
+import { spawnService, type ServiceProcess } from '../../infra/service-process.js';
 
 let env: TestEnv;
 const workers: ServiceProcess[] = [];

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { projectRoot } from '../../infra/config.js';
+import { projectRoot } from './config.js';
 
 const tsx = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
 
@@ -23,7 +23,8 @@ export function spawnService(entry: string, env: Record<string, string>): Servic
   let output = '';
   const waiters = new Set<{ pattern: RegExp; resolve: (line: string) => void }>();
   const onData = (chunk: Buffer): void => {
-    output += chunk.toString('utf8');
+    // Keep the tail only: long-running services (the chaos suite's) log a lot.
+    output = (output + chunk.toString('utf8')).slice(-200_000);
     for (const waiter of waiters) {
       const match = output.split('\n').find((line) => waiter.pattern.test(line));
       if (match !== undefined) {
