@@ -231,13 +231,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     /** One random allowed action on a case, by a key that may take it; false when the case is done. */
     const step = async (caseNo: string, finishing: boolean): Promise<boolean> => {
+      for (let wait = 0; wait < 100; wait += 1) {
+        const acted = await attempt(caseNo, finishing);
+        if (acted !== 'wait') return acted;
+        await sleep(100);
+      }
+      return true;
+    };
+    /** `wait` while the case is still being routed or has no task yet. */
+    const attempt = async (caseNo: string, finishing: boolean): Promise<boolean | 'wait'> => {
       const read = await call(admin.key, 'GET', `/v1/complaints/${caseNo}`);
       if (read.status !== 200) return true;
       const view = read.json as CaseView;
       if (view.outcome !== null) return false;
       const holder = view.unitId;
       const task = view.tasks[0];
-      if (!task || !holder) return true;
+      if (!task || !holder || task.deadline === null) return 'wait';
       const options_: Array<[weight: number, role: PrincipalRole, binding: string | undefined, action: keyof typeof ACTIONS, body: unknown]> = [];
       const handler = (action: keyof typeof ACTIONS, body: unknown, weight: number, unit = holder) => options_.push([weight, 'handler', unit, action, body]);
       const allowed = (role: string, action: string) => view.allowedActions[role as 'handler']?.includes(action as 'signFor') ?? false;
@@ -265,7 +274,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         const rating = finishing ? 'satisfied' : pick(['satisfied', 'satisfied', 'basically-satisfied', 'unsatisfied'] as const);
         options_.push([10, 'evaluator', undefined, 'evaluate', { rating }]);
       }
-      if (options_.length === 0) return true;
+      if (options_.length === 0) return 'wait';
       const total = options_.reduce((sum, o) => sum + o[0], 0);
       let roll = rand() * total;
       const [, role, binding, action, body] = options_.find((o) => (roll -= o[0]) < 0) ?? options_[0]!;
@@ -303,7 +312,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         say(`cases: ${caseNos.length}/${options.cases} filed, ${report.acceptedActions} actions accepted`);
       }
     };
-    await Promise.all(Array.from({ length: options.concurrency }, driver));
+    // While the faults run, keep acting on open cases so that every fault lands on live traffic.
+    let faultsDone = false;
+    void faults.then(() => (faultsDone = true));
+    const stir = async () => {
+      while (!faultsDone && caseNos.length > 0) await step(pick(caseNos), false);
+    };
+    await Promise.all(Array.from({ length: options.concurrency }, async () => {
+      await driver();
+      await stir();
+    }));
     await faults;
 
     // ---------------------------------------------------------------- closing every case
