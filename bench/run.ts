@@ -1,0 +1,163 @@
+/**
+ * `npm run bench`: every benchmark against real servers started for the run, then BENCHMARKS.md with the
+ * numbers, the machine, and the command to reproduce. Sections and sizes can be narrowed:
+ * `npm run bench -- --sections intake,lifecycle --open 1000,10000 --read 100000`.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { sql } from 'drizzle-orm';
+import { projectRoot } from '../infra/config.js';
+import { createLogger } from '../infra/logger.js';
+import { cachedCliPath } from '../infra/temporal-cli.js';
+import { benchIntake, type IntakeResult } from './intake.js';
+import { benchLifecycle, type LifecycleResult } from './lifecycle.js';
+import { benchOpenCases, type OpenCasesStep } from './open-cases.js';
+import { benchReadModel, type ReadModelRow } from './read-model.js';
+import { startBenchStack } from './stack.js';
+
+const { values } = parseArgs({
+  options: {
+    sections: { type: 'string', default: 'intake,lifecycle,open,read' },
+    open: { type: 'string', default: '1000,10000,100000' },
+    read: { type: 'string', default: '100000,1000000' },
+    seconds: { type: 'string', default: '10' },
+    out: { type: 'string', default: path.join(projectRoot, 'BENCHMARKS.md') },
+  },
+});
+const sections = new Set(values.sections.split(','));
+const logger = createLogger({ level: 'warn', name: 'bench' });
+const stack = await startBenchStack(logger);
+const started = Date.now();
+let intake: IntakeResult | undefined;
+let lifecycle: LifecycleResult | undefined;
+let open: OpenCasesStep[] = [];
+let read: ReadModelRow[] = [];
+let postgresVersion = '';
+try {
+  postgresVersion = String(((await stack.database.db.execute(sql`SHOW server_version`)).rows[0] as { server_version: string }).server_version);
+  if (sections.has('intake')) intake = await benchIntake(stack, { seconds: Number(values.seconds) });
+  if (sections.has('lifecycle')) lifecycle = await benchLifecycle(stack);
+  if (sections.has('open')) open = await benchOpenCases(stack, { steps: values.open.split(',').map(Number) });
+  if (sections.has('read')) read = await benchReadModel(stack, { sizes: values.read.split(',').map(Number) });
+} finally {
+  await stack.stop();
+}
+
+const temporalVersion = (() => {
+  try {
+    const cli = existsSync(cachedCliPath(path.join(projectRoot, '.cache'))) ? cachedCliPath(path.join(projectRoot, '.cache')) : 'temporal';
+    return execFileSync(cli, ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+})();
+const table = (header: string[], rows: Array<Array<string | number>>) => [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const tuningFile = path.join(projectRoot, 'bench', 'TUNING.md');
+const lines = [
+  '# Benchmarks',
+  '',
+  `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC in ${Math.round((Date.now() - started) / 60_000)} min with \`npm run bench -- --sections ${values.sections} --open ${values.open} --read ${values.read}\`.`,
+  'Every comparison is between runs in this same session on this same machine: absolute numbers drift on a shared 2-core machine, ratios much less.',
+  '',
+  '## Machine',
+  '',
+  table(
+    ['what', 'value'],
+    [
+      ['CPU', `${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}`],
+      ['memory', `${Math.round(os.totalmem() / 1024 ** 3)} GiB`],
+      ['OS', `${os.type()} ${os.release()}`],
+      ['Node.js', process.version],
+      ['Temporal', `${temporalVersion} (dev server, SQLite file, WAL, synchronous=OFF)`],
+      ['PostgreSQL', `${postgresVersion} (embedded, fsync off)`],
+    ],
+  ),
+  '',
+];
+if (intake) {
+  lines.push(
+    '## Intake: API against raw workflow starts',
+    '',
+    `${intake.connections} concurrent connections, ${intake.rounds} alternating rounds of ${intake.seconds} s each; no worker running (intake only).`,
+    'The baseline is `client.workflow.start` of the same workflow with the same options and payload encryption, from the same number of concurrent loops.',
+    '',
+    table(
+      ['path', 'complaints/s', 'p50 ms', 'p99 ms', 'requests', 'errors'],
+      [
+        ['raw `workflow.start`', intake.raw.perSecond, intake.raw.p50Ms, intake.raw.p99Ms, intake.raw.requests, intake.raw.errors],
+        ['`POST /v1/complaints`', intake.api.perSecond, intake.api.p50Ms, intake.api.p99Ms, intake.api.requests, intake.api.errors],
+      ],
+    ),
+    '',
+    `**API / raw = ${intake.ratio}** (target ≥ 0.8).`,
+    '',
+  );
+}
+if (lifecycle) {
+  lines.push(
+    '## Lifecycle: whole cases through the API',
+    '',
+    `${lifecycle.cases} cases, ${lifecycle.concurrency} at a time: file → routed → sign for → resolve → rate satisfied → closed.`,
+    '',
+    table(
+      ['complete cases/min', 'p50 s per case', 'p99 s per case', 'history events per case', 'history bytes per case', 'payload bytes per case'],
+      [[lifecycle.casesPerMinute, lifecycle.p50Seconds, lifecycle.p99Seconds, lifecycle.historyEvents, lifecycle.historyBytes, lifecycle.payloadBytes]],
+    ),
+    '',
+  );
+}
+if (open.length > 0) {
+  lines.push(
+    '## Open cases with live timers',
+    '',
+    'Cases started with raw starts and left waiting to be signed for (two live timers each: the warning and the limit). "Settled" means routed,',
+    'deadline computed, timers running and projected to PostgreSQL. Timer lateness: probe cases whose 20 s limit passes while the open cases',
+    'sit on the server; lateness is when the engine saw the limit missed minus the deadline.',
+    '',
+    table(
+      ['open cases', 'start s', 'starts/s', 'settled after s', 'cases/s settled', 'worker RSS MiB', 'Temporal DB MiB', 'timer lateness p50 ms', 'p99 ms'],
+      open.map((s) => [s.openCases.toLocaleString('en'), s.startSeconds, s.startsPerSecond, s.settleSeconds, s.casesPerSecondSettled, s.workerRssMiB, s.temporalDbMiB, s.timerLatenessP50Ms, s.timerLatenessP99Ms]),
+    ),
+    '',
+  );
+  if (open.length > 1) {
+    const first = open[0]!;
+    const last = open.at(-1)!;
+    const factor = last.openCases / first.openCases;
+    lines.push(
+      '### Cost growth',
+      '',
+      table(
+        ['figure', first.openCases.toLocaleString('en'), last.openCases.toLocaleString('en'), `growth (cases × ${factor})`],
+        [
+          ['seconds to settle the step', first.settleSeconds, last.settleSeconds, `× ${Math.round((last.settleSeconds / first.settleSeconds) * 10) / 10}`],
+          ['cases settled per second', first.casesPerSecondSettled, last.casesPerSecondSettled, `× ${Math.round((last.casesPerSecondSettled / first.casesPerSecondSettled) * 100) / 100}`],
+          ['worker RSS MiB', first.workerRssMiB, last.workerRssMiB, `× ${Math.round((last.workerRssMiB / first.workerRssMiB) * 10) / 10}`],
+          ['Temporal DB MiB', first.temporalDbMiB, last.temporalDbMiB, `× ${Math.round((last.temporalDbMiB / first.temporalDbMiB) * 10) / 10}`],
+          ['timer lateness p99 ms', first.timerLatenessP99Ms, last.timerLatenessP99Ms, '—'],
+        ],
+      ),
+      '',
+    );
+  }
+}
+if (read.length > 0) {
+  lines.push(
+    '## Read model',
+    '',
+    'List and statistics queries through `db/case-queries.ts` (what the API runs) on seeded read models; 30 runs each after one warm-up.',
+    '',
+    table(
+      ['query', ...[...new Set(read.map((r) => r.rows))].flatMap((n) => [`p50 ms @ ${n / 1000}k`, `p95 ms @ ${n / 1000}k`])],
+      [...new Set(read.map((r) => r.query))].map((q) => [q, ...read.filter((r) => r.query === q).flatMap((r) => [r.p50Ms, r.p95Ms])]),
+    ),
+    '',
+  );
+}
+if (existsSync(tuningFile)) lines.push(readFileSync(tuningFile, 'utf8').trim(), '');
+lines.push('## Reproduce', '', '```sh', 'npm ci && npm run bench', '```', '');
+writeFileSync(values.out, lines.join('\n'));
+process.stderr.write(`\nWrote ${values.out}\n`);

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Connection, type Client } from '@temporalio/client';
+import { createApiKey, type PrincipalRole } from '../db/api-keys.js';
+import { createDb, type Database } from '../db/client.js';
+import { migrateDatabase } from '../db/migrate.js';
+import { processDefinitions } from '../db/schema.js';
+import { seedSampleDistrict } from '../db/seed.js';
+import type { LimitByUrgency, ProcessDefinition } from '../domain/process/definition.js';
+import { loadConfig, type Config } from '../infra/config.js';
+import type { Logger } from '../infra/logger.js';
+import { EmbeddedPostgres, freePort } from '../infra/postgres.js';
+import { spawnService, type ServiceProcess } from '../infra/service-process.js';
+import { resolveTemporalServer } from '../infra/temporal-cli.js';
+import { createClient } from '../infra/temporal.js';
+import { startTemporalDevServer, type TemporalDevServer } from '../infra/temporal-server.js';
+import { shippedProcess } from '../processes/shipped.js';
+
+/** Everything a benchmark runs against, on this machine: servers, keys, and the worker and API as processes. */
+export interface BenchStack {
+  config: Config;
+  client: Client;
+  database: Database;
+  temporalDbFile: string;
+  taskQueue: string;
+  apiUrl: string;
+  key(role: PrincipalRole, binding?: string): Promise<{ key: string; id: string }>;
+  /** Deploys the shipped model under a key of its own with every limit set to `limit` (sign-for to `signFor`). */
+  deploy(key: string, limits: { all: string; signFor?: string }): Promise<void>;
+  startWorker(env?: Record<string, string>): Promise<ServiceProcess>;
+  startApi(env?: Record<string, string>): Promise<ServiceProcess>;
+  stop(): Promise<void>;
+}
+
+const both = (limit: string): LimitByUrgency => ({ urgent: limit, normal: limit });
+
+export async function startBenchStack(logger: Logger): Promise<BenchStack> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'jiesu-bench-'));
+  const base = loadConfig({});
+  const source = await resolveTemporalServer({ config: base, logger, ignoreAddress: true });
+  if (source.kind === 'external') throw new Error('unreachable');
+  const temporalDbFile = path.join(dir, 'temporal.sqlite');
+  const server: TemporalDevServer = await startTemporalDevServer({ source, namespace: 'default', dbFilename: temporalDbFile, fast: true });
+  const postgres = await EmbeddedPostgres.start({ dataDir: path.join(dir, 'pg'), persistent: false, database: 'jiesu', logger });
+  const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
+  const apiPort = await freePort();
+  const config = loadConfig({ TEMPORAL_ADDRESS: server.address, DATABASE_URL: postgres.url, TEMPORAL_TASK_QUEUE: taskQueue, PORT: String(apiPort), LOG_LEVEL: 'warn' });
+  const database = createDb({ url: postgres.url, max: 8 });
+  await migrateDatabase(database.pool);
+  await seedSampleDistrict(database.db);
+  const connection = await Connection.connect({ address: server.address });
+  const client = createClient(connection, config);
+  const services: ServiceProcess[] = [];
+  const keys = new Map<string, { key: string; id: string }>();
+  const env = {
+    JIESU_ENV: 'test',
+    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    DATABASE_URL: postgres.url,
+    PORT: String(apiPort),
+    LOG_LEVEL: 'warn',
+    INTAKE_RATE_LIMIT: '10000000',
+  };
+  const shipped: ProcessDefinition = await shippedProcess();
+  return {
+    config,
+    client,
+    database,
+    temporalDbFile,
+    taskQueue,
+    apiUrl: `http://127.0.0.1:${apiPort}`,
+    async key(role, binding) {
+      const name = `${role}:${binding ?? ''}`;
+      if (!keys.has(name)) {
+        const bound = role === 'intake' ? { source: binding ?? 'bench' } : binding ? { unitId: binding } : {};
+        const { key, row } = await createApiKey(database.db, { name, role, ...bound });
+        keys.set(name, { key, id: row.id });
+      }
+      return keys.get(name)!;
+    },
+    async deploy(key, { all, signFor }) {
+      const nodes = Object.fromEntries(
+        Object.entries(shipped.nodes).map(([id, node]) => {
+          if (node.type !== 'userTask') return [id, node];
+          const limit = both(node.task === 'signFor' && signFor ? signFor : all);
+          return [id, { ...node, limit, ...(node.reopenLimit ? { reopenLimit: both(all) } : {}), ...(node.reportInLimit ? { reportInLimit: both(all) } : {}) }];
+        }),
+      );
+      await database.db.insert(processDefinitions).values({ key, version: 1, name: key, format: 'bpmn', definition: { ...shipped, key, nodes } });
+    },
+    async startWorker(extra = {}) {
+      const worker = spawnService('worker/main.ts', { ...env, LOG_LEVEL: 'info', ...extra });
+      services.push(worker);
+      await worker.waitFor(/Worker running/, 120_000);
+      return worker;
+    },
+    async startApi(extra = {}) {
+      const api = spawnService('api/server.ts', { ...env, LOG_LEVEL: 'info', ...extra });
+      services.push(api);
+      await api.waitFor(/Server listening/, 120_000);
+      return api;
+    },
+    async stop() {
+      await Promise.all(services.map((s) => s.kill('SIGTERM')));
+      await database.close();
+      await connection.close();
+      await postgres.destroy();
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resident memory of a process and its descendants (tsx runs the service in a child), in MiB. Linux /proc. */
+export function treeRssMiB(pid: number): number {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i += 1) for (const [child, parent] of parents) if (parent === tree[i]) tree.push(child);
+  let kib = 0;
+  for (const p of tree) {
+    try {
+      kib += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // gone
+    }
+  }
+  return kib / 1024;
+}
+
+/** Size of a file and its SQLite companions (-wal, -shm), in MiB. */
+export function sqliteMiB(file: string): number {
+  let bytes = 0;
+  for (const suffix of ['', '-wal', '-shm']) {
+    try {
+      bytes += statSync(`${file}${suffix}`).size;
+    } catch {
+      // not there
+    }
+  }
+  return bytes / 1024 / 1024;
+}
