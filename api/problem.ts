@@ -49,12 +49,12 @@ function validationProblem(error: FastifyError): HttpProblem {
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03']);
 
 /** True for errors that mean a backing service (PostgreSQL, Temporal) is unreachable right now. */
-function backendUnavailable(error: unknown): boolean {
+export function backendUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
-    // gRPC UNAVAILABLE from the Temporal client
-    if (code === 14 || /Connection terminated|timeout exceeded when trying to connect|ServiceError: 14 UNAVAILABLE/.test(e.message)) return true;
+    // gRPC UNAVAILABLE or DEADLINE_EXCEEDED from the Temporal client (a query while no worker answers)
+    if (code === 14 || code === 4 || /Connection terminated|timeout exceeded when trying to connect|14 UNAVAILABLE|4 DEADLINE_EXCEEDED|query timed out/i.test(e.message)) return true;
   }
   return false;
 }

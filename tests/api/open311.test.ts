@@ -1,5 +1,14 @@
-/** Open311 GeoReport v2, from the spec's own request and response shapes, in JSON and XML. */
+/**
+ * Open311 GeoReport v2, driven the way the spec's own examples do: the service list, a service
+ * definition, a form-encoded POST with an api_key, and request queries — each in JSON and XML, with
+ * errors in the spec's format and no citizen data in any answer.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '../../db/client.js';
+import { migrateDatabase } from '../../db/migrate.js';
+import { seedSampleDistrict } from '../../db/seed.js';
+import { createLogger } from '../../infra/logger.js';
+import { EmbeddedPostgres, throwawayDataDir } from '../../infra/postgres.js';
 import { caseStateQuery, complaintWorkflowId } from '../../workflows/messages.js';
 import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
 
@@ -13,110 +22,353 @@ afterAll(async () => {
   await env?.close();
 });
 
-const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
-const post = (format: 'json' | 'xml', fields: Record<string, string>) =>
-  env.app.inject({ method: 'POST', url: `/open311/v2/requests.${format}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form(fields) });
-const xmlValues = (xml: string, tag: string) => [...xml.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, 'g'))].map((m) => m[1]);
+type Row = Record<string, unknown>;
+const XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>';
+const PHONE = '13811112222';
 
-describe('Open311 GeoReport v2', () => {
-  const request = (description: string) => ({
-    api_key: intakeKey,
-    service_code: 'neighbour-dispute',
-    address_id: 'comm-heping-north',
-    address_string: '3 Heping Road',
-    description,
-    first_name: 'Hu',
-    last_name: 'Jun',
-    phone: '13811112222',
+const get = (url: string) => env.app.inject({ method: 'GET', url });
+const post = (format: 'json' | 'xml', fields: Record<string, string>) =>
+  env.app.inject({
+    method: 'POST',
+    url: `/open311/v2/requests.${format}`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams(fields).toString(),
   });
 
-  it('lists services and defines one, in JSON and XML', async () => {
-    const json = await env.app.inject({ method: 'GET', url: '/open311/v2/services.json' });
-    expect(json.headers['content-type']).toMatch(/^application\/json/);
-    const services = json.json<Array<Record<string, unknown>>>();
+const unescapeXml = (text: string) => text.replace(/&(lt|gt|quot|apos|amp);/g, (_, name: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[name]!);
+/** The flat child elements of every `<tag>` in a document: `<a>x</a>` → a: 'x', `<a/>` → a: null. */
+const xmlRecords = (xml: string, tag: string): Array<Record<string, string | null>> =>
+  [...xml.matchAll(new RegExp(`<${tag}>(.*?)</${tag}>`, 'gs'))].map(([, inner]) =>
+    Object.fromEntries([...inner!.matchAll(/<(\w+)>([^<]*)<\/\1>|<(\w+)\/>/g)].map((m) => (m[3] ? [m[3], null] : [m[1]!, unescapeXml(m[2]!)]))),
+  );
+/** A JSON record as the XML answer must carry it: every value as text, null as an empty element. */
+const asXmlText = (row: Row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? null : String(v)]));
+
+/** The form of a citizen's report, as an app would post it. */
+const report = (description: string, extra: Record<string, string> = {}) => ({
+  api_key: intakeKey,
+  service_code: 'neighbour-dispute',
+  address_id: 'comm-heping-north',
+  address_string: '3 Heping Road, flat 1202',
+  description,
+  first_name: 'Hu',
+  last_name: 'Jun',
+  phone: PHONE,
+  'attribute[floor]': '12',
+  ...extra,
+});
+
+async function file(description: string, extra: Record<string, string> = {}): Promise<string> {
+  const response = await post('json', report(description, extra));
+  expect(response.statusCode).toBe(200);
+  return response.json<Array<{ service_request_id: string }>>()[0]!.service_request_id;
+}
+
+/** A request's JSON answer once the read model shows it routed (with a deadline). */
+async function routed(id: string, key = intakeKey): Promise<Row> {
+  return eventually(
+    async () => {
+      const response = await get(`/open311/v2/requests/${id}.json?api_key=${key}`);
+      const [row] = response.statusCode === 200 ? response.json<Row[]>() : [];
+      return row?.expected_datetime ? row : undefined;
+    },
+    { what: `${id} in the read model` },
+  );
+}
+
+const ids = (response: { json: <T>() => T }) => response.json<Array<{ service_request_id: string }>>().map((r) => r.service_request_id);
+
+describe('GET Service List and GET Service Definition', () => {
+  it('lists the categories of the responsibility list in force, in JSON and XML', async () => {
+    const json = await get('/open311/v2/services.json');
+    expect(json.statusCode).toBe(200);
+    expect(json.headers['content-type']).toBe('application/json; charset=utf-8');
+    const services = json.json<Row[]>();
     expect(services).toContainEqual({
       service_code: 'neighbour-dispute',
       service_name: 'Neighbour dispute',
-      description: expect.any(String),
+      description: 'Neighbour dispute: handled by the community where it happens',
       metadata: false,
       type: 'realtime',
       keywords: 'neighbour-dispute, community',
       group: 'community',
     });
-    const xml = await env.app.inject({ method: 'GET', url: '/open311/v2/services.xml' });
-    expect(xml.headers['content-type']).toMatch(/^text\/xml/);
-    expect(xml.body.startsWith('<?xml version="1.0" encoding="utf-8"?><services><service>')).toBe(true);
-    expect(xmlValues(xml.body, 'service_code')).toContain('food-safety');
-    const definition = await env.app.inject({ method: 'GET', url: '/open311/v2/services/food-safety.xml' });
-    expect(definition.body).toBe('<?xml version="1.0" encoding="utf-8"?><service_definition><service_code>food-safety</service_code><attributes></attributes></service_definition>');
-    expect((await env.app.inject({ method: 'GET', url: '/open311/v2/services/no-such.json' })).json()).toEqual([{ code: 404, description: 'No service no-such' }]);
+    expect(services.find((s) => s.service_code === 'food-safety')).toMatchObject({ group: 'district', description: 'Food safety: handled by Market Supervision Bureau' });
+
+    const xml = await get('/open311/v2/services.xml');
+    expect(xml.statusCode).toBe(200);
+    expect(xml.headers['content-type']).toBe('text/xml; charset=utf-8');
+    expect(xml.body.startsWith(`${XML_DECLARATION}<services><service>`)).toBe(true);
+    expect(xml.body.endsWith('</service></services>')).toBe(true);
+    expect(xmlRecords(xml.body, 'service')).toEqual(services.map(asXmlText));
   });
 
-  it('creates a service request from a form post, idempotently, and reports it without personal data', async () => {
-    const first = await post('json', request('Karaoke every night until 2am'));
-    expect(first.statusCode).toBe(200);
-    const [created] = first.json<Array<{ service_request_id: string; service_notice: string; account_id: null }>>();
-    expect(created).toMatchObject({ service_request_id: expect.stringMatching(/^open311-o311-/), account_id: null });
-    const again = await post('xml', request('Karaoke every night until 2am'));
-    expect(xmlValues(again.body, 'service_request_id')).toEqual([created!.service_request_id]);
-    const id = created!.service_request_id;
-    expect((await env.client.workflow.getHandle(complaintWorkflowId(id)).describe()).status.name).toBe('RUNNING');
-    await eventually(async () => {
-      const view = await env.client.workflow.getHandle(complaintWorkflowId(id)).query(caseStateQuery);
-      return view.deadline !== null ? view : undefined;
-    });
+  it('defines a service with no attributes, and answers 404 for an unknown code', async () => {
+    expect((await get('/open311/v2/services/neighbour-dispute.json')).json()).toEqual({ service_code: 'neighbour-dispute', attributes: [] });
+    expect((await get('/open311/v2/services/food-safety.xml')).body).toBe(
+      `${XML_DECLARATION}<service_definition><service_code>food-safety</service_code><attributes></attributes></service_definition>`,
+    );
+    const unknown = await get('/open311/v2/services/no-such-service.json');
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toEqual([{ code: 404, description: 'service_code no-such-service was not found' }]);
+    const unknownXml = await get('/open311/v2/services/no-such-service.xml');
+    expect(unknownXml.statusCode).toBe(404);
+    expect(unknownXml.body).toBe(`${XML_DECLARATION}<errors><error><code>404</code><description>service_code no-such-service was not found</description></error></errors>`);
+  });
+});
 
-    const one = await eventually(async () => {
-      const response = await env.app.inject({ method: 'GET', url: `/open311/v2/requests/${id}.json?api_key=${intakeKey}` });
-      const [r] = response.json<Array<Record<string, unknown>>>();
-      return r?.expected_datetime ? r : undefined;
+describe('POST Service Request, GET Service Request(s)', () => {
+  let id: string;
+  let description: string;
+
+  it('files a case from a form post, the same one however often it is posted', async () => {
+    description = `Karaoke next door every night until 2am (${env.ticket()}), loudest on the 12th floor, behind the lift`;
+    const first = await post('json', report(description));
+    expect(first.statusCode).toBe(200);
+    const created = first.json<Array<{ service_request_id: string; service_notice: string; account_id: null }>>();
+    expect(created).toEqual([{ service_request_id: expect.stringMatching(/^open311-o311-[0-9a-f]{20}$/), service_notice: expect.stringContaining('GET /open311/v2/requests/'), account_id: null }]);
+    id = created[0]!.service_request_id;
+
+    const again = await post('xml', report(description, { jurisdiction_id: 'centre' }));
+    expect(again.statusCode).toBe(200);
+    expect(again.headers['content-type']).toBe('text/xml; charset=utf-8');
+    expect(xmlRecords(again.body, 'request')).toEqual([{ service_request_id: id, service_notice: expect.any(String), account_id: null }]);
+    expect(again.body).toContain('<account_id/>');
+
+    const handle = env.client.workflow.getHandle(complaintWorkflowId(id));
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    const view = await handle.query(caseStateQuery);
+    expect(view).toMatchObject({
+      source: 'open311',
+      title: description.slice(0, 60),
+      description,
+      category: 'neighbour-dispute',
+      urgency: 'normal',
+      locationUnitId: 'comm-heping-north',
+      citizen: { name: 'Hu Jun', phone: PHONE },
     });
-    expect(one).toMatchObject({
+  });
+
+  it('reports the case in JSON and XML, with the current unit and deadline and without personal data', async () => {
+    const row = await routed(id);
+    expect(row).toEqual({
       service_request_id: id,
       status: 'open',
       status_notes: 'awaiting-sign',
-      service_code: 'neighbour-dispute',
       service_name: 'Neighbour dispute',
+      service_code: 'neighbour-dispute',
+      description: description.slice(0, 60),
       agency_responsible: 'Heping North Community',
+      service_notice: null,
+      requested_datetime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      updated_datetime: expect.any(String),
+      expected_datetime: expect.any(String),
+      address: 'Heping North Community',
       address_id: 'comm-heping-north',
-      description: 'Karaoke every night until 2am',
+      zipcode: null,
+      lat: null,
+      long: null,
+      media_url: null,
     });
-    const xml = await env.app.inject({ method: 'GET', url: `/open311/v2/requests/${id}.xml?api_key=${intakeKey}` });
-    expect(xmlValues(xml.body, 'status')).toEqual(['open']);
-    expect(xmlValues(xml.body, 'agency_responsible')).toEqual(['Heping North Community']);
+    expect(Date.parse(row.expected_datetime as string)).toBeGreaterThan(Date.parse(row.requested_datetime as string));
 
-    const filtered = await env.app.inject({ method: 'GET', url: `/open311/v2/requests.json?api_key=${intakeKey}&service_code=neighbour-dispute&status=open` });
-    expect(filtered.json<Array<{ service_request_id: string }>>().map((r) => r.service_request_id)).toContain(id);
-    const closedOnly = await env.app.inject({ method: 'GET', url: `/open311/v2/requests.json?api_key=${intakeKey}&status=closed` });
-    expect(closedOnly.json<Array<{ service_request_id: string }>>().map((r) => r.service_request_id)).not.toContain(id);
-    const byId = await env.app.inject({ method: 'GET', url: `/open311/v2/requests.xml?api_key=${intakeKey}&service_request_id=${id},nope` });
-    expect(xmlValues(byId.body, 'service_request_id')).toEqual([id]);
-    for (const body of [filtered.body, xml.body, byId.body]) {
-      expect(body).not.toContain('13811112222');
-      expect(body).not.toContain('Hu Jun');
+    const xml = await get(`/open311/v2/requests/${id}.xml?api_key=${intakeKey}`);
+    expect(xml.statusCode).toBe(200);
+    expect(xml.body.startsWith(`${XML_DECLARATION}<service_requests><request>`)).toBe(true);
+    expect(xmlRecords(xml.body, 'request')).toEqual([asXmlText(row)]);
+
+    const list = await get(`/open311/v2/requests.json?api_key=${intakeKey}`);
+    const listXml = await get(`/open311/v2/requests.xml?api_key=${intakeKey}`);
+    for (const body of [JSON.stringify(row), xml.body, list.body, listXml.body]) {
+      expect(body).not.toContain(PHONE);
+      expect(body).not.toContain('138****2222');
+      expect(body).not.toMatch(/Hu Jun|"Hu"|>Hu</);
+      expect(body).not.toContain('flat 1202');
+      expect(body).not.toContain('behind the lift');
     }
-    // Another portal's key does not see it.
-    const other = await env.app.inject({ method: 'GET', url: `/open311/v2/requests/${id}.json?api_key=${await env.key('intake', 'elsewhere')}` });
-    expect(other.statusCode).toBe(404);
   });
 
-  it('answers errors in the spec\'s format and status codes', async () => {
-    const badKey = await post('json', { ...request('x'), api_key: 'jsk_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' });
-    expect(badKey.statusCode).toBe(403);
-    expect(badKey.json()).toEqual([{ code: 403, description: expect.stringMatching(/api_key/) }]);
-    const badKeyXml = await post('xml', { ...request('x'), api_key: 'nope' });
-    expect(badKeyXml.statusCode).toBe(403);
-    expect(badKeyXml.body).toMatch(/^<\?xml version="1.0" encoding="utf-8"\?><errors><error><code>403<\/code><description>[^<]+<\/description><\/error><\/errors>$/);
-    const { service_code: _code, ...missing } = request('x');
-    const noCode = await post('json', missing);
-    expect(noCode.statusCode).toBe(400);
-    expect(noCode.json<Array<{ code: number; description: string }>>()[0]).toMatchObject({ code: 400, description: expect.stringMatching(/service_code/) });
-    const unknown = await post('json', { ...request('x'), service_code: 'no-such-service' });
-    expect(unknown.json()).toEqual([{ code: 400, description: 'Service_code no-such-service is not valid' }]);
-    const notIntake = await post('json', { ...request('x'), api_key: await env.key('admin') });
-    expect(notIntake.statusCode).toBe(403);
-    const noKey = await env.app.inject({ method: 'GET', url: '/open311/v2/requests.json' });
+  it('filters by id, service code, status and dates, within what the key may read', async () => {
+    const query = async (params: string, key = intakeKey) => {
+      const response = await get(`/open311/v2/requests.json?api_key=${key}&${params}`);
+      expect(response.statusCode).toBe(200);
+      return ids(response);
+    };
+    expect(await query('service_code=neighbour-dispute&status=open')).toContain(id);
+    expect(await query('service_code=food-safety,noise-pollution')).not.toContain(id);
+    expect(await query('status=closed')).not.toContain(id);
+    expect(await query('status=open,closed')).toContain(id);
+    const hour = 3_600_000;
+    const iso = (offset: number) => encodeURIComponent(new Date(Date.now() + offset).toISOString());
+    expect(await query(`start_date=${iso(-hour)}&end_date=${iso(hour)}`)).toContain(id);
+    expect(await query(`start_date=${iso(hour)}`)).toEqual([]);
+    expect(await query(`end_date=${iso(-hour)}`)).not.toContain(id);
+    expect(await query('jurisdiction_id=centre')).toContain(id);
+    // A list of ids overrides every other filter.
+    expect(await query(`service_request_id=${id},no-such-request&status=closed&service_code=food-safety`)).toEqual([id]);
+    const byIdXml = await get(`/open311/v2/requests.xml?api_key=${intakeKey}&service_request_id=${id}`);
+    expect(xmlRecords(byIdXml.body, 'request').map((r) => r.service_request_id)).toEqual([id]);
+
+    expect(await query(`service_request_id=${id}`, await env.key('admin'))).toEqual([id]);
+    expect(await query(`service_request_id=${id}`, await env.key('evaluator'))).toEqual([id]);
+    expect(await query(`service_request_id=${id}`, await env.key('intake', 'wechat'))).toEqual([]);
+    expect((await get(`/open311/v2/requests/${id}.json?api_key=${await env.key('intake', 'wechat')}`)).statusCode).toBe(404);
+
+    // The app's usual Authorization header works too; handlers see their unit's cases, supervisors their area.
+    const byHeader = async (key: string, url: string) => env.call(key, 'GET', url);
+    const north = await env.key('handler', 'comm-heping-north');
+    const south = await env.key('handler', 'comm-heping-south');
+    expect(ids(await byHeader(north, '/open311/v2/requests.json?service_code=neighbour-dispute'))).toContain(id);
+    expect(ids(await byHeader(south, '/open311/v2/requests.json?service_code=neighbour-dispute'))).not.toContain(id);
+    expect((await byHeader(south, `/open311/v2/requests/${id}.json`)).statusCode).toBe(404);
+    expect((await byHeader(await env.key('supervisor', 'street-heping'), `/open311/v2/requests/${id}.json`)).statusCode).toBe(200);
+    expect((await byHeader(await env.key('dispatcher', 'street-xinhua'), `/open311/v2/requests/${id}.json`)).statusCode).toBe(404);
+  });
+
+  it('reports the request closed once the case closes', async () => {
+    const north = await env.key('handler', 'comm-heping-north');
+    const act = (key: string, action: string, body: unknown = {}) => env.call(key, 'POST', `/v1/complaints/${id}/${action}`, body);
+    expect((await act(north, 'sign-for')).statusCode).toBe(200);
+    expect((await act(north, 'resolve', { reply: 'Mediated between the neighbours' })).statusCode).toBe(200);
+    expect((await act(await env.key('evaluator'), 'evaluation', { rating: 'satisfied' })).statusCode).toBe(200);
+    const closed = await eventually(async () => {
+      const [row] = (await get(`/open311/v2/requests/${id}.json?api_key=${intakeKey}`)).json<Row[]>();
+      return row?.status === 'closed' ? row : undefined;
+    });
+    expect(closed).toMatchObject({ status: 'closed', status_notes: 'closed', expected_datetime: null });
+    expect(ids(await get(`/open311/v2/requests.json?api_key=${intakeKey}&status=closed`))).toContain(id);
+    expect(ids(await get(`/open311/v2/requests.json?api_key=${intakeKey}&status=open`))).not.toContain(id);
+  });
+
+  it('writes Chinese names family name first, and escapes text in XML', async () => {
+    const text = `<b>Tom & Jerry's "bar"</b> plays music at night (${env.ticket()})`;
+    const escapedId = await file(text, { first_name: '军', last_name: '胡' });
+    expect((await env.client.workflow.getHandle(complaintWorkflowId(escapedId)).query(caseStateQuery)).citizen.name).toBe('胡军');
+    await routed(escapedId);
+    const xml = (await get(`/open311/v2/requests/${escapedId}.xml?api_key=${intakeKey}`)).body;
+    expect(xml).toContain('<description>&lt;b&gt;Tom &amp; Jerry&apos;s &quot;bar&quot;&lt;/b&gt; plays music at night (');
+    expect(xml).not.toContain('<b>');
+    expect(xmlRecords(xml, 'request')[0]?.description).toBe(text.slice(0, 60));
+  });
+});
+
+describe("errors in the spec's format", () => {
+  const errorsXml = (code: number) => new RegExp(`^<\\?xml version="1.0" encoding="utf-8"\\?><errors><error><code>${code}</code><description>[^<]+</description></error></errors>$`);
+
+  it('refuses a bad or missing api_key with 403, and keys other than intake for posting', async () => {
+    const bad = await post('json', report('x', { api_key: 'jsk_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }));
+    expect(bad.statusCode).toBe(403);
+    expect(bad.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(bad.json()).toEqual([{ code: 403, description: 'Invalid api_key received -- can not proceed' }]);
+    const badXml = await post('xml', report('x', { api_key: 'nope' }));
+    expect(badXml.statusCode).toBe(403);
+    expect(badXml.headers['content-type']).toBe('text/xml; charset=utf-8');
+    expect(badXml.body).toMatch(errorsXml(403));
+    const { api_key: _key, ...keyless } = report('x');
+    expect((await post('json', keyless)).statusCode).toBe(403);
+
+    const admin = await post('json', report('x', { api_key: await env.key('admin') }));
+    expect(admin.statusCode).toBe(403);
+    expect(admin.json()).toEqual([{ code: 403, description: expect.stringContaining('intake') }]);
+
+    const noKey = await get('/open311/v2/requests.json');
     expect(noKey.statusCode).toBe(403);
-    expect((await env.app.inject({ method: 'GET', url: `/open311/v2/requests/nothing-here.json?api_key=${intakeKey}` })).json()).toEqual([{ code: 404, description: 'No service request nothing-here' }]);
+    expect(noKey.json()).toEqual([{ code: 403, description: expect.stringMatching(/api_key/) }]);
+    expect((await get('/open311/v2/requests/anything.xml?api_key=nope')).body).toMatch(errorsXml(403));
+  });
+
+  it('answers a missing or invalid parameter with 400', async () => {
+    const { service_code: _code, ...codeless } = report('x');
+    const missing = await post('json', codeless);
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json()).toEqual([{ code: 400, description: 'service_code was not provided' }]);
+    expect((await post('xml', codeless)).body).toMatch(errorsXml(400));
+
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ service_code: 'no-such-service' }, /service_code no-such-service/],
+      [{ address_id: 'no-such-unit' }, /address_id no-such-unit/],
+      [{ address_id: 'street-heping' }, /address_id street-heping/],
+      [{ jurisdiction_id: 'elsewhere' }, /jurisdiction_id elsewhere/],
+      [{ lat: 'north' }, /lat/],
+    ];
+    for (const [fields, description] of cases) {
+      const response = await post('json', report('x', fields));
+      expect(response.statusCode, JSON.stringify(fields)).toBe(400);
+      expect(response.json()).toEqual([{ code: 400, description: expect.stringMatching(description) }]);
+    }
+    const { phone: _phone, ...phoneless } = report('x');
+    expect((await post('json', phoneless)).json()).toEqual([{ code: 400, description: 'phone was not provided' }]);
+
+    expect((await get(`/open311/v2/requests.json?api_key=${intakeKey}&start_date=yesterday`)).statusCode).toBe(400);
+    const reversed = await get(`/open311/v2/requests.xml?api_key=${intakeKey}&start_date=2026-02-01T00:00:00Z&end_date=2026-01-01T00:00:00Z`);
+    expect(reversed.statusCode).toBe(400);
+    expect(reversed.body).toMatch(errorsXml(400));
+    expect((await get(`/open311/v2/requests.json?api_key=${intakeKey}&status=pending`)).statusCode).toBe(400);
+    expect((await get('/open311/v2/services.csv')).json()).toEqual([{ code: 400, description: expect.stringContaining('format') }]);
+  });
+
+  it('answers an unknown request or resource with 404', async () => {
+    const unknown = await get(`/open311/v2/requests/no-such-request.json?api_key=${intakeKey}`);
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toEqual([{ code: 404, description: 'service_request_id no-such-request was not found' }]);
+    expect((await get(`/open311/v2/requests/no-such-request.xml?api_key=${intakeKey}`)).body).toMatch(errorsXml(404));
+    const resource = await get('/open311/v2/tokens/abc.xml');
+    expect(resource.statusCode).toBe(404);
+    expect(resource.body).toMatch(errorsXml(404));
+    expect((await get('/open311/v2/discovery.json')).json()).toEqual([{ code: 404, description: 'No resource GET /open311/v2/discovery.json' }]);
+  });
+});
+
+describe('while PostgreSQL is down', () => {
+  let postgres: EmbeddedPostgres;
+  let outage: TestEnv;
+  beforeAll(async () => {
+    postgres = await EmbeddedPostgres.start({ dataDir: await throwawayDataDir(), persistent: false, database: 'jiesu', logger: createLogger({ level: 'silent', pretty: false }) });
+    const setup = createDb({ url: postgres.url, max: 1 });
+    await migrateDatabase(setup.pool);
+    await seedSampleDistrict(setup.db);
+    await setup.close();
+    outage = await createTestEnv({ databaseUrl: postgres.url, logger: createLogger({ level: 'silent', pretty: false }) });
+  });
+  afterAll(async () => {
+    await outage?.close();
+    await postgres?.destroy();
+  });
+
+  it('still files service requests, and answers reads with 503 and Retry-After', async () => {
+    const key = await outage.key('intake', 'open311');
+    const form = { ...report(`Water from the ceiling (${outage.ticket()})`), api_key: key };
+    const postTo = (fields: Record<string, string>) =>
+      outage.app.inject({ method: 'POST', url: '/open311/v2/requests.json', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(fields).toString() });
+    // The key and the service list are remembered while the database is up.
+    expect((await postTo({ ...form, description: `Warm-up (${outage.ticket()})` })).statusCode).toBe(200);
+    await postgres.stop();
+
+    const filed = await postTo(form);
+    expect(filed.statusCode).toBe(200);
+    const id = filed.json<Array<{ service_request_id: string }>>()[0]!.service_request_id;
+    expect((await outage.client.workflow.getHandle(complaintWorkflowId(id)).describe()).status.name).toBe('RUNNING');
+
+    const read = await outage.app.inject({ method: 'GET', url: `/open311/v2/requests/${id}.xml?api_key=${key}` });
+    expect(read.statusCode).toBe(503);
+    expect(read.headers['retry-after']).toBe('5');
+    expect(read.body).toMatch(/^<\?xml version="1.0" encoding="utf-8"\?><errors><error><code>503<\/code><description>[^<]+<\/description><\/error><\/errors>$/);
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('documents every Open311 route under the open311 tag', async () => {
+    const { paths } = (await get('/docs/json')).json<{ paths: Record<string, Record<string, { tags?: string[]; summary?: string }>> }>();
+    const open311 = Object.entries(paths)
+      .filter(([path]) => path.startsWith('/open311/'))
+      .flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, ...op })));
+    expect(open311.map((o) => o.route).sort()).toEqual([
+      'GET /open311/v2/requests.{format}',
+      'GET /open311/v2/requests/{id}.{format}',
+      'GET /open311/v2/services.{format}',
+      'GET /open311/v2/services/{code}.{format}',
+      'POST /open311/v2/requests.{format}',
+    ]);
+    for (const op of open311) expect(op, op.route).toMatchObject({ tags: ['open311'], summary: expect.any(String) });
   });
 });
