@@ -90,6 +90,7 @@ export async function benchLifecycle(stack: BenchStack, { cases = 200, concurren
   );
   await api.kill('SIGTERM');
   await worker.kill('SIGTERM');
+  progress.note(`${round(cases / minutes)} cases/min`);
   const mean = (f: (c: (typeof costs)[number]) => number) => Math.round(costs.reduce((s, c) => s + f(c), 0) / costs.length);
   return {
     cases,

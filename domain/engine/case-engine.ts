@@ -163,6 +163,11 @@ export class CaseEngine {
     return this.state.outcome !== null;
   }
 
+  /** True while the engine waits for an activity's answer (routing, a deadline): its state is not settled. */
+  busy(): boolean {
+    return this.state.tokens.some((t) => t.awaiting !== null);
+  }
+
   /** True while a task's deadline is being computed (updates answer once it is known). */
   waitingForDeadline(): boolean {
     return this.taskTokens().some((t) => t.awaiting !== null);
