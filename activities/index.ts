@@ -112,6 +112,25 @@ function buildActivities(deps: ActivityDeps) {
   const { db, logger, notifier } = deps;
   const calendar = new CalendarCache(db);
 
+  async function deadlines({ from, limits }: { from: string; limits: Record<string, string> }): Promise<Record<string, string>> {
+    const data = await calendar.get();
+    const result: Record<string, string> = {};
+    for (const [name, text] of Object.entries(limits)) {
+      let limit;
+      try {
+        limit = parseLimit(text);
+      } catch (error) {
+        throw ApplicationFailure.create({ type: ActivityErrors.invalidLimit, message: (error as Error).message, nonRetryable: true });
+      }
+      const { deadline, fallbackYears } = computeDeadline(new Date(from), limit, data);
+      if (fallbackYears.length > 0) {
+        logger.warn({ years: fallbackYears }, 'No holiday calendar for these years: counted Monday–Friday as working days');
+      }
+      result[name] = deadline.toISOString();
+    }
+    return result;
+  }
+
   return {
     ...createAccountabilityActivities(deps),
 
@@ -155,23 +174,14 @@ function buildActivities(deps: ActivityDeps) {
     },
 
     /** Deadlines for limits from one instant, on the mainland China working-day calendar. */
-    async computeDeadlines({ from, limits }: { from: string; limits: Record<string, string> }): Promise<Record<string, string>> {
-      const data = await calendar.get();
-      const result: Record<string, string> = {};
-      for (const [name, text] of Object.entries(limits)) {
-        let limit;
-        try {
-          limit = parseLimit(text);
-        } catch (error) {
-          throw ApplicationFailure.create({ type: ActivityErrors.invalidLimit, message: (error as Error).message, nonRetryable: true });
-        }
-        const { deadline, fallbackYears } = computeDeadline(new Date(from), limit, data);
-        if (fallbackYears.length > 0) {
-          logger.warn({ years: fallbackYears }, 'No holiday calendar for these years: counted Monday–Friday as working days');
-        }
-        result[name] = deadline.toISOString();
-      }
-      return result;
+    computeDeadlines: deadlines,
+
+    /**
+     * The same, plus the wall-clock time of the answer. For local activities: a workflow's clock stands
+     * still while its local activities run, so a timer set from it would fire late by their duration.
+     */
+    async computeDeadlinesTimed(input: { from: string; limits: Record<string, string> }): Promise<{ deadlines: Record<string, string>; at: string }> {
+      return { deadlines: await deadlines(input), at: new Date().toISOString() };
     },
 
     /** Records a notification once and hands it to the notifier; a failed send retries and never blocks a case. */

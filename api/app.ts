@@ -55,7 +55,15 @@ export async function buildApp(deps: ApiDeps) {
     // Bad URLs and over-long path parameters get the same problem+json as every other client error.
     frameworkErrors: (error, request, reply) => problemErrorHandler(error, request, reply),
     genReqId: () => crypto.randomUUID(),
+    // One access line per request (below) instead of Fastify's two: intake bursts log half as much.
+    disableRequestLogging: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, route: request.routeOptions.url ?? request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), keyId: request.principal?.keyId },
+      'Request served',
+    );
+  });
 
   // JSON only (Open311 adds form bodies in its own scope): anything else is 415, not a confusing 400.
   app.removeContentTypeParser('text/plain');

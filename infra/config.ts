@@ -38,6 +38,11 @@ export interface Config {
     /** Complaints one intake key may file per minute. */
     intakeRateLimit: number;
   };
+  /**
+   * Worker tuning (bench/TUNING.md): how many workflows stay cached in memory; the others replay their
+   * (short) history when their next event arrives. Bounds the worker's memory however many cases are open.
+   */
+  worker: { maxCachedWorkflows: number };
   /** When the monthly evaluation runs (a cron expression in a time zone). */
   evaluation: { cron: string; timezone: string };
   /** Notifications: a signed webhook when a URL is set, the log otherwise. */
@@ -154,6 +159,7 @@ export function loadConfig(env: Env = process.env): Config {
       port: port('PORT', 3000),
       intakeRateLimit: positive('INTAKE_RATE_LIMIT', 600),
     },
+    worker: { maxCachedWorkflows: positive('WORKER_MAX_CACHED_WORKFLOWS', 500) },
     evaluation: { cron: str('EVALUATION_CRON') ?? '0 2 1 * *', timezone: str('EVALUATION_TIMEZONE') ?? 'Asia/Shanghai' },
     notify: { webhookUrl: url('NOTIFY_WEBHOOK_URL', ['http:', 'https:']), webhookSecret: str('NOTIFY_WEBHOOK_SECRET') },
     dev: { temporalPort: port('TEMPORAL_PORT', 7233), temporalUiPort: port('TEMPORAL_UI_PORT', 8233), postgresPort: port('JIESU_DEV_PG_PORT', 54329) },

@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { projectRoot } from './config.js';
 
-const tsx = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
 
 export interface ServiceProcess {
   child: ChildProcess;
@@ -15,7 +14,9 @@ export interface ServiceProcess {
 
 /** Runs one of the project's entry points (worker/main.ts, api/server.ts, scripts/dev.ts) as a real process. */
 export function spawnService(entry: string, env: Record<string, string>): ServiceProcess {
-  const child = spawn(tsx, [path.join(projectRoot, entry)], {
+  // Node itself with tsx as a loader, not the tsx CLI: the CLI runs the entry in a child process of its own,
+  // so a SIGKILL (crash tests, chaos) would kill the wrapper and leave the real worker running as an orphan.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, entry)], {
     cwd: projectRoot,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

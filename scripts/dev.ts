@@ -36,12 +36,11 @@ const childEnv = {
   DATABASE_URL: stack.databaseUrl,
   TEMPORAL_UI_URL: temporalUiUrl,
 };
-const tsx = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
 const children: ChildProcess[] = [];
 let stopping = false;
 
 function runChild(name: string, entry: string): ChildProcess {
-  const child = spawn(tsx, [path.join(projectRoot, entry)], { env: childEnv, stdio: 'inherit' });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, entry)], { env: childEnv, stdio: 'inherit' });
   child.on('exit', (code, signal) => {
     if (!stopping) {
       logger.error({ process: name, code, signal }, `The ${name} exited; stopping the stack`);

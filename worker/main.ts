@@ -31,6 +31,7 @@ const worker = await createCaseWorker({
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
   dataConverter: dataConverter(config),
+  tuning: { maxCachedWorkflows: config.worker.maxCachedWorkflows },
   deps: {
     db: database.db,
     logger,
@@ -39,7 +40,7 @@ const worker = await createCaseWorker({
       config.notify.webhookUrl && config.notify.webhookSecret ? new WebhookNotifier(config.notify.webhookUrl, config.notify.webhookSecret) : new LogNotifier(logger),
   },
 });
-logger.info({ address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue }, 'Worker running');
+logger.info({ address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, ...config.worker }, 'Worker running');
 // Runtime shuts the worker down on SIGINT/SIGTERM; run() resolves once in-flight tasks are done.
 await worker.run();
 await connection.close();

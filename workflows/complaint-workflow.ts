@@ -60,6 +60,10 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
   let engine: CaseEngine | undefined = undefined;
   const queued: Array<() => Effect[]> = [];
   const timers = new Map<string, CancellationScope>();
+  // The workflow clock stands still while local activities run within one task; the wall-clock time a
+  // local activity answered (recorded in history, so replay sees the same) keeps timers from firing late.
+  let clockHint = 0;
+  const clock = (): number => Math.max(Date.now(), clockHint);
   const inflight = new Set<Promise<unknown>>();
   let failure: Error | undefined;
 
@@ -130,7 +134,7 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
         const scope = new CancellationScope();
         timers.set(effect.id, scope);
         scope
-          .run(() => sleep(Math.max(0, Date.parse(effect.at) - Date.now())))
+          .run(() => sleep(Math.max(0, Date.parse(effect.at) - clock())))
           .then(
             () => {
               timers.delete(effect.id);
@@ -153,7 +157,11 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
       case 'routeComplaint':
         return read.routeComplaint(call.input);
       case 'computeDeadlines':
-        return read.computeDeadlines(call.input);
+        if (!settledWrites) return db.computeDeadlines(call.input);
+        return reads.computeDeadlinesTimed(call.input).then(({ deadlines, at }) => {
+          clockHint = Math.max(clockHint, Date.parse(at));
+          return deadlines;
+        });
       case 'notify':
         return outbound.notify(call.input);
       case 'deliverStrike':
