@@ -1,10 +1,12 @@
 /**
  * `npm run bench`: every benchmark against real servers started for the run, then BENCHMARKS.md with the
  * numbers, the machine, and the command to reproduce. Sections and sizes can be narrowed:
- * `npm run bench -- --sections intake,lifecycle --open 1000,10000 --read 100000`.
+ * `npm run bench -- --sections intake,lifecycle --open 1000,10000 --read 100000`. Each section's figures are
+ * kept in .cache/bench/results.json, so re-running one section rewrites the report with the others' last
+ * figures (the report says when each was measured).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,6 +30,11 @@ const { values } = parseArgs({
   },
 });
 const sections = new Set(values.sections.split(','));
+const unknownSections = [...sections].filter((s) => !['intake', 'lifecycle', 'open', 'read'].includes(s));
+if (unknownSections.length > 0) {
+  process.stderr.write(`Unknown section(s): ${unknownSections.join(', ')} (choose from intake, lifecycle, open, read)\n`);
+  process.exit(2);
+}
 const logger = createLogger({ level: 'warn', name: 'bench' });
 const stack = await startBenchStack(logger);
 const started = Date.now();
@@ -46,6 +53,29 @@ try {
   await stack.stop();
 }
 
+/** Figures of every section, from this run or the last run that measured it. */
+interface Saved<T> {
+  measuredAt: string;
+  command: string;
+  result: T;
+}
+const resultsFile = path.join(projectRoot, '.cache', 'bench', 'results.json');
+const saved: { intake?: Saved<IntakeResult>; lifecycle?: Saved<LifecycleResult>; open?: Saved<OpenCasesStep[]>; read?: Saved<ReadModelRow[]> } = existsSync(resultsFile)
+  ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as typeof saved)
+  : {};
+const thisRun = { measuredAt: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim() };
+if (intake) saved.intake = { ...thisRun, result: intake };
+if (lifecycle) saved.lifecycle = { ...thisRun, result: lifecycle };
+if (open.length > 0) saved.open = { ...thisRun, result: open };
+if (read.length > 0) saved.read = { ...thisRun, result: read };
+mkdirSync(path.dirname(resultsFile), { recursive: true });
+writeFileSync(resultsFile, JSON.stringify(saved, null, 1));
+intake = saved.intake?.result;
+lifecycle = saved.lifecycle?.result;
+open = saved.open?.result ?? [];
+read = saved.read?.result ?? [];
+const measured = (section: Saved<unknown> | undefined): string => (section ? `Measured ${section.measuredAt} with \`${section.command}\`.` : '');
+
 const temporalVersion = (() => {
   try {
     const cli = existsSync(cachedCliPath(path.join(projectRoot, '.cache'))) ? cachedCliPath(path.join(projectRoot, '.cache')) : 'temporal';
@@ -59,7 +89,7 @@ const tuningFile = path.join(projectRoot, 'bench', 'TUNING.md');
 const lines = [
   '# Benchmarks',
   '',
-  `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC in ${Math.round((Date.now() - started) / 60_000)} min with \`npm run bench -- --sections ${values.sections} --open ${values.open} --read ${values.read}\`.`,
+  `Written ${thisRun.measuredAt} after a ${Math.round((Date.now() - started) / 60_000)} min run of \`${thisRun.command}\`; each section says when and how it was measured.`,
   'Every comparison is between runs in this same session on this same machine: absolute numbers drift on a shared 2-core machine, ratios much less.',
   '',
   '## Machine',
@@ -81,6 +111,7 @@ if (intake) {
   lines.push(
     '## Intake: API against raw workflow starts',
     '',
+    measured(saved.intake),
     `${intake.connections} concurrent connections, ${intake.rounds} alternating rounds of ${intake.seconds} s each; no worker running (intake only).`,
     'The baseline is `client.workflow.start` of the same workflow with the same options and payload encryption, from the same number of concurrent loops.',
     '',
@@ -100,6 +131,7 @@ if (lifecycle) {
   lines.push(
     '## Lifecycle: whole cases through the API',
     '',
+    measured(saved.lifecycle),
     `${lifecycle.cases} cases, ${lifecycle.concurrency} at a time: file → routed → sign for → resolve → rate satisfied → closed.`,
     '',
     table(
@@ -113,6 +145,7 @@ if (open.length > 0) {
   lines.push(
     '## Open cases with live timers',
     '',
+    measured(saved.open),
     'Cases started with raw starts and left waiting to be signed for (two live timers each: the warning and the limit). "Settled" means routed,',
     'deadline computed, timers running and projected to PostgreSQL. Timer lateness: probe cases whose 20 s limit passes while the open cases',
     'sit on the server; lateness is when the engine saw the limit missed minus the deadline.',
@@ -148,6 +181,7 @@ if (read.length > 0) {
   lines.push(
     '## Read model',
     '',
+    measured(saved.read),
     'List and statistics queries through `db/case-queries.ts` (what the API runs) on seeded read models; 30 runs each after one warm-up.',
     '',
     table(
