@@ -3,7 +3,7 @@
  * numbers, the machine, and the command to reproduce. Sections and sizes can be narrowed:
  * `npm run bench -- --sections intake,lifecycle --open 1000,10000 --read 100000`. Each section's figures are
  * kept in .cache/bench/results.json, so re-running one section rewrites the report with the others' last
- * figures (the report says when each was measured).
+ * figures (the report says when each was measured); `--report-only` rewrites the report from them.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -27,30 +27,39 @@ const { values } = parseArgs({
     read: { type: 'string', default: '100000,1000000' },
     seconds: { type: 'string', default: '10' },
     out: { type: 'string', default: path.join(projectRoot, 'BENCHMARKS.md') },
+    'report-only': { type: 'boolean', default: false },
   },
 });
-const sections = new Set(values.sections.split(','));
+const sections = new Set(values['report-only'] ? [] : values.sections.split(','));
 const unknownSections = [...sections].filter((s) => !['intake', 'lifecycle', 'open', 'read'].includes(s));
 if (unknownSections.length > 0) {
   process.stderr.write(`Unknown section(s): ${unknownSections.join(', ')} (choose from intake, lifecycle, open, read)\n`);
   process.exit(2);
 }
-const logger = createLogger({ level: 'warn', name: 'bench' });
-const stack = await startBenchStack(logger);
 const started = Date.now();
 let intake: IntakeResult | undefined;
 let lifecycle: LifecycleResult | undefined;
 let open: OpenCasesStep[] = [];
 let read: ReadModelRow[] = [];
 let postgresVersion = '';
-try {
-  postgresVersion = String(((await stack.database.db.execute(sql`SHOW server_version`)).rows[0] as { server_version: string }).server_version);
-  if (sections.has('intake')) intake = await benchIntake(stack, { seconds: Number(values.seconds) });
-  if (sections.has('lifecycle')) lifecycle = await benchLifecycle(stack);
-  if (sections.has('open')) open = await benchOpenCases(stack, { steps: values.open.split(',').map(Number) });
-  if (sections.has('read')) read = await benchReadModel(stack, { sizes: values.read.split(',').map(Number) });
-} finally {
-  await stack.stop();
+if (sections.size > 0) {
+  const stack = await startBenchStack(createLogger({ level: 'warn', name: 'bench' }));
+  // Ctrl-C stops the servers and services this run started instead of leaving them behind.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`\n${signal}: stopping the benchmark's servers…\n`);
+      void stack.stop().finally(() => process.exit(130));
+    });
+  }
+  try {
+    postgresVersion = String(((await stack.database.db.execute(sql`SHOW server_version`)).rows[0] as { server_version: string }).server_version);
+    if (sections.has('intake')) intake = await benchIntake(stack, { seconds: Number(values.seconds) });
+    if (sections.has('lifecycle')) lifecycle = await benchLifecycle(stack);
+    if (sections.has('open')) open = await benchOpenCases(stack, { steps: values.open.split(',').map(Number) });
+    if (sections.has('read')) read = await benchReadModel(stack, { sizes: values.read.split(',').map(Number) });
+  } finally {
+    await stack.stop();
+  }
 }
 
 /** Figures of every section, from this run or the last run that measured it. */
@@ -60,10 +69,11 @@ interface Saved<T> {
   result: T;
 }
 const resultsFile = path.join(projectRoot, '.cache', 'bench', 'results.json');
-const saved: { intake?: Saved<IntakeResult>; lifecycle?: Saved<LifecycleResult>; open?: Saved<OpenCasesStep[]>; read?: Saved<ReadModelRow[]> } = existsSync(resultsFile)
+const saved: { postgresVersion?: string; intake?: Saved<IntakeResult>; lifecycle?: Saved<LifecycleResult>; open?: Saved<OpenCasesStep[]>; read?: Saved<ReadModelRow[]> } = existsSync(resultsFile)
   ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as typeof saved)
   : {};
 const thisRun = { measuredAt: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim() };
+if (postgresVersion) saved.postgresVersion = postgresVersion;
 if (intake) saved.intake = { ...thisRun, result: intake };
 if (lifecycle) saved.lifecycle = { ...thisRun, result: lifecycle };
 if (open.length > 0) saved.open = { ...thisRun, result: open };
@@ -102,7 +112,7 @@ const lines = [
       ['OS', `${os.type()} ${os.release()}`],
       ['Node.js', process.version],
       ['Temporal', `${temporalVersion} (dev server, SQLite file, WAL, synchronous=OFF)`],
-      ['PostgreSQL', `${postgresVersion} (embedded, fsync off)`],
+      ['PostgreSQL', `${saved.postgresVersion ?? 'unknown'} (embedded, fsync off)`],
     ],
   ),
   '',

@@ -114,7 +114,7 @@ export async function startBenchStack(logger: Logger): Promise<BenchStack> {
   };
 }
 
-/** Resident memory of a process and its descendants (tsx runs the service in a child), in MiB. Linux /proc. */
+/** Resident memory of a process and its descendants, in MiB. Linux /proc. */
 export function treeRssMiB(pid: number): number {
   const parents = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
