@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { projectRoot } from './config.js';
 
-
 export interface ServiceProcess {
   child: ChildProcess;
   /** Everything the process wrote, for failure messages. */
