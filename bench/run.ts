@@ -99,7 +99,9 @@ const tuningFile = path.join(projectRoot, 'bench', 'TUNING.md');
 const lines = [
   '# Benchmarks',
   '',
-  `Written ${thisRun.measuredAt} after a ${Math.round((Date.now() - started) / 60_000)} min run of \`${thisRun.command}\`; each section says when and how it was measured.`,
+  values['report-only']
+    ? `Written ${thisRun.measuredAt} from the kept figures; each section says when and how it was measured.`
+    : `Written ${thisRun.measuredAt} after a ${Math.round((Date.now() - started) / 60_000)} min run of \`${thisRun.command}\`; each section says when and how it was measured.`,
   'Every comparison is between runs in this same session on this same machine: absolute numbers drift on a shared 2-core machine, ratios much less.',
   '',
   '## Machine',
