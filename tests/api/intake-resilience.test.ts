@@ -4,23 +4,15 @@
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb } from '../../db/client.js';
-import { migrateDatabase } from '../../db/migrate.js';
 import { cases } from '../../db/schema.js';
-import { seedSampleDistrict } from '../../db/seed.js';
-import { createLogger } from '../../infra/logger.js';
-import { EmbeddedPostgres, throwawayDataDir } from '../../infra/postgres.js';
-import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
+import type { EmbeddedPostgres } from '../../infra/postgres.js';
+import { createTestEnv, eventually, startSeededPostgres, type TestEnv } from '../helpers/env.js';
 
 let postgres: EmbeddedPostgres;
 let env: TestEnv;
 
 beforeAll(async () => {
-  postgres = await EmbeddedPostgres.start({ dataDir: await throwawayDataDir(), persistent: false, database: 'jiesu', logger: createLogger({ level: 'silent', pretty: false }) });
-  const setup = createDb({ url: postgres.url, max: 1 });
-  await migrateDatabase(setup.pool);
-  await seedSampleDistrict(setup.db);
-  await setup.close();
+  postgres = await startSeededPostgres();
   env = await createTestEnv({ databaseUrl: postgres.url });
 });
 afterAll(async () => {

@@ -4,13 +4,10 @@
  * errors in the spec's format and no citizen data in any answer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb } from '../../db/client.js';
-import { migrateDatabase } from '../../db/migrate.js';
-import { seedSampleDistrict } from '../../db/seed.js';
 import { createLogger } from '../../infra/logger.js';
-import { EmbeddedPostgres, throwawayDataDir } from '../../infra/postgres.js';
+import type { EmbeddedPostgres } from '../../infra/postgres.js';
 import { caseStateQuery, complaintWorkflowId } from '../../workflows/messages.js';
-import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
+import { createTestEnv, eventually, startSeededPostgres, type TestEnv } from '../helpers/env.js';
 
 let env: TestEnv;
 let intakeKey: string;
@@ -323,11 +320,7 @@ describe('while PostgreSQL is down', () => {
   let postgres: EmbeddedPostgres;
   let outage: TestEnv;
   beforeAll(async () => {
-    postgres = await EmbeddedPostgres.start({ dataDir: await throwawayDataDir(), persistent: false, database: 'jiesu', logger: createLogger({ level: 'silent', pretty: false }) });
-    const setup = createDb({ url: postgres.url, max: 1 });
-    await migrateDatabase(setup.pool);
-    await seedSampleDistrict(setup.db);
-    await setup.close();
+    postgres = await startSeededPostgres();
     outage = await createTestEnv({ databaseUrl: postgres.url, logger: createLogger({ level: 'silent', pretty: false }) });
   });
   afterAll(async () => {

@@ -7,10 +7,26 @@ import { inject } from 'vitest';
 import { buildApp, type App } from '../../api/app.js';
 import { createApiKey, type PrincipalRole } from '../../db/api-keys.js';
 import { createDb, type Database } from '../../db/client.js';
+import { migrateDatabase } from '../../db/migrate.js';
+import { seedSampleDistrict } from '../../db/seed.js';
+import { EmbeddedPostgres, throwawayDataDir } from '../../infra/postgres.js';
 import { loadConfig, type Config } from '../../infra/config.js';
 import { createLogger, PinoTemporalLogger, type Logger } from '../../infra/logger.js';
 import { createCaseWorker } from '../../worker/create-worker.js';
 import { LogNotifier, type Notifier } from '../../activities/notifier.js';
+
+/**
+ * A throwaway PostgreSQL of a test file's own (for files that stop it), migrated and seeded with the
+ * sample district. The caller destroys it.
+ */
+export async function startSeededPostgres(): Promise<EmbeddedPostgres> {
+  const postgres = await EmbeddedPostgres.start({ dataDir: await throwawayDataDir(), persistent: false, database: 'jiesu', logger: createLogger({ level: 'silent', pretty: false }) });
+  const setup = createDb({ url: postgres.url, max: 1 });
+  await migrateDatabase(setup.pool);
+  await seedSampleDistrict(setup.db);
+  await setup.close();
+  return postgres;
+}
 
 let runtimeInstalled = false;
 
