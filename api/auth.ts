@@ -79,7 +79,8 @@ export class KeyStore {
   }
 }
 
-function presentedKey(request: FastifyRequest): string | undefined {
+/** The API key a request presents in its headers: `Authorization: Bearer …` or `X-Api-Key`. */
+export function presentedKey(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
   const apiKey = request.headers['x-api-key'];

@@ -13,7 +13,7 @@ import type { PrincipalRole } from '../../db/api-keys.js';
 import { scopeCondition } from '../../db/case-queries.js';
 import { cases, responsibilityItems, responsibilityLists, type CaseRow } from '../../db/schema.js';
 import type { RouteDeps } from '../app.js';
-import { principalOf } from '../auth.js';
+import { presentedKey, principalOf } from '../auth.js';
 import { fileComplaint } from '../cases.js';
 import { backendUnavailable, HttpProblem } from '../problem.js';
 import { scopeOf } from './search.js';
@@ -291,8 +291,7 @@ export const open311Routes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
     async (request: FastifyRequest): Promise<void> => {
       const fields = request[part];
       const field = fields !== null && typeof fields === 'object' ? (fields as { api_key?: unknown }).api_key : undefined;
-      const header = request.headers.authorization?.startsWith('Bearer ') ? request.headers.authorization.slice('Bearer '.length).trim() : request.headers['x-api-key'];
-      const key = typeof field === 'string' && field !== '' ? field : typeof header === 'string' ? header : undefined;
+      const key = typeof field === 'string' && field !== '' ? field : presentedKey(request);
       const principal = key === undefined ? undefined : await keys.verify(key);
       if (!principal) throw new Open311Error(403, 'Invalid api_key received -- can not proceed');
       if (roles && !roles.includes(principal.role)) throw new Open311Error(403, `A ${principal.role} api_key cannot do this; it needs: ${roles.join(', ')}`);
