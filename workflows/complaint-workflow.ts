@@ -56,6 +56,9 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
   // state; `patched` keeps their replay on that path (docs/replay.md).
   const settledWrites = patched('local-reads-settled-writes');
   const read = settledWrites ? reads : db;
+  // The read model and search attributes get settled states only (routing and deadlines known), not the
+  // intermediate ones while the engine waits for an activity.
+  const settled = (): boolean => !(settledWrites && engine!.busy());
   const { workflowId } = workflowInfo();
   let engine: CaseEngine | undefined = undefined;
   const queued: Array<() => Effect[]> = [];
@@ -209,8 +212,7 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
   /** One projection at a time, always of the newest state: bursts coalesce, and an outage delays but never reorders. */
   async function projector(): Promise<void> {
     for (;;) {
-      // Written once the engine has settled (routing and deadlines known): no intermediate states.
-      await condition(() => (projectedRevision < revision && !(settledWrites && engine!.busy())) || engine!.closed);
+      await condition(() => (projectedRevision < revision && settled()) || engine!.closed);
       if (projectedRevision >= revision) return;
       const target = revision;
       const entries = engine!.state.timeline.slice(projectedSeq);
@@ -227,7 +229,7 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
   earlySignals.splice(0).forEach((apply) => apply());
   const projection = projector();
 
-  const unpublished = (): boolean => publishedRevision < revision && !(settledWrites && engine!.busy());
+  const unpublished = (): boolean => publishedRevision < revision && settled();
   while (!engine.closed) {
     if (unpublished()) {
       publishedRevision = revision;
