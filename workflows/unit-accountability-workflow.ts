@@ -20,8 +20,12 @@ import {
   type UnitAccountabilityInput,
 } from './messages.js';
 
+/**
+ * One short transaction and one notification (its webhook gives up after 10 s). The timeout is also how
+ * long a sanction waits when its worker dies mid-activity, so it stays close to the work it bounds.
+ */
 const { applySanction, recordSanctionChange } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 

@@ -31,7 +31,8 @@ afterAll(async () => {
 });
 
 describe('a worker killed mid-case', () => {
-  it('loses nothing: a new worker continues the case from its history', async () => {
+  // Recovery waits out what the dead worker held: its sticky queue and any activity it was running (30 s).
+  it('loses nothing: a new worker continues the case from its history', { timeout: 180_000 }, async () => {
     const processKey = await deployTestProcess(env, testLimits());
     const first = await startWorker();
     const { handle } = await startCase(env, processKey);

@@ -71,10 +71,12 @@ const waitForSanctions = (unitId: string, count: number) =>
   eventually(async () => {
     const rows = await sanctionRows(unitId);
     return rows.length >= count ? rows : undefined;
-  }, { what: `${count} sanctions for ${unitId}`, timeoutMs: 60_000 });
+  }, { what: `${count} sanctions for ${unitId}`, timeoutMs: 120_000 });
 
 describe('the accountability ladder', () => {
-  it('applies notice, interview, freeze with investigation in order, each exactly once, through SIGKILLs and duplicate strikes', async () => {
+  // A kill can land while a sanction's activity runs: the next worker retries it only once its 30 s
+  // start-to-close timeout has passed, up to twice here, on top of three worker starts.
+  it('applies notice, interview, freeze with investigation in order, each exactly once, through SIGKILLs and duplicate strikes', { timeout: 240_000 }, async () => {
     const unitId = await testUnit();
     const strike = (n: number): Strike => ({ id: `test:${unitId}:${n}`, unitId, source: 'overdue-at-top', caseNo: `hotline-x-${n}`, at: `2026-0${n}-10T02:00:00.000Z` });
 
