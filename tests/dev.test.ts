@@ -14,7 +14,8 @@ afterAll(async () => {
 });
 
 describe('npm run dev', () => {
-  it('brings the stack up, prints the three URLs, stops cleanly on Ctrl-C, and keeps the cases for the next run', async () => {
+  // Two cold starts of the whole stack (Temporal, PostgreSQL, worker, API), each allowed 180 s below.
+  it('brings the stack up, prints the three URLs, stops cleanly on Ctrl-C, and keeps the cases for the next run', { timeout: 420_000 }, async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'jiesu-dev-'));
     const [apiPort, temporalPort, uiPort, pgPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const env = {
