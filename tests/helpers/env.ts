@@ -14,6 +14,7 @@ import { loadConfig, type Config } from '../../infra/config.js';
 import { createLogger, PinoTemporalLogger, type Logger } from '../../infra/logger.js';
 import { createCaseWorker } from '../../worker/create-worker.js';
 import { LogNotifier, type Notifier } from '../../activities/notifier.js';
+import { spawnService, type ServiceProcess } from '../../infra/service-process.js';
 
 /**
  * A throwaway PostgreSQL of a test file's own (for files that stop it), migrated and seeded with the
@@ -129,6 +130,22 @@ export async function createTestEnv(
       await database.close();
     },
   };
+}
+
+/**
+ * A real worker process (worker/main.ts) on a test's task queue, for tests that SIGKILL workers; resolves
+ * once it polls. The caller stops it.
+ */
+export async function startWorkerProcess(env: TestEnv): Promise<ServiceProcess> {
+  const worker = spawnService('worker/main.ts', {
+    JIESU_ENV: 'test',
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_NAMESPACE: inject('namespace'),
+    TEMPORAL_TASK_QUEUE: env.taskQueue,
+    DATABASE_URL: inject('databaseUrl'),
+  });
+  await worker.waitFor(/Worker running/);
+  return worker;
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */

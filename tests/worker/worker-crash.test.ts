@@ -1,23 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { act, deployTestProcess, expectTimelineProjected, startCase, testLimits, waitForCase } from '../helpers/cases.js';
-import { createTestEnv, type TestEnv } from '../helpers/env.js';
-import { spawnService, type ServiceProcess } from '../../infra/service-process.js';
+import { createTestEnv, startWorkerProcess, type TestEnv } from '../helpers/env.js';
+import type { ServiceProcess } from '../../infra/service-process.js';
 
 let env: TestEnv;
 const workers: ServiceProcess[] = [];
 
-/** A real worker process (worker/main.ts) on the test's task queue. */
 async function startWorker(): Promise<ServiceProcess> {
-  const worker = spawnService('worker/main.ts', {
-    JIESU_ENV: 'test',
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    TEMPORAL_NAMESPACE: inject('namespace'),
-    TEMPORAL_TASK_QUEUE: env.taskQueue,
-    DATABASE_URL: inject('databaseUrl'),
-  });
+  const worker = await startWorkerProcess(env);
   workers.push(worker);
-  await worker.waitFor(/Worker running/);
   return worker;
 }
 

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { asc, eq, like } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { investigations, notifications, sanctions, strikes, units } from '../../db/schema.js';
 import type { Strike } from '../../domain/accountability.js';
 import { loadConfig } from '../../infra/config.js';
@@ -20,21 +20,14 @@ import {
 } from '../../workflows/messages.js';
 import type { unitAccountabilityWorkflow } from '../../workflows/unit-accountability-workflow.js';
 import { recordHistories } from '../helpers/cases.js';
-import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
-import { spawnService, type ServiceProcess } from '../../infra/service-process.js';
+import { createTestEnv, eventually, startWorkerProcess, type TestEnv } from '../helpers/env.js';
+import type { ServiceProcess } from '../../infra/service-process.js';
 
 let env: TestEnv;
 const workers: ServiceProcess[] = [];
 async function startWorker(): Promise<ServiceProcess> {
-  const worker = spawnService('worker/main.ts', {
-    JIESU_ENV: 'test',
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    TEMPORAL_NAMESPACE: inject('namespace'),
-    TEMPORAL_TASK_QUEUE: env.taskQueue,
-    DATABASE_URL: inject('databaseUrl'),
-  });
+  const worker = await startWorkerProcess(env);
   workers.push(worker);
-  await worker.waitFor(/Worker running/);
   return worker;
 }
 
