@@ -42,6 +42,9 @@ let lifecycle: LifecycleResult | undefined;
 let open: OpenCasesStep[] = [];
 let read: ReadModelRow[] = [];
 let postgresVersion = '';
+const minute = (): string => new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+/** When each section of this run finished. */
+const finished: Partial<Record<'intake' | 'lifecycle' | 'open' | 'read', string>> = {};
 if (sections.size > 0) {
   const stack = await startBenchStack(createLogger({ level: 'warn', name: 'bench' }));
   // Ctrl-C stops the servers and services this run started instead of leaving them behind.
@@ -54,9 +57,13 @@ if (sections.size > 0) {
   try {
     postgresVersion = String(((await stack.database.db.execute(sql`SHOW server_version`)).rows[0] as { server_version: string }).server_version);
     if (sections.has('intake')) intake = await benchIntake(stack, { seconds: Number(values.seconds) });
+    finished.intake = minute();
     if (sections.has('lifecycle')) lifecycle = await benchLifecycle(stack);
+    finished.lifecycle = minute();
     if (sections.has('open')) open = await benchOpenCases(stack, { steps: values.open.split(',').map(Number) });
+    finished.open = minute();
     if (sections.has('read')) read = await benchReadModel(stack, { sizes: values.read.split(',').map(Number) });
+    finished.read = minute();
   } finally {
     await stack.stop();
   }
@@ -73,19 +80,20 @@ const saved: { postgresVersion?: string; intake?: Saved<IntakeResult>; lifecycle
   ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as typeof saved)
   : {};
 const args = process.argv.slice(2).join(' ');
-const thisRun = { measuredAt: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', command: args ? `npm run bench -- ${args}` : 'npm run bench' };
+const thisRun = { measuredAt: minute(), command: args ? `npm run bench -- ${args}` : 'npm run bench' };
+const section = <T>(name: keyof typeof finished, result: T): Saved<T> => ({ measuredAt: finished[name] ?? thisRun.measuredAt, command: thisRun.command, result });
 if (postgresVersion) saved.postgresVersion = postgresVersion;
-if (intake) saved.intake = { ...thisRun, result: intake };
-if (lifecycle) saved.lifecycle = { ...thisRun, result: lifecycle };
-if (open.length > 0) saved.open = { ...thisRun, result: open };
-if (read.length > 0) saved.read = { ...thisRun, result: read };
+if (intake) saved.intake = section('intake', intake);
+if (lifecycle) saved.lifecycle = section('lifecycle', lifecycle);
+if (open.length > 0) saved.open = section('open', open);
+if (read.length > 0) saved.read = section('read', read);
 mkdirSync(path.dirname(resultsFile), { recursive: true });
 writeFileSync(resultsFile, JSON.stringify(saved, null, 1));
 intake = saved.intake?.result;
 lifecycle = saved.lifecycle?.result;
 open = saved.open?.result ?? [];
 read = saved.read?.result ?? [];
-const measured = (section: Saved<unknown> | undefined): string => (section ? `Measured ${section.measuredAt} with \`${section.command}\`.` : '');
+const measured = (section: Saved<unknown> | undefined): string => (section ? `Measured with \`${section.command}\`; the section finished ${section.measuredAt}.` : '');
 
 const temporalVersion = (() => {
   try {
