@@ -56,14 +56,22 @@ if (sections.size > 0) {
   }
   try {
     postgresVersion = String(((await stack.database.db.execute(sql`SHOW server_version`)).rows[0] as { server_version: string }).server_version);
-    if (sections.has('intake')) intake = await benchIntake(stack, { seconds: Number(values.seconds) });
-    finished.intake = minute();
-    if (sections.has('lifecycle')) lifecycle = await benchLifecycle(stack);
-    finished.lifecycle = minute();
-    if (sections.has('open')) open = await benchOpenCases(stack, { steps: values.open.split(',').map(Number) });
-    finished.open = minute();
-    if (sections.has('read')) read = await benchReadModel(stack, { sizes: values.read.split(',').map(Number) });
-    finished.read = minute();
+    if (sections.has('intake')) {
+      intake = await benchIntake(stack, { seconds: Number(values.seconds) });
+      finished.intake = minute();
+    }
+    if (sections.has('lifecycle')) {
+      lifecycle = await benchLifecycle(stack);
+      finished.lifecycle = minute();
+    }
+    if (sections.has('open')) {
+      open = await benchOpenCases(stack, { steps: values.open.split(',').map(Number) });
+      finished.open = minute();
+    }
+    if (sections.has('read')) {
+      read = await benchReadModel(stack, { sizes: values.read.split(',').map(Number) });
+      finished.read = minute();
+    }
   } finally {
     await stack.stop();
   }
