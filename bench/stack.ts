@@ -40,8 +40,7 @@ const both = (limit: string): LimitByUrgency => ({ urgent: limit, normal: limit 
 export async function startBenchStack(logger: Logger): Promise<BenchStack> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'jiesu-bench-'));
   const base = loadConfig({});
-  // Info for this step: a first run builds the Temporal CLI for minutes and says so as it goes.
-  const source = await resolveTemporalServer({ config: base, logger: logger.child({}, { level: 'info' }), ignoreAddress: true });
+  const source = await resolveTemporalServer({ config: base, logger, ignoreAddress: true });
   if (source.kind === 'external') throw new Error('unreachable');
   const temporalDbFile = path.join(dir, 'temporal.sqlite');
   const server: TemporalDevServer = await startTemporalDevServer({ source, namespace: 'default', dbFilename: temporalDbFile, fast: true });

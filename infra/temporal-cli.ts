@@ -81,7 +81,10 @@ export async function resolveTemporalServer({ config, logger, envPath = process.
  * `go install` of the pinned CLI into the cache. The build goes to a scratch folder and is renamed into
  * place, so an interrupted or concurrent build never leaves a half-written binary behind.
  */
-export async function buildTemporalCli({ go, target, logger }: { go: string; target: string; logger: Logger }): Promise<void> {
+export async function buildTemporalCli({ go, target, logger: callerLogger }: { go: string; target: string; logger: Logger }): Promise<void> {
+  // The build takes minutes: its progress shows even where the caller logs only warnings (bench, chaos,
+  // the test setup); only 'silent' hides it.
+  const logger = callerLogger.isLevelEnabled('info') || callerLogger.level === 'silent' ? callerLogger : callerLogger.child({}, { level: 'info' });
   const targetDir = path.dirname(target);
   await mkdir(path.dirname(targetDir), { recursive: true });
   const scratch = await mkdtemp(`${targetDir}.build-`);

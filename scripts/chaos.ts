@@ -22,8 +22,7 @@ const { values } = parseArgs({
 });
 const config = loadConfig();
 const logger = createLogger({ level: 'warn', name: 'chaos' });
-// Info for this step: a first run builds the Temporal CLI for minutes and says so as it goes.
-const source = await resolveTemporalServer({ config, logger: logger.child({}, { level: 'info' }) });
+const source = await resolveTemporalServer({ config, logger });
 const server = source.kind === 'external' ? undefined : await startTemporalDevServer({ source, namespace: config.temporal.namespace, fast: true });
 const started = Date.now();
 try {
