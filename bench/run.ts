@@ -203,10 +203,10 @@ if (open.length > 0) {
       table(
         ['figure', first.openCases.toLocaleString('en'), last.openCases.toLocaleString('en'), `growth (cases × ${factor})`],
         [
-          ['seconds to settle the step', first.settleSeconds, last.settleSeconds, `× ${Math.round((last.settleSeconds / first.settleSeconds) * 10) / 10}`],
-          ['cases settled per second', first.casesPerSecondSettled, last.casesPerSecondSettled, `× ${Math.round((last.casesPerSecondSettled / first.casesPerSecondSettled) * 100) / 100}`],
-          ['worker RSS MiB', first.workerRssMiB, last.workerRssMiB, `× ${Math.round((last.workerRssMiB / first.workerRssMiB) * 10) / 10}`],
-          ['Temporal DB MiB', first.temporalDbMiB, last.temporalDbMiB, `× ${Math.round((last.temporalDbMiB / first.temporalDbMiB) * 10) / 10}`],
+          ['seconds to settle the step', first.settleSeconds, last.settleSeconds, `× ${round(settleGrowth)}`],
+          ['cases settled per second', first.casesPerSecondSettled, last.casesPerSecondSettled, `× ${round(last.casesPerSecondSettled / first.casesPerSecondSettled, 2)}`],
+          ['worker RSS MiB', first.workerRssMiB, last.workerRssMiB, `× ${round(last.workerRssMiB / first.workerRssMiB)}`],
+          ['Temporal DB MiB', first.temporalDbMiB, last.temporalDbMiB, `× ${round(last.temporalDbMiB / first.temporalDbMiB)}`],
           ['timer lateness p99 ms', first.timerLatenessP99Ms, last.timerLatenessP99Ms, '—'],
         ],
       ),
