@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { ProcessDefinition } from '../domain/process/definition.js';
-import { boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { bigint, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
 
 /** Units as a tree by `parent_id`: the district centre at the root, departments and streets below, communities below streets. */
 export const units = pgTable(
@@ -274,3 +274,40 @@ export const apiKeys = pgTable('api_keys', {
   revokedAt: timestamp('revoked_at', { withTimezone: true }),
 });
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+/**
+ * Browser sessions opened with an API key (the Temporal UI's codec, the workbench): the cookie carries a
+ * random token, only its SHA-256 hash is stored, and a session ends at `expires_at` or when revoked (logout,
+ * or its key revoked). Shared by every API process.
+ */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    keyId: text('key_id')
+      .notNull()
+      .references(() => apiKeys.id),
+    /** What the session is for: `codec` (the Temporal UI) or `workbench`. */
+    purpose: text('purpose').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [index('sessions_key_idx').on(t.keyId)],
+);
+export type SessionRow = typeof sessions.$inferSelect;
+
+/** Who read or did something sensitive outside a case's own timeline (decoding payloads, sessions): append-only. */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    keyId: text('key_id'),
+    action: text('action').notNull(),
+    /** What it was done to: a case number, a workflow id, a session. */
+    subject: text('subject'),
+    detail: jsonb('detail').$type<Record<string, unknown>>(),
+  },
+  (t) => [index('audit_events_at_idx').on(t.at), index('audit_events_subject_idx').on(t.subject)],
+);
