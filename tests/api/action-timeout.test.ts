@@ -3,7 +3,9 @@
  * Retry-After and an idempotency key; once a worker is back, repeating the request with that key answers
  * with the action's outcome instead of acting twice.
  */
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cases } from '../../db/schema.js';
 import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
 
 let env: TestEnv;
@@ -39,7 +41,7 @@ describe('an action while no worker runs', () => {
     const { idempotencyKey } = pending.json<{ status: string; idempotencyKey: string }>();
     expect(pending.json()).toMatchObject({ status: 'pending', idempotencyKey: expect.any(String) });
 
-    await env.startWorker();
+    const stopSecond = await env.startWorker();
     const retried = await env.app.inject({
       method: 'POST',
       url: `/v1/complaints/${caseNo}/sign-for`,
@@ -54,6 +56,30 @@ describe('an action while no worker runs', () => {
     // Without the key, the same request is a new action: refused, since the case is signed already.
     const again = await env.call(handler, 'POST', `/v1/complaints/${caseNo}/sign-for`, {});
     expect(again.json()).toMatchObject({ status: 409, reason: 'AlreadySigned' });
+    await stopSecond();
+  });
+
+  it('refuses a read outside the key\'s area from the read model, without making a worker answer a query', { timeout: 60_000 }, async () => {
+    const stop = await env.startWorker();
+    const filed = await env.call(await env.key('intake'), 'POST', '/v1/complaints', {
+      ticketId: env.ticket(),
+      title: 'Drilling at night',
+      description: 'The neighbour upstairs drills after midnight.',
+      category: 'neighbour-dispute',
+      location: { unitId: 'comm-heping-north' },
+      citizen: { name: 'Wang Fang', phone: '13800000000' },
+    });
+    const { caseNo } = filed.json<{ caseNo: string }>();
+    await eventually(async () => {
+      const [row] = await env.database.db.select().from(cases).where(eq(cases.caseNo, caseNo));
+      return row?.status === 'awaiting-sign' ? row : undefined;
+    }, { what: 'the routed case in the read model' });
+    await stop();
+    // With no worker a query cannot be answered: an answer at all shows none was asked.
+    const outsider = await env.call(await env.key('handler', 'comm-binhe-park'), 'GET', `/v1/complaints/${caseNo}`);
+    expect(outsider.statusCode).toBe(403);
+    const otherStreet = await env.call(await env.key('supervisor', 'street-binhe'), 'GET', `/v1/complaints/${caseNo}`);
+    expect(otherStreet.statusCode).toBe(403);
   });
 
   it('refuses a malformed idempotency key with 400', async () => {
