@@ -8,6 +8,8 @@ import { apiKeys, type ApiKeyRow } from './schema.js';
 export const PRINCIPAL_ROLES = ['intake', 'handler', 'dispatcher', 'supervisor', 'evaluator', 'admin'] as const;
 export type PrincipalRole = (typeof PRINCIPAL_ROLES)[number];
 
+export const isPrincipalRole = (role: string): role is PrincipalRole => (PRINCIPAL_ROLES as readonly string[]).includes(role);
+
 /** Who is calling: the key's id, role and binding. */
 export interface Principal {
   keyId: string;

@@ -12,7 +12,10 @@ export interface UnitChain {
   ancestors: UnitRef[];
 }
 
-/** The unit at `level` on the chain (the unit itself or an ancestor), if any. */
-export function unitAtLevel(chain: UnitChain, level: string): UnitRef | undefined {
-  return [chain.unit, ...chain.ancestors].find((u) => u.level === level);
+/**
+ * Where on `chain` (a unit followed by its ancestors, nearest first) the first unit at `level` is, leaving
+ * out departments (they sit beside the levels, not on them); -1 if the chain has none.
+ */
+export function unitAtLevel(chain: readonly UnitRef[], level: string): number {
+  return chain.findIndex((u) => u.level === level && u.kind !== 'department');
 }

@@ -19,7 +19,7 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { CaseEngine } from '../domain/engine/case-engine.js';
 import { caseLimitsOf } from '../domain/process/definition.js';
-import type { ActivityCall, CaseAction, CaseView, Effect } from '../domain/engine/types.js';
+import type { ActivityCall, ActivityCompletion, CaseAction, CaseView, Effect } from '../domain/engine/types.js';
 import {
   actionUpdates,
   caseStateQuery,
@@ -99,7 +99,7 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
         if (refusal) throw ApplicationFailure.create({ type: refusal.type, message: refusal.message, nonRetryable: true });
         carryOut(e.apply(a, actor, now()));
         await condition(() => !e.waitingForDeadline() || e.closed);
-        return e.view(now());
+        return e.view();
       },
       {
         validator: (args: ActionInput<UpdateAction>): void => {
@@ -124,7 +124,7 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
   setHandler(commentSignal, ({ actor, ...rest }) => onSignal({ type: 'comment', ...rest }, actor));
   const processKey = input.process?.key ?? 'complaint';
   setHandler(caseStateQuery, () =>
-    engine ? engine.view(now()) : CaseEngine.startingView({ caseNo: input.caseNo, workflowId, complaint: input.complaint, receivedAt: input.receivedAt }, processKey),
+    engine ? engine.view() : CaseEngine.startingView({ caseNo: input.caseNo, workflowId, complaint: input.complaint, receivedAt: input.receivedAt }, processKey),
   );
   const processVersion = input.process?.version ?? null;
 
@@ -164,22 +164,23 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
     revision += 1;
   }
 
-  function callActivity(call: ActivityCall): Promise<unknown> {
+  /** Runs an activity the engine asked for; its answer goes back typed by the activity's name. */
+  function callActivity(call: ActivityCall): Promise<ActivityCompletion> {
     switch (call.name) {
       case 'routeComplaint':
-        return read.routeComplaint(call.input);
+        return read.routeComplaint(call.input).then((result) => ({ name: call.name, result }));
       case 'computeDeadlines':
-        if (!settledWrites) return db.computeDeadlines(call.input);
+        if (!settledWrites) return db.computeDeadlines(call.input).then((result) => ({ name: call.name, result }));
         return reads.computeDeadlinesTimed(call.input).then(({ deadlines, at }) => {
           clockHint = Math.max(clockHint, Date.parse(at));
-          return deadlines;
+          return { name: call.name, result: deadlines };
         });
       case 'notify':
-        return outbound.notify(call.input);
+        return outbound.notify(call.input).then((result) => ({ name: call.name, result }));
       case 'deliverStrike':
-        return outbound.deliverStrike(call.input);
+        return outbound.deliverStrike(call.input).then((result) => ({ name: call.name, result }));
       case 'recordOutcome':
-        return db.recordOutcome(call.input);
+        return db.recordOutcome(call.input).then((result) => ({ name: call.name, result }));
     }
   }
 

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type, type TSchema } from 'typebox';
-import type { PrincipalRole } from '../../db/api-keys.js';
-import { RATINGS, REFUSALS } from '../../domain/engine/types.js';
+import { Type } from 'typebox';
+import { isPrincipalRole } from '../../db/api-keys.js';
+import { ACTIONS, rolesOf } from '../../domain/engine/actions.js';
+import { ACTOR_RULE_TEXT } from '../../domain/engine/actor-rules.js';
+import { REFUSALS, type ActionType } from '../../domain/engine/types.js';
 import type { UnitChain } from '../../domain/units.js';
 import { actionUpdates, complaintWorkflowId, type ActionInput, type UpdateAction } from '../../workflows/messages.js';
 import type { RouteDeps } from '../app.js';
@@ -13,88 +15,18 @@ import { principalOf } from '../auth.js';
 import { HttpProblem } from '../problem.js';
 import { CaseNoParams, CaseViewSchema, problemResponses } from '../schemas.js';
 
-const reason = Type.String({ minLength: 1, maxLength: 2000 });
-const unitId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$' });
-const limitText = Type.String({ minLength: 2, maxLength: 40, description: 'ISO 8601 duration (PT4H) or "<n> working days/hours"' });
+/** The common refusals every action may answer, beside its own. */
+const COMMON_REFUSALS = [REFUSALS.notPermitted, REFUSALS.notYourCase, REFUSALS.notAllowedNow, REFUSALS.caseClosed, REFUSALS.invalidInput];
 
-interface ActionRoute {
-  path: string;
-  action: UpdateAction;
-  summary: string;
-  roles: readonly PrincipalRole[];
-  body: TSchema;
+/** The OpenAPI description of an action, from its catalogue entry: who, when, and what it may answer. */
+export function describeAction(type: ActionType): string {
+  const spec = ACTIONS[type];
+  const who = Object.entries(spec.who)
+    .map(([role, rule]) => `a ${role} ${ACTOR_RULE_TEXT[rule]}`)
+    .join('; or ');
+  const when = spec.tasks ? `while the case waits in a ${spec.tasks.join(' or ')} task` : 'any time the case is open';
+  return `Who: ${who}. When: ${when}. Refused with the reason ${[...spec.refusals, ...COMMON_REFUSALS].join(', ')}.`;
 }
-
-const ACTION_ROUTES: ActionRoute[] = [
-  { path: 'sign-for', action: 'signFor', summary: 'Sign for the case', roles: ['handler'], body: Type.Object({}, { additionalProperties: false }) },
-  { path: 'resolve', action: 'resolve', summary: 'Resolve with the reply to the citizen', roles: ['handler'], body: Type.Object({ reply: Type.String({ minLength: 1, maxLength: 5000 }) }, { additionalProperties: false }) },
-  { path: 'return', action: 'return', summary: 'Return as not our responsibility', roles: ['handler'], body: Type.Object({ reason }, { additionalProperties: false }) },
-  { path: 'whistle', action: 'whistle', summary: 'Blow the whistle: escalate on purpose', roles: ['handler'], body: Type.Object({ reason }, { additionalProperties: false }) },
-  {
-    path: 'extension-request',
-    action: 'requestExtension',
-    summary: 'Ask the level above for more time',
-    roles: ['handler'],
-    body: Type.Object({ reason, extendBy: Type.Optional(limitText) }, { additionalProperties: false }),
-  },
-  {
-    path: 'extension-decision',
-    action: 'decideExtension',
-    summary: 'Approve or deny a pending extension',
-    roles: ['supervisor', 'dispatcher'],
-    body: Type.Object({ approve: Type.Boolean(), note: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
-  },
-  {
-    path: 'dispatch',
-    action: 'dispatch',
-    summary: 'Dispatch to a unit; at the centre, a lead department and co-departments',
-    roles: ['dispatcher', 'supervisor'],
-    body: Type.Object(
-      { unitId, coUnitIds: Type.Optional(Type.Array(unitId, { maxItems: 10, uniqueItems: true })), note: Type.Optional(Type.String({ maxLength: 2000 })) },
-      { additionalProperties: false },
-    ),
-  },
-  { path: 'report-in', action: 'reportIn', summary: 'A summoned department reports in', roles: ['handler'], body: Type.Object({}, { additionalProperties: false }) },
-  {
-    path: 'evaluation',
-    action: 'evaluate',
-    summary: "The citizen's rating",
-    roles: ['evaluator'],
-    body: Type.Object(
-      { rating: Type.Enum(RATINGS), comment: Type.Optional(Type.String({ maxLength: 2000 })) },
-      { additionalProperties: false },
-    ),
-  },
-  {
-    path: 'arbitration',
-    action: 'arbitrate',
-    summary: 'Rule who owns a disputed case; final',
-    roles: ['dispatcher', 'supervisor'],
-    body: Type.Object({ unitId, ruling: reason }, { additionalProperties: false }),
-  },
-  { path: 'reassign', action: 'reassign', summary: 'Move the case to another unit at the same level', roles: ['supervisor'], body: Type.Object({ unitId, reason }, { additionalProperties: false }) },
-  {
-    path: 'cancel',
-    action: 'cancel',
-    summary: 'Cancel a duplicate, naming the original case',
-    roles: ['supervisor'],
-    body: Type.Object({ originalCaseNo: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,96}$' }), reason }, { additionalProperties: false }),
-  },
-  {
-    path: 'urge',
-    action: 'urge',
-    summary: "Urge the unit to act; recorded and notified (a case takes its process's most urges, then 409 LimitReached)",
-    roles: ['supervisor', 'dispatcher'],
-    body: Type.Object({ note: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
-  },
-  {
-    path: 'comments',
-    action: 'comment',
-    summary: "Add a note to the case's timeline (a case takes its process's most comments, then 409 LimitReached)",
-    roles: ['supervisor', 'dispatcher', 'handler'],
-    body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false }),
-  },
-];
 
 /** How long an action request waits for the case to take it before answering 202 (a worker or PostgreSQL is down). */
 const ACTION_WAIT_MS = 10_000;
@@ -137,49 +69,50 @@ export const caseActionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app
     if (!chain) throw new HttpProblem(422, 'unknown-unit', 'Unknown unit', `${field}: no active unit "${id}"`, { errors: [{ field: `body/${field}`, message: 'is not an active unit' }] });
     return chain;
   };
-  /** Turns a request body into the update's fields, resolving unit ids to their chains. */
-  const fields = (action: UpdateAction, body: Record<string, unknown>): Record<string, unknown> => {
-    if (action === 'dispatch') {
-      const { unitId: id, coUnitIds, ...rest } = body as { unitId: string; coUnitIds?: string[] };
-      return { ...rest, unit: chainOf(id, 'unitId'), ...(coUnitIds ? { coUnits: coUnitIds.map((c, i) => chainOf(c, `coUnitIds/${i}`)) } : {}) };
+  /** Turns a request body into the update's fields, resolving the catalogue's unit fields to unit chains. */
+  const fields = (type: ActionType, body: Record<string, unknown>): Record<string, unknown> => {
+    const resolved: Record<string, unknown> = { ...body };
+    for (const { body: field, action, many } of ACTIONS[type].unitFields ?? []) {
+      const value = body[field];
+      delete resolved[field];
+      if (value === undefined) continue;
+      resolved[action] = many ? (value as string[]).map((id, i) => chainOf(id, `${field}/${i}`)) : chainOf(value as string, field);
     }
-    if (action === 'arbitrate' || action === 'reassign') {
-      const { unitId: id, ...rest } = body as { unitId: string };
-      return { ...rest, unit: chainOf(id, 'unitId') };
-    }
-    return body;
+    return resolved;
   };
 
-  for (const route of ACTION_ROUTES) {
+  for (const type of Object.keys(ACTIONS) as ActionType[]) {
+    const spec = ACTIONS[type];
     app.post(
-      `/v1/complaints/:caseNo/${route.path}`,
+      `/v1/complaints/:caseNo/${spec.path}`,
       {
-        config: { roles: route.roles, rateLimit: { max: config.api.actionRateLimit, timeWindow: '1 minute' } },
+        config: { roles: rolesOf(type).filter(isPrincipalRole), rateLimit: { max: config.api.actionRateLimit, timeWindow: '1 minute' } },
         schema: {
           tags: ['case actions'],
-          summary: route.summary,
+          summary: spec.summary,
+          description: describeAction(type),
           security: [{ apiKey: [] }],
           params: CaseNoParams,
           headers: IdempotencyHeaders,
-          body: route.body,
+          body: spec.input,
           response: { 200: CaseViewSchema, 202: Pending, ...problemResponses(400, 401, 403, 404, 409, 422, 429) },
         },
       },
       async (request, reply) => {
         const principal = principalOf(request);
         const { caseNo } = request.params;
-        const input = { actor: actorOf(principal), ...fields(route.action, request.body as Record<string, unknown>) } as ActionInput<UpdateAction>;
+        const input = { actor: actorOf(principal), ...fields(type, request.body as Record<string, unknown>) } as ActionInput<UpdateAction>;
         // The update id makes a retry with the same key the same update: Temporal answers it with the first outcome.
         const idempotencyKey = request.headers['idempotency-key'] ?? randomUUID();
         const updateId = `${principal.keyId}:${idempotencyKey}`;
         const handle = temporal.client.workflow.getHandle(complaintWorkflowId(caseNo));
         try {
-          const view = await temporal.client.withDeadline(Date.now() + ACTION_WAIT_MS, () => handle.executeUpdate(actionUpdates[route.action], { args: [input], updateId }));
-          request.log.info({ caseNo, action: route.action, status: view.status }, 'Case action accepted');
+          const view = await temporal.client.withDeadline(Date.now() + ACTION_WAIT_MS, () => handle.executeUpdate(actionUpdates[type], { args: [input], updateId }));
+          request.log.info({ caseNo, action: type, status: view.status }, 'Case action accepted');
           return { ...viewFor(principal, view, units), links: caseLinks(config, caseNo) };
         } catch (error) {
           if (timedOut(error)) {
-            request.log.warn({ caseNo, action: route.action, updateId }, 'The case did not take the action up in time');
+            request.log.warn({ caseNo, action: type, updateId }, 'The case did not take the action up in time');
             return reply
               .status(202)
               .header('retry-after', '5')

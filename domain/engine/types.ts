@@ -9,8 +9,11 @@ import type { UnitChain, UnitRef } from '../units.js';
 
 export const RATINGS = ['satisfied', 'basically-satisfied', 'unsatisfied'] as const;
 export type Rating = (typeof RATINGS)[number];
+/** The ratings that count as satisfied in every figure (satisfaction rate, scores). */
+export const SATISFIED_RATINGS: readonly Rating[] = ['satisfied', 'basically-satisfied'];
+export const isSatisfied = (rating: string | null): boolean => rating !== null && (SATISFIED_RATINGS as readonly string[]).includes(rating);
 
-/** Everything a person can do to a case. Updates carry one of these; urge and comment come as signals. */
+/** Everything a person can do to a case; each is an update (see the action catalogue, `actions.ts`). */
 export type CaseAction =
   | { type: 'signFor' }
   | { type: 'resolve'; reply: string }
@@ -76,13 +79,22 @@ export interface PlacedRoute extends RouteFields {
 /** What `routeComplaint` answers: a place, or `unroutable` when the reference data cannot place the case at all (retried later). */
 export type RouteResult = PlacedRoute | (RouteFields & { kind: 'unroutable'; reason: string; centre: null });
 
-/** Activities the engine asks the workflow to run. */
-export type ActivityCall =
-  | { name: 'routeComplaint'; input: { category: string; locationUnitId: string } }
-  | { name: 'computeDeadlines'; input: { from: string; limits: Record<string, string> } }
-  | { name: 'notify'; input: NotificationInput }
-  | { name: 'deliverStrike'; input: Strike }
-  | { name: 'recordOutcome'; input: OutcomeInput };
+/** Activities the engine asks the workflow to run: each one's input and what it answers. */
+export interface EngineActivities {
+  routeComplaint: { input: { category: string; locationUnitId: string }; result: RouteResult };
+  /** Deadlines by name (`deadline`, `reportIn`, `extension`) from one instant. */
+  computeDeadlines: { input: { from: string; limits: Record<string, string> }; result: Record<string, string> };
+  notify: { input: NotificationInput; result: void };
+  deliverStrike: { input: Strike; result: void };
+  recordOutcome: { input: OutcomeInput; result: void };
+}
+export type ActivityName = keyof EngineActivities;
+
+/** An activity the engine asks for. */
+export type ActivityCall = { [N in ActivityName]: { name: N; input: EngineActivities[N]['input'] } }[ActivityName];
+
+/** An activity's answer, typed by the activity's name: what the engine is given back. */
+export type ActivityCompletion = { [N in ActivityName]: { name: N; result: EngineActivities[N]['result'] } }[ActivityName];
 
 /** The outcome ledger rows of a closed case. */
 export interface OutcomeInput {

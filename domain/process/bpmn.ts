@@ -1,6 +1,6 @@
 /**
  * BPMN 2.0 → process definition. A district edits its process in any BPMN modeler; Jiesu compiles the
- * supported subset, with the `jiesu:` extension attributes that bind tasks to levels, roles and limits,
+ * supported subset, with the `jiesu:` extension attributes that bind tasks to levels and limits,
  * and rejects anything else with the element's id and the reason.
  */
 import { BpmnModdle, type ModdleElement } from 'bpmn-moddle';
@@ -156,9 +156,10 @@ export async function compileBpmn(xml: string, version: number): Promise<Compile
         case 'bpmn:UserTask': {
           if (el.loopCharacteristics) issue(elId, 'Multi-instance and loop tasks are not supported');
           const task = el.get('jiesu:task') as string | undefined;
-          const role = el.get('jiesu:role') as string | undefined;
           if (task === undefined) issue(elId, `A user task needs jiesu:task (${TASK_KINDS.join(', ')})`);
-          if (role === undefined) issue(elId, 'A user task needs jiesu:role');
+          // Who may act is the action catalogue's (domain/engine/actions.ts), one rule in one place; a role in
+          // the model would be a second, silently ignored one.
+          if (el.get('jiesu:role') !== undefined) issue(elId, 'jiesu:role is not supported: who may act on a task is defined once, in the action catalogue (docs/lifecycle.md); remove the attribute');
           const level = el.get('jiesu:level') as string | undefined;
           const limit = limitPair(el, 'limit', true);
           const reopenLimit = limitPair(el, 'reopenLimit', false);
@@ -169,7 +170,6 @@ export async function compileBpmn(xml: string, version: number): Promise<Compile
             id: elId,
             name: String(el.name ?? ''),
             task: (task ?? 'handle') as (typeof TASK_KINDS)[number],
-            role: (role ?? 'handler') as never,
             ...(level !== undefined ? { level } : {}),
             limit: limit ?? { normal: '', urgent: '' },
             ...(reopenLimit ? { reopenLimit } : {}),

@@ -2,7 +2,7 @@
  * Structural validation of a compiled process definition: everything the engine relies on, checked
  * once at deploy time, each problem named by the element it is about.
  */
-import { ROLES, URGENCIES } from '../case.js';
+import { URGENCIES } from '../case.js';
 import { parseLimit } from '../calendar.js';
 import { caseLimitsOf, OUTCOMES, SERVICE_ACTIONS, TASK_KINDS, successors, type LimitByUrgency, type ProcessDefinition } from './definition.js';
 import { parseExpression } from './expression.js';
@@ -67,7 +67,6 @@ export function validateDefinition(def: ProcessDefinition): ValidationIssue[] {
     switch (node.type) {
       case 'userTask': {
         if (!TASK_KINDS.includes(node.task)) issue(id, `task kind "${node.task}" is not one of ${TASK_KINDS.join(', ')}`);
-        if (!ROLES.includes(node.role)) issue(id, `role "${node.role}" is not one of ${ROLES.join(', ')}`);
         if (node.level !== undefined && !def.levels.includes(node.level)) issue(id, `level "${node.level}" is not one of ${def.levels.join(', ')}`);
         if (node.level === undefined && node.task !== 'evaluate') issue(id, `a ${node.task} task must name its level`);
         limit(id, 'limit', node.limit, true);
