@@ -1,10 +1,11 @@
 import { Context } from '@temporalio/activity';
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
-import { caseOutcomes, investigations, rankingPolicies, rankings, sanctions, strikes, units } from '../db/schema.js';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { rankingPolicyInForce } from '../db/case-facts.js';
+import { caseOutcomes, investigations, rankings, sanctions, strikes, units } from '../db/schema.js';
 import { loadUnitChain } from '../db/units.js';
-import { DEFAULT_RANKING_POLICY, periodOf, rankUnits, type RankingPolicy, type SanctionRecord, type Strike, type StrikeRecord, type UnitOutcome } from '../domain/accountability.js';
+import { periodOf, rankUnits, type SanctionRecord, type Strike, type StrikeRecord, type UnitOutcome } from '../domain/accountability.js';
 import type { OutcomeInput } from '../domain/engine/types.js';
-import { strikeSignal, unitAccountabilityWorkflowId, type UnitAccountabilityInput } from '../workflows/messages.js';
+import { strikeSignal, UNIT_ACCOUNTABILITY_WORKFLOW_TYPE, unitAccountabilityWorkflowId, type UnitAccountabilityInput } from '../workflows/messages.js';
 import type { ActivityDeps } from './index.js';
 
 /** What the ranking of a period did, for the evaluation workflow. */
@@ -27,10 +28,6 @@ export function createAccountabilityActivities({ db, outbox, client, logger }: A
     return chain?.ancestors.at(-1)?.id ?? unitId;
   };
 
-  const loadPolicy = async (): Promise<RankingPolicy> => {
-    const [row] = await db.select().from(rankingPolicies).orderBy(desc(rankingPolicies.version)).limit(1);
-    return row ? { version: row.version, weights: row.weights, minCases: row.minCases, bottomPerLevel: row.bottomPerLevel } : DEFAULT_RANKING_POLICY;
-  };
 
   return {
     /** Records the outcome ledger of a closed case: one row per unit, written once however often this runs. */
@@ -50,7 +47,7 @@ export function createAccountabilityActivities({ db, outbox, client, logger }: A
     async deliverStrike(strike: Strike): Promise<void> {
       const chain = await loadUnitChain(db, strike.unitId);
       const input: UnitAccountabilityInput = { unitId: strike.unitId, ancestors: chain?.ancestors.map((a) => a.id) ?? [] };
-      await client.workflow.signalWithStart('unitAccountabilityWorkflow', {
+      await client.workflow.signalWithStart(UNIT_ACCOUNTABILITY_WORKFLOW_TYPE, {
         workflowId: unitAccountabilityWorkflowId(strike.unitId),
         taskQueue: Context.current().info.taskQueue,
         args: [input],
@@ -117,7 +114,7 @@ export function createAccountabilityActivities({ db, outbox, client, logger }: A
      * earlier ranking of that period, and returns the bottom units that get a strike.
      */
     async evaluatePeriod({ period, districtId }: { period: string; districtId?: string }): Promise<EvaluatePeriodResult> {
-      const policy = await loadPolicy();
+      const policy = await rankingPolicyInForce(db);
       const roots = districtId
         ? [districtId]
         : (await db.select({ id: units.id }).from(units).where(and(eq(units.kind, 'centre'), sql`${units.parentId} IS NULL`))).map((r) => r.id);

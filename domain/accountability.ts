@@ -4,6 +4,7 @@
  * Pure functions over plain data; imported by workflows.
  */
 import type { TimelineEntry } from './case.js';
+import { isSatisfied } from './engine/types.js';
 
 const MS_PER_HOUR = 3_600_000;
 /** Periods and strike windows follow China Standard Time. */
@@ -215,7 +216,7 @@ export function rankUnits(outcomes: UnitOutcome[], units: Array<{ id: string; le
     const held = rows.filter((r) => r.role === 'holder');
     const count = (list: UnitOutcome[], f: (r: UnitOutcome) => boolean) => list.filter(f).length;
     const evaluated = count(rows, (r) => r.rating !== null);
-    const satisfied = count(rows, (r) => r.rating === 'satisfied' || r.rating === 'basically-satisfied');
+    const satisfied = count(rows, (r) => isSatisfied(r.rating));
     const p = {
       unitId,
       level: levelOf.get(unitId)!,
