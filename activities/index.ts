@@ -2,13 +2,13 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/client.js';
-import { caseTimeline, cases, processDefinitions, responsibilityItems, responsibilityLists, units, type NewCaseRow } from '../db/schema.js';
+import { caseTimeline, cases, processDefinitions, responsibilityItems, responsibilityLists, type NewCaseRow } from '../db/schema.js';
 import { loadUnitChain } from '../db/units.js';
 import { computeDeadline, parseLimit } from '../domain/calendar.js';
 import type { CaseSnapshot, TimelineEntry } from '../domain/case.js';
 import type { NotificationInput, RouteResult } from '../domain/engine/types.js';
 import type { ProcessDefinition } from '../domain/process/definition.js';
-import type { UnitRef } from '../domain/units.js';
+import { unitAtLevel, type UnitRef } from '../domain/units.js';
 import type { Logger } from '../infra/logger.js';
 import { createAccountabilityActivities } from './accountability.js';
 import { CalendarCache } from './calendar-cache.js';
@@ -178,8 +178,7 @@ function buildActivities(deps: ActivityDeps) {
         if (!department) return { ...base, kind: 'dispatch', level: null, reason: 'owner-inactive' };
         return { ...base, kind: 'owner', level: item.level, department, departmentId: department.id };
       }
-      const owner = location && [location.unit, ...location.ancestors].find((u) => u.level === item.level);
-      if (!owner) return { ...base, kind: 'dispatch', level: null, reason: 'no-owner-at-location' };
+      if (unitAtLevel([location.unit, ...location.ancestors], item.level) < 0) return { ...base, kind: 'dispatch', level: null, reason: 'no-owner-at-location' };
       return { ...base, kind: 'owner', level: item.level };
     },
 

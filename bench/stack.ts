@@ -6,9 +6,8 @@ import path from 'node:path';
 import { Connection, type Client } from '@temporalio/client';
 import { createApiKey, type PrincipalRole } from '../db/api-keys.js';
 import { createDb, type Database } from '../db/client.js';
-import { migrateDatabase } from '../db/migrate.js';
+import { prepareDatabase } from '../db/prepare.js';
 import { processDefinitions } from '../db/schema.js';
-import { seedSampleDistrict } from '../db/seed.js';
 import type { LimitByUrgency, ProcessDefinition } from '../domain/process/definition.js';
 import { loadConfig, type Config } from '../infra/config.js';
 import type { Logger } from '../infra/logger.js';
@@ -17,6 +16,7 @@ import { spawnService, type ServiceProcess } from '../infra/service-process.js';
 import { resolveTemporalServer } from '../infra/temporal-cli.js';
 import { createClient } from '../infra/temporal.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../infra/temporal-server.js';
+import { allSearchAttributeKeys } from '../workflows/search-attributes.js';
 import { shippedProcess } from '../processes/shipped.js';
 
 /** Everything a benchmark runs against, on this machine: servers, keys, and the worker and API as processes. */
@@ -43,14 +43,13 @@ export async function startBenchStack(logger: Logger): Promise<BenchStack> {
   const source = await resolveTemporalServer({ config: base, logger, ignoreAddress: true });
   if (source.kind === 'external') throw new Error('unreachable');
   const temporalDbFile = path.join(dir, 'temporal.sqlite');
-  const server: TemporalDevServer = await startTemporalDevServer({ source, namespace: 'default', dbFilename: temporalDbFile, fast: true });
+  const server: TemporalDevServer = await startTemporalDevServer({ source, namespace: 'default', dbFilename: temporalDbFile, fast: true, searchAttributes: allSearchAttributeKeys });
   const postgres = await EmbeddedPostgres.start({ dataDir: path.join(dir, 'pg'), persistent: false, database: 'jiesu', logger });
   const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
   const apiPort = await freePort();
   const config = loadConfig({ TEMPORAL_ADDRESS: server.address, DATABASE_URL: postgres.url, TEMPORAL_TASK_QUEUE: taskQueue, PORT: String(apiPort), LOG_LEVEL: 'warn' });
+  await prepareDatabase(postgres.url, { sampleDistrict: true });
   const database = createDb({ url: postgres.url, max: 8 });
-  await migrateDatabase(database.pool);
-  await seedSampleDistrict(database.db);
   const connection = await Connection.connect({ address: server.address });
   const client = createClient(connection, config);
   const services: ServiceProcess[] = [];

@@ -1,4 +1,4 @@
-import { loadChineseCalendar } from '../activities/calendar-source.js';
+import { loadChineseCalendar } from './calendar-source.js';
 import { DEFAULT_RANKING_POLICY } from '../domain/accountability.js';
 import { shippedProcess, shippedProcessXml } from '../processes/shipped.js';
 import type { Db } from './client.js';

@@ -18,8 +18,6 @@ export interface Actor {
   unitId?: string;
 }
 
-export const SYSTEM: Actor = { role: 'system', id: 'engine' };
-
 /** Personal data of the citizen: encrypted in Temporal, redacted in logs, never in search attributes. */
 export interface Citizen {
   name: string;

@@ -1,7 +1,5 @@
 import path from 'node:path';
-import { createDb } from '../db/client.js';
-import { migrateDatabase } from '../db/migrate.js';
-import { seedSampleDistrict } from '../db/seed.js';
+import type { SearchAttributeType } from '@temporalio/common';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { EmbeddedPostgres, throwawayDataDir } from './postgres.js';
@@ -27,14 +25,19 @@ export interface LocalStackOptions {
   postgresPort?: number;
   /** Codec server for the dev server's Web UI. */
   codecEndpoint?: string;
+  /** Custom search attributes the dev server registers. */
+  searchAttributes: ReadonlyArray<{ name: string; type: SearchAttributeType }>;
+  /** Readies the database once it runs (the caller migrates and seeds it). */
+  prepareDatabase(databaseUrl: string): Promise<void>;
 }
 
 /**
- * Brings up what Jiesu needs around it: a Temporal server (external, or a dev server found or built
- * locally) and PostgreSQL (external, or embedded), with migrations applied and the sample district
- * seeded. Used by `npm run dev` and by the test suite's global setup.
+ * Brings up the servers around the application: a Temporal server (external, or a dev server found or
+ * built locally) and PostgreSQL (external, or embedded), readied by the caller's `prepareDatabase`. Used
+ * by `npm run dev` and by the test suite's global setup.
  */
-export async function startLocalStack({ config, logger, persistent, temporalPort, temporalUiPort, postgresPort, codecEndpoint }: LocalStackOptions): Promise<LocalStack> {
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const { config, logger, persistent, temporalPort, temporalUiPort, postgresPort, codecEndpoint, searchAttributes, prepareDatabase } = options;
   const stops: Array<() => Promise<void>> = [];
   const stop = async (): Promise<void> => {
     for (const s of stops.reverse()) await s().catch((error: unknown) => logger.warn({ err: error }, 'Stopping a local service failed'));
@@ -52,6 +55,7 @@ export async function startLocalStack({ config, logger, persistent, temporalPort
       const server = await startTemporalDevServer({
         source,
         namespace: config.temporal.namespace,
+        searchAttributes,
         ...(persistent ? { dbFilename: path.join(config.dataDir, 'temporal.sqlite') } : { fast: true }),
         ...(temporalPort !== undefined ? { port: temporalPort } : {}),
         ...(temporalUiPort !== undefined ? { uiPort: temporalUiPort } : {}),
@@ -78,13 +82,7 @@ export async function startLocalStack({ config, logger, persistent, temporalPort
       logger.info({ port: pg.port }, 'Embedded PostgreSQL running');
     }
 
-    const database = createDb({ url: databaseUrl, max: 2 });
-    try {
-      await migrateDatabase(database.pool);
-      await seedSampleDistrict(database.db);
-    } finally {
-      await database.close();
-    }
+    await prepareDatabase(databaseUrl);
     return { temporalAddress, temporalUiUrl, databaseUrl, postgres, stop };
   } catch (error) {
     await stop();

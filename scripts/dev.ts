@@ -10,6 +10,8 @@ import { loadConfig, projectRoot } from '../infra/config.js';
 import { createLogger } from '../infra/logger.js';
 import { startLocalStack } from '../infra/local-stack.js';
 import { createDb } from '../db/client.js';
+import { prepareDatabase } from '../db/prepare.js';
+import { allSearchAttributeKeys } from '../workflows/search-attributes.js';
 import { ensureDevKeys } from './dev-keys.js';
 
 const config = loadConfig();
@@ -24,6 +26,8 @@ const stack = await startLocalStack({
   temporalUiPort: config.dev.temporalUiPort,
   postgresPort: config.dev.postgresPort,
   codecEndpoint: `http://localhost:${config.api.port}/codec`,
+  searchAttributes: allSearchAttributeKeys,
+  prepareDatabase: (url) => prepareDatabase(url, { sampleDistrict: true }),
 });
 const temporalUiUrl = stack.temporalUiUrl ?? config.temporal.uiUrl;
 const keysFile = path.join(config.dataDir, 'dev-keys.json');

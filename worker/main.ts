@@ -1,10 +1,10 @@
 import { NativeConnection } from '@temporalio/worker';
 import { createDb } from '../db/client.js';
-import { migrateDatabase } from '../db/migrate.js';
-import { seedReferenceData } from '../db/seed.js';
+import { requireCurrentSchema } from '../db/prepare.js';
 import { loadConfig, requireDatabaseUrl, requireTemporalAddress } from '../infra/config.js';
 import { createLogger } from '../infra/logger.js';
 import { createClient, dataConverter, ensureSearchAttributes } from '../infra/temporal.js';
+import { allSearchAttributeKeys } from '../workflows/search-attributes.js';
 import { Connection } from '@temporalio/client';
 import { LogNotifier, WebhookNotifier } from '../activities/notifier.js';
 import { NotificationOutbox } from '../activities/outbox.js';
@@ -17,12 +17,11 @@ installRuntimeLogger(logger);
 
 const address = requireTemporalAddress(config);
 const database = createDb({ url: requireDatabaseUrl(config) });
-await migrateDatabase(database.pool);
-// The calendar and the default process must exist before the first case starts; existing rows are kept.
-await seedReferenceData(database.db);
+// Migrations and reference data are a deploy step (`npm run db:migrate`); the worker only works.
+await requireCurrentSchema(database.pool);
 
 const clientConnection = await Connection.connect({ address });
-await ensureSearchAttributes(clientConnection, config.temporal.namespace, logger);
+await ensureSearchAttributes(clientConnection, config.temporal.namespace, allSearchAttributeKeys, logger);
 const client = createClient(clientConnection, config);
 await ensureEvaluationSchedule(client, { taskQueue: config.temporal.taskQueue, ...config.evaluation }, logger);
 

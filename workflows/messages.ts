@@ -11,11 +11,10 @@ import type { Outcome } from '../domain/process/definition.js';
 export type { CaseView } from '../domain/engine/types.js';
 export { REFUSALS, type RefusalType } from '../domain/engine/types.js';
 
-/** Default task queue of the case workers. */
-export const DEFAULT_TASK_QUEUE = 'jiesu-cases';
-
-/** Workflow type of a case. */
+/** Workflow types, as the worker registers them (workflows/index.ts exports functions of these names). */
 export const COMPLAINT_WORKFLOW_TYPE = 'complaintWorkflow';
+export const UNIT_ACCOUNTABILITY_WORKFLOW_TYPE = 'unitAccountabilityWorkflow';
+export const MONTHLY_EVALUATION_WORKFLOW_TYPE = 'monthlyEvaluationWorkflow';
 
 export const COMPLAINT_WORKFLOW_PREFIX = 'complaint-';
 
@@ -102,7 +101,7 @@ export const actionUpdates = {
   cancel: cancelUpdate,
   urge: urgeUpdate,
   comment: commentUpdate,
-} as const;
+} as const satisfies Record<CaseAction['type'], unknown>;
 export type UpdateAction = keyof typeof actionUpdates;
 
 /**

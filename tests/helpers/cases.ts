@@ -11,7 +11,7 @@ import type { Complaint } from '../../domain/case.js';
 import type { ProcessDefinition } from '../../domain/process/definition.js';
 import { shippedProcess } from '../../processes/shipped.js';
 import type { complaintWorkflow } from '../../workflows/complaint-workflow.js';
-import { actionUpdates, caseStateQuery, complaintWorkflowId, type ActionInput, type CaseView, type UpdateAction } from '../../workflows/messages.js';
+import { actionUpdates, caseStateQuery, COMPLAINT_WORKFLOW_TYPE, complaintWorkflowId, type ActionInput, type CaseView, type UpdateAction } from '../../workflows/messages.js';
 import { eventually, type TestEnv } from './env.js';
 import { both, withLimits, type ProcessLimits } from './limits.js';
 
@@ -65,7 +65,7 @@ export async function startCase(env: TestEnv, processKey: string, overrides: Par
   const ticketId = env.ticket();
   const complaint = complaintFor(ticketId, overrides);
   const caseNo = `${complaint.source}-${ticketId}`;
-  const handle = await env.client.workflow.start<typeof complaintWorkflow>('complaintWorkflow', {
+  const handle = await env.client.workflow.start<typeof complaintWorkflow>(COMPLAINT_WORKFLOW_TYPE, {
     taskQueue: env.taskQueue,
     workflowId: complaintWorkflowId(caseNo),
     args: [{ caseNo, complaint, receivedAt: new Date().toISOString(), process: { key: processKey } }],

@@ -7,8 +7,7 @@ import { inject } from 'vitest';
 import { buildApp, type App } from '../../api/app.js';
 import { createApiKey, type PrincipalRole } from '../../db/api-keys.js';
 import { createDb, type Database } from '../../db/client.js';
-import { migrateDatabase } from '../../db/migrate.js';
-import { seedSampleDistrict } from '../../db/seed.js';
+import { prepareDatabase } from '../../db/prepare.js';
 import { EmbeddedPostgres, throwawayDataDir } from '../../infra/postgres.js';
 import { loadConfig, type Config } from '../../infra/config.js';
 import { createLogger, PinoTemporalLogger, type Logger } from '../../infra/logger.js';
@@ -23,10 +22,7 @@ import { spawnService, type ServiceProcess } from '../../infra/service-process.j
  */
 export async function startSeededPostgres(): Promise<EmbeddedPostgres> {
   const postgres = await EmbeddedPostgres.start({ dataDir: await throwawayDataDir(), persistent: false, database: 'jiesu', logger: createLogger({ level: 'silent', pretty: false }) });
-  const setup = createDb({ url: postgres.url, max: 1 });
-  await migrateDatabase(setup.pool);
-  await seedSampleDistrict(setup.db);
-  await setup.close();
+  await prepareDatabase(postgres.url, { sampleDistrict: true });
   return postgres;
 }
 
