@@ -2,7 +2,8 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/client.js';
-import { caseTimeline, cases, notifications, processDefinitions, responsibilityItems, responsibilityLists, units, type NewCaseRow } from '../db/schema.js';
+import { responsibilityList } from '../db/reference-queries.js';
+import { caseTimeline, cases, notifications, processDefinitions, units, type NewCaseRow } from '../db/schema.js';
 import { loadUnitChain } from '../db/units.js';
 import { computeDeadline, parseLimit } from '../domain/calendar.js';
 import type { CaseSnapshot, TimelineEntry } from '../domain/case.js';
@@ -154,13 +155,8 @@ function buildActivities(deps: ActivityDeps) {
       const centreRow = location?.ancestors.find((u) => u.kind === 'centre') ?? (await db.select().from(units).where(eq(units.kind, 'centre')).limit(1))[0];
       if (!centreRow) throw new Error('No district centre in the unit tree; seed the reference data');
       const centre = unitRef(centreRow);
-      const [list] = await db.select().from(responsibilityLists).orderBy(desc(responsibilityLists.version)).limit(1);
-      const [item] = list
-        ? await db
-            .select()
-            .from(responsibilityItems)
-            .where(and(eq(responsibilityItems.listVersion, list.version), eq(responsibilityItems.category, category)))
-        : [];
+      const list = await responsibilityList(db, { category });
+      const item = list?.items[0];
       const base = { listVersion: list?.version ?? null, location, centre, department: null, departmentId: null };
       if (!item) return { ...base, kind: 'dispatch', level: null, reason: 'unknown-category' };
       if (item.departmentId !== null) {

@@ -1,7 +1,8 @@
-import { desc, eq, max } from 'drizzle-orm';
+import { eq, max } from 'drizzle-orm';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { PRINCIPAL_ROLES } from '../../db/api-keys.js';
+import { responsibilityList } from '../../db/reference-queries.js';
 import { calendarYears, responsibilityItems, responsibilityLists, units } from '../../db/schema.js';
 import type { RouteDeps } from '../app.js';
 import { HttpProblem, notFound } from '../problem.js';
@@ -80,19 +81,8 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
   );
 
   const listVersion = async (version: number | undefined) => {
-    const [list] = await db
-      .select()
-      .from(responsibilityLists)
-      .where(version === undefined ? undefined : eq(responsibilityLists.version, version))
-      .orderBy(desc(responsibilityLists.version))
-      .limit(1);
-    if (!list) return undefined;
-    const items = await db
-      .select({ category: responsibilityItems.category, name: responsibilityItems.name, level: responsibilityItems.level, departmentId: responsibilityItems.departmentId })
-      .from(responsibilityItems)
-      .where(eq(responsibilityItems.listVersion, list.version))
-      .orderBy(responsibilityItems.category);
-    return { version: list.version, note: list.note, publishedAt: list.publishedAt.toISOString(), items };
+    const list = await responsibilityList(db, { version });
+    return list && { ...list, publishedAt: list.publishedAt.toISOString() };
   };
 
   app.get(
