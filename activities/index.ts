@@ -152,7 +152,8 @@ function buildActivities(deps: ActivityDeps) {
     /** Judges a complaint: the category's owner in the list in force, the location's unit chain, and the centre. */
     async routeComplaint({ category, locationUnitId }: { category: string; locationUnitId: string }): Promise<RouteResult> {
       const location = (await loadUnitChain(db, locationUnitId)) ?? null;
-      const centreRow = location?.ancestors.find((u) => u.kind === 'centre') ?? (await db.select().from(units).where(eq(units.kind, 'centre')).limit(1))[0];
+      // A case located at a centre itself (Open311's address-only reports) belongs to that district.
+      const centreRow = (location && [location.unit, ...location.ancestors].find((u) => u.kind === 'centre')) ?? (await db.select().from(units).where(eq(units.kind, 'centre')).limit(1))[0];
       if (!centreRow) throw new Error('No district centre in the unit tree; seed the reference data');
       const centre = unitRef(centreRow);
       const list = await responsibilityList(db, { category });

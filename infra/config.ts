@@ -37,6 +37,8 @@ export interface Config {
     port: number;
     /** Complaints one intake key may file per minute. */
     intakeRateLimit: number;
+    /** Reads one client address may make per minute without a key (Open311's public service requests). */
+    publicReadRateLimit: number;
   };
   /**
    * Worker tuning (bench/TUNING.md): how many workflows stay cached in memory; the others replay their
@@ -158,6 +160,7 @@ export function loadConfig(env: Env = process.env): Config {
       host: str('HOST') ?? '127.0.0.1',
       port: port('PORT', 3000),
       intakeRateLimit: positive('INTAKE_RATE_LIMIT', 600),
+      publicReadRateLimit: positive('PUBLIC_READ_RATE_LIMIT', 120),
     },
     worker: { maxCachedWorkflows: positive('WORKER_MAX_CACHED_WORKFLOWS', 500) },
     evaluation: { cron: str('EVALUATION_CRON') ?? '0 2 1 * *', timezone: str('EVALUATION_TIMEZONE') ?? 'Asia/Shanghai' },

@@ -32,12 +32,14 @@ import {
   ServiceRequestsSchema,
   ServiceSchema,
 } from '../open311/schemas.js';
-import { citizenName, MAX_RESULTS, open311Error, requestFilters, serviceRequest } from '../open311/service-requests.js';
+import { caseDescription, citizenOf, MAX_RESULTS, open311Error, placeRequest, requestFilters, serviceRequest } from '../open311/service-requests.js';
 import { scopeOf } from './search.js';
 
 type Format = 'json' | 'xml';
 
 const CATALOGUE_TTL_MS = 10_000;
+const PUBLIC_VIEW =
+  'status, dates, agency, service and community; the description names the service and community, never what the citizen wrote, and no name, phone or address of theirs';
 const TITLE_LENGTH = 60;
 
 function send(reply: FastifyReply, format: Format, status: number, root: string, body: XmlValue): FastifyReply {
@@ -57,6 +59,12 @@ function errorDescription(problem: HttpProblem): string {
   const errors = problem.extra.errors ?? [];
   if (errors.length === 0) return problem.message;
   return errors.map((e) => `${e.field.replace(/^[a-z]+\//, '').replace(/\//g, '.')} ${e.message}`).join('; ');
+}
+
+/** Form clients send every field, empty or not: an empty one is an absent one (spec parameters are all text). */
+function dropEmptyFields(fields: unknown): void {
+  if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) return;
+  for (const [name, value] of Object.entries(fields)) if (value === '') delete (fields as Record<string, unknown>)[name];
 }
 
 /** An error answer in the spec's format. */
@@ -95,14 +103,16 @@ export const open311Routes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
 
   /**
    * Authenticates the spec's `api_key` (body or query string) or the app's usual headers. A hook, not
-   * `config.roles`: the key may sit in the body, and failures must answer in the spec's format.
+   * `config.roles`: the key may sit in the body, and failures must answer in the spec's format. With
+   * `roles` a key is required; without, a request without one reads as the public.
    */
   const authenticate =
     (part: 'body' | 'query', roles?: readonly PrincipalRole[]) =>
     async (request: FastifyRequest): Promise<void> => {
       const fields = request[part];
       const field = fields !== null && typeof fields === 'object' ? (fields as { api_key?: unknown }).api_key : undefined;
-      const key = typeof field === 'string' && field !== '' ? field : presentedKey(request);
+      const key = typeof field === 'string' ? field : presentedKey(request);
+      if (key === undefined && !roles) return;
       const principal = key === undefined ? undefined : await keys.verify(key);
       if (!principal) throw open311Error(403, 'Invalid api_key received -- can not proceed');
       if (roles && !roles.includes(principal.role)) throw open311Error(403, `A ${principal.role} api_key cannot do this; it needs: ${roles.join(', ')}`);
@@ -110,10 +120,20 @@ export const open311Routes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
       request.principal = principal;
     };
 
+  /** The cases a request may read: a key's scope, or every case for the public. */
+  const readableBy = (request: FastifyRequest) => (request.principal ? scopeCondition(scopeOf(request.principal, units)) : undefined);
+  const audienceOf = (request: FastifyRequest): 'key' | 'public' => (request.principal ? 'key' : 'public');
+  // Public reads are limited per client address; a key's reads are not.
+  const publicReadLimit = { max: config.api.publicReadRateLimit, timeWindow: '1 minute', allowList: (request: FastifyRequest) => request.principal !== null };
+
   await app.register(
     async (scope) => {
       const open311 = scope.withTypeProvider<TypeBoxTypeProvider>();
       await open311.register(formbody);
+      open311.addHook('preValidation', async (request) => {
+        dropEmptyFields(request.body);
+        dropEmptyFields(request.query);
+      });
       open311.setErrorHandler((error: FastifyError | Error, request, reply) => sendErrors(reply, formatOf(request), problemOf(error, request, reply)));
       open311.setNotFoundHandler((request, reply) => sendErrors(reply, formatOf(request), open311Error(404, `No resource ${request.method} ${request.url.split('?')[0]}`)));
 
@@ -157,7 +177,7 @@ export const open311Routes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
             tags: ['open311'],
             summary: 'POST Service Request: file a complaint (form-encoded, with an intake api_key)',
             description:
-              'Starts a case for the key\'s portal at once (type realtime). `address_id` is the community where the matter happens; `first_name`/`last_name` and `phone` are the citizen\'s, `lat`/`long`, `media_url`, `email`, `device_id` and `attribute[…]` are accepted and ignored. Posting the same request again yields the same case.',
+              'Starts a case for the key\'s portal at once (type realtime). The location is the first of: `address_id` (a community or grid), `lat`/`long` (the smallest community or grid area containing the point), or `address_string` alone (the district centre\'s dispatcher places it; `jurisdiction_id` names the district where the endpoint serves several). `first_name`/`last_name` and `phone` are the citizen\'s, all optional; `media_url`, `email`, `device_id` and `attribute[…]` are accepted and ignored. An empty field counts as absent. Posting the same request again yields the same case.',
             consumes: ['application/x-www-form-urlencoded'],
             params: Type.Object({ format: FormatParam }),
             body: PostBody,
@@ -169,28 +189,20 @@ export const open311Routes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
           const body = request.body;
           if (!principal.source) throw open311Error(403, 'The api_key names no intake portal');
           if (!(await findService(body.service_code))) throw open311Error(400, `service_code ${body.service_code} is not a valid service`);
-          const location = units.chain(body.address_id);
-          if (!location || !['community', 'grid'].includes(location.unit.kind)) throw open311Error(400, `address_id ${body.address_id} is not an active community`);
-          const district = location.ancestors.at(-1)?.id ?? location.unit.id;
-          if (body.jurisdiction_id !== undefined && body.jurisdiction_id !== district) {
-            throw open311Error(400, `jurisdiction_id ${body.jurisdiction_id} does not cover address_id ${body.address_id}`);
-          }
-          // Open311 clients send no ticket id of their own: the request's content names it, so a retried post reaches the same case.
-          const ticketId = `o311-${createHash('sha256')
-            .update([principal.keyId, body.service_code, body.address_id, body.description, body.phone, body.first_name ?? '', body.last_name ?? ''].join('\u0000'))
-            .digest('hex')
-            .slice(0, 20)}`;
-          const description = body.description.trim();
-          const { caseNo } = await fileComplaint(temporal, {
+          const placement = placeRequest(body, units);
+          const description = caseDescription(body, placement);
+          const complaint = {
             source: principal.source,
-            ticketId,
-            title: [...description].slice(0, TITLE_LENGTH).join(''),
+            title: [...body.description.trim()].slice(0, TITLE_LENGTH).join(''),
             description,
             category: body.service_code,
-            urgency: 'normal',
-            location: { unitId: location.unit.id, ...(body.address_string?.trim() ? { address: body.address_string.trim() } : {}) },
-            citizen: { name: citizenName(body.first_name, body.last_name), phone: body.phone },
-          });
+            urgency: 'normal' as const,
+            location: { unitId: placement.unit.id, ...(body.address_string?.trim() ? { address: body.address_string.trim() } : {}) },
+            citizen: citizenOf(body),
+          };
+          // Open311 clients send no ticket id of their own: the request's content names it, so a retried post reaches the same case.
+          const ticketId = `o311-${createHash('sha256').update(JSON.stringify([principal.keyId, complaint])).digest('hex').slice(0, 20)}`;
+          const { caseNo } = await fileComplaint(temporal, { ...complaint, ticketId });
           request.log.info({ caseNo }, 'Open311 service request accepted');
           const notice = `Received as case ${caseNo}. Follow it with GET /open311/v2/requests/${caseNo}.${request.params.format}`;
           return send(reply, request.params.format, 200, 'service_requests', [{ service_request_id: caseNo, service_notice: notice, account_id: null }]);
@@ -200,16 +212,17 @@ export const open311Routes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
       open311.get(
         '/requests.:format',
         {
+          config: { rateLimit: publicReadLimit },
           preValidation: authenticate('query'),
           schema: {
             tags: ['open311'],
-            summary: 'GET Service Requests: cases the key may read (default: the last 90 days, at most 1000)',
+            summary: 'GET Service Requests: public, or the cases a key may read (default: the last 90 days, at most 1000)',
             description:
-              'Any role\'s key: portals see what they filed, handlers what their unit has held, dispatchers and supervisors their area, evaluators and admins everything. Newest first. `service_request_id` overrides every other filter.',
-            security: [{ apiKey: [] }],
+              `Public (no key): every case, with no personal data — ${PUBLIC_VIEW}. With a key: portals see what they filed, handlers what their unit has held, dispatchers and supervisors their area, evaluators and admins everything, with the case title as description. Newest first. \`service_request_id\` overrides every other filter.`,
+            security: [{}, { apiKey: [] }],
             params: Type.Object({ format: FormatParam }),
             querystring: RequestsQuery,
-            response: { 200: jsonOrXml(ServiceRequestsSchema), ...errorResponses(400, 403, 503) },
+            response: { 200: jsonOrXml(ServiceRequestsSchema), ...errorResponses(400, 403, 429, 503) },
           },
         },
         async (request, reply) => {
@@ -217,26 +230,27 @@ export const open311Routes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
           const rows = await db
             .select()
             .from(cases)
-            .where(and(scopeCondition(scopeOf(principalOf(request), units)), filters))
+            .where(and(readableBy(request), filters))
             .orderBy(desc(cases.receivedAt), desc(cases.caseNo))
             .limit(MAX_RESULTS);
           const names = await serviceNames();
-          return send(reply, request.params.format, 200, 'service_requests', rows.map((r) => serviceRequest(r, names, units)));
+          return send(reply, request.params.format, 200, 'service_requests', rows.map((r) => serviceRequest(r, names, units, audienceOf(request))));
         },
       );
 
       open311.get(
         '/requests/:id.:format',
         {
+          config: { rateLimit: publicReadLimit },
           preValidation: authenticate('query'),
           schema: {
             tags: ['open311'],
             summary: 'GET Service Request: one case, as a list of one',
-            description: 'Any role\'s key, within what it may read; a case outside it is "not found", as is an unknown one.',
-            security: [{ apiKey: [] }],
+            description: 'Public, as GET Service Requests shows it; or with a key, within what the key may read (a case outside it is "not found", as is an unknown one).',
+            security: [{}, { apiKey: [] }],
             params: Type.Object({ id: RequestIdParam, format: FormatParam }),
             querystring: ReadQuery,
-            response: { 200: jsonOrXml(ServiceRequestsSchema), ...errorResponses(400, 403, 404, 503) },
+            response: { 200: jsonOrXml(ServiceRequestsSchema), ...errorResponses(400, 403, 404, 429, 503) },
           },
         },
         async (request, reply) => {
@@ -244,9 +258,9 @@ export const open311Routes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
           const [row] = await db
             .select()
             .from(cases)
-            .where(and(eq(cases.caseNo, id), scopeCondition(scopeOf(principalOf(request), units))));
+            .where(and(eq(cases.caseNo, id), readableBy(request)));
           if (!row) throw open311Error(404, `service_request_id ${id} was not found`);
-          return send(reply, format, 200, 'service_requests', [serviceRequest(row, await serviceNames(), units)]);
+          return send(reply, format, 200, 'service_requests', [serviceRequest(row, await serviceNames(), units, audienceOf(request))]);
         },
       );
     },
