@@ -14,6 +14,9 @@ export { REFUSALS, type RefusalType } from '../domain/engine/types.js';
 /** Default task queue of the case workers. */
 export const DEFAULT_TASK_QUEUE = 'jiesu-cases';
 
+/** Workflow type of a case. */
+export const COMPLAINT_WORKFLOW_TYPE = 'complaintWorkflow';
+
 export const COMPLAINT_WORKFLOW_PREFIX = 'complaint-';
 
 /** Workflow id of a case: readable in the Temporal UI and derived from the business key. */

@@ -5,7 +5,8 @@ import { caseTimeline, cases } from '../../db/schema.js';
 import { complaintWorkflowId } from '../../workflows/messages.js';
 import type { RouteDeps } from '../app.js';
 import { principalOf } from '../auth.js';
-import { canRead, caseLinks, fileComplaint, queryCase, viewFor } from '../cases.js';
+import { canRead, caseLinks, fileComplaint, INTAKE_REFUSALS, queryCase, viewFor } from '../cases.js';
+import { isSourceName, SOURCE_NAME_RULE } from '../../domain/case.js';
 import { HttpProblem, notFound } from '../problem.js';
 import { CaseNoParams, CaseViewSchema, ComplaintBody, CreatedCase, problemResponses, TimelineEntrySchema } from '../schemas.js';
 
@@ -20,15 +21,33 @@ export const complaintRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
       schema: {
         tags: ['complaints'],
         summary: "File a complaint; idempotent by the portal's ticket id",
-        description: 'The same (source, ticketId) always yields the same case, also for concurrent duplicates. The source is the intake key\'s portal.',
+        description:
+          "The same (source, ticketId) with the same content always yields the same case, also for concurrent duplicates (201 each time); the same ticket with other content is 409 TicketConflict, and a ticket whose case has closed is 409 TicketClosed. The source is the intake key's portal. A location that is not an active community, grid or street of a district is 422 UnknownUnit.",
         security: [{ apiKey: [] }],
         body: ComplaintBody,
-        response: { 201: CreatedCase, ...problemResponses(400, 401, 403) },
+        response: { 201: CreatedCase, ...problemResponses(400, 401, 403, 409, 422) },
       },
     },
     async (request, reply) => {
-      const { caseNo, workflowId } = await fileComplaint(temporal, { ...request.body, source: principalOf(request).source!, urgency: request.body.urgency ?? 'normal' });
-      request.log.info({ caseNo, workflowId }, 'Complaint accepted');
+      const source = principalOf(request).source!;
+      if (!isSourceName(source)) {
+        throw new HttpProblem(409, 'invalid-source', 'Key cannot file complaints', `This key's portal name "${source}" cannot begin case numbers (${SOURCE_NAME_RULE}); create a new intake key`, {
+          reason: INTAKE_REFUSALS.invalidSource,
+        });
+      }
+      const unitId = request.body.location.unitId;
+      const problem = units.loaded ? units.locationProblem(unitId) : undefined;
+      if (problem) {
+        throw new HttpProblem(422, 'unknown-unit', 'Unknown location', problem, { reason: INTAKE_REFUSALS.unknownUnit, errors: [{ field: 'body/location/unitId', message: problem }] });
+      }
+      const filed = await fileComplaint(temporal, { ...request.body, source, urgency: request.body.urgency ?? 'normal' });
+      const { caseNo, workflowId } = filed;
+      if (filed.closed) {
+        throw new HttpProblem(409, 'ticket-closed', 'Ticket already used', `Ticket ${request.body.ticketId} was case ${caseNo}, which has closed; a new complaint needs a ticket id of its own`, {
+          reason: INTAKE_REFUSALS.ticketClosed,
+        });
+      }
+      request.log.info({ caseNo, workflowId, created: filed.created }, filed.created ? 'Complaint accepted' : 'Complaint posted again: same case');
       return reply.status(201).send({ caseNo, workflowId, links: caseLinks(config, caseNo) });
     },
   );

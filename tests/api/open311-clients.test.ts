@@ -24,7 +24,7 @@ let intakeKey: string;
 beforeAll(async () => {
   env = await createTestEnv();
   python = await pythonVenv(env.config.cacheDir, 'open311-clients', CLIENTS);
-  intakeKey = await env.key('intake', 'open311-app');
+  intakeKey = await env.key('intake', 'pyclients');
   await env.app.listen({ host: '127.0.0.1', port: 0 });
   root = `http://127.0.0.1:${(env.app.server.address() as AddressInfo).port}/open311/v2`;
 }, 600_000);
