@@ -10,12 +10,13 @@ import { and, desc, eq } from 'drizzle-orm';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { PrincipalRole } from '../../db/api-keys.js';
+import { isSourceName, SOURCE_NAME_RULE, type Complaint } from '../../domain/case.js';
 import { scopeCondition } from '../../db/case-queries.js';
 import { responsibilityList, type ListItem } from '../../db/reference-queries.js';
 import { cases } from '../../db/schema.js';
 import type { RouteDeps } from '../app.js';
 import { presentedKey, principalOf } from '../auth.js';
-import { fileComplaint } from '../cases.js';
+import { fileComplaint, type FiledCase } from '../cases.js';
 import { problemOf, type HttpProblem } from '../problem.js';
 import { xmlDocument, type XmlValue } from '../open311/xml.js';
 import {
@@ -38,6 +39,8 @@ import { scopeOf } from './search.js';
 type Format = 'json' | 'xml';
 
 const CATALOGUE_TTL_MS = 10_000;
+/** How often one report may come again after its earlier cases closed (each repeat probes one ticket more). */
+const MAX_REPEATS = 100;
 const PUBLIC_VIEW =
   'status, dates, agency, service and community; the description names the service and community, never what the citizen wrote, and no name, phone or address of theirs';
 const TITLE_LENGTH = 60;
@@ -70,6 +73,19 @@ function dropEmptyFields(fields: unknown): void {
 /** An error answer in the spec's format. */
 const sendErrors = (reply: FastifyReply, format: Format, problem: HttpProblem): FastifyReply =>
   send(reply, format, problem.status, 'errors', [{ code: problem.status, description: errorDescription(problem) }]);
+
+/**
+ * Files a report under the ticket its content names. A client's retry reaches the same case while it is
+ * open; once that case has closed, the same report is a repeat and opens a new case under the next
+ * ticket (`…-2`, `…-3`, …), so a citizen is never answered with a closed case.
+ */
+async function fileReport(temporal: RouteDeps['temporal'], complaint: Omit<Complaint, 'ticketId'>, ticket: string): Promise<FiledCase> {
+  for (let repeat = 1; repeat <= MAX_REPEATS; repeat += 1) {
+    const filed = await fileComplaint(temporal, { ...complaint, ticketId: repeat === 1 ? ticket : `${ticket}-${repeat}` });
+    if (!filed.closed) return filed;
+  }
+  throw open311Error(409, `This report has come ${MAX_REPEATS} times and each case has closed; file it through the hotline`);
+}
 
 /** The facade under /open311/v2. */
 export const open311Routes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { config, database, units, keys, temporal }) => {
@@ -177,17 +193,18 @@ export const open311Routes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
             tags: ['open311'],
             summary: 'POST Service Request: file a complaint (form-encoded, with an intake api_key)',
             description:
-              'Starts a case for the key\'s portal at once (type realtime). The location is the first of: `address_id` (a community or grid), `lat`/`long` (the smallest community or grid area containing the point), or `address_string` alone (the district centre\'s dispatcher places it; `jurisdiction_id` names the district where the endpoint serves several). `first_name`/`last_name` and `phone` are the citizen\'s, all optional; `media_url`, `email`, `device_id` and `attribute[…]` are accepted and ignored. An empty field counts as absent. Posting the same request again yields the same case.',
+              'Starts a case for the key\'s portal at once (type realtime). The location is the first of: `address_id` (a community or grid), `lat`/`long` (the smallest community or grid area containing the point), or `address_string` alone (the district centre\'s dispatcher places it; `jurisdiction_id` names the district where the endpoint serves several). `first_name`/`last_name` and `phone` are the citizen\'s, all optional; `media_url`, `email`, `device_id` and `attribute[…]` are accepted and ignored. An empty field counts as absent. Posting the same request again yields the same case while it is open; after that case has closed, it opens a new one.',
             consumes: ['application/x-www-form-urlencoded'],
             params: Type.Object({ format: FormatParam }),
             body: PostBody,
-            response: { 200: jsonOrXml(CreatedSchema), ...errorResponses(400, 403, 429, 503) },
+            response: { 200: jsonOrXml(CreatedSchema), ...errorResponses(400, 403, 409, 429, 503) },
           },
         },
         async (request, reply) => {
           const principal = principalOf(request);
           const body = request.body;
           if (!principal.source) throw open311Error(403, 'The api_key names no intake portal');
+          if (!isSourceName(principal.source)) throw open311Error(403, `The api_key's portal name "${principal.source}" cannot begin case numbers (${SOURCE_NAME_RULE}); create a new intake key`);
           if (!(await findService(body.service_code))) throw open311Error(400, `service_code ${body.service_code} is not a valid service`);
           const placement = placeRequest(body, units);
           const description = caseDescription(body, placement);
@@ -201,9 +218,9 @@ export const open311Routes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
             citizen: citizenOf(body),
           };
           // Open311 clients send no ticket id of their own: the request's content names it, so a retried post reaches the same case.
-          const ticketId = `o311-${createHash('sha256').update(JSON.stringify([principal.keyId, complaint])).digest('hex').slice(0, 20)}`;
-          const { caseNo } = await fileComplaint(temporal, { ...complaint, ticketId });
-          request.log.info({ caseNo }, 'Open311 service request accepted');
+          const ticket = `o311-${createHash('sha256').update(JSON.stringify([principal.keyId, complaint])).digest('hex').slice(0, 20)}`;
+          const { caseNo, created } = await fileReport(temporal, complaint, ticket);
+          request.log.info({ caseNo, created }, created ? 'Open311 service request accepted' : 'Open311 service request posted again: same open case');
           const notice = `Received as case ${caseNo}. Follow it with GET /open311/v2/requests/${caseNo}.${request.params.format}`;
           return send(reply, request.params.format, 200, 'service_requests', [{ service_request_id: caseNo, service_notice: notice, account_id: null }]);
         },
