@@ -142,6 +142,12 @@ export async function closedCaseProblem(db: Db, principal: Principal, units: Uni
   return new HttpProblem(409, 'refused', 'Action refused', `Case ${caseNo} is closed (${row.status})`, { reason: REFUSALS.caseClosed });
 }
 
+/** What read access to a case depends on, from the read model (undefined when the case is not there yet). */
+export async function caseReadScope(db: Db, caseNo: string): Promise<Pick<CaseView, 'holders' | 'source'> | undefined> {
+  const [row] = await db.select({ holders: cases.holders, source: cases.source }).from(cases).where(eq(cases.caseNo, caseNo));
+  return row;
+}
+
 /** The live view of a case from its workflow. */
 export async function queryCase(client: Client, caseNo: string): Promise<CaseView> {
   try {
