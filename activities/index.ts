@@ -2,7 +2,8 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/client.js';
-import { caseTimeline, cases, processDefinitions, responsibilityItems, responsibilityLists, type NewCaseRow } from '../db/schema.js';
+import { responsibilityList } from '../db/reference-queries.js';
+import { caseTimeline, cases, processDefinitions, type NewCaseRow } from '../db/schema.js';
 import { loadUnitChain } from '../db/units.js';
 import { computeDeadline, parseLimit } from '../domain/calendar.js';
 import type { CaseSnapshot, TimelineEntry } from '../domain/case.js';
@@ -61,8 +62,8 @@ function toRow(s: CaseSnapshot): NewCaseRow {
     escalations: s.escalations,
     rating: s.rating,
     holders: s.holders,
-    citizenName: s.citizen.name,
-    citizenPhone: s.citizen.phone,
+    citizenName: s.citizen.name ?? null,
+    citizenPhone: s.citizen.phone ?? null,
     description: s.description,
     seq: s.seq,
     receivedAt: new Date(s.receivedAt),
@@ -164,13 +165,8 @@ function buildActivities(deps: ActivityDeps) {
         return { kind: 'unroutable', reason, level: null, department: null, departmentId: null, listVersion: null, location, centre: null };
       }
       const centre = unitRef(centreRow);
-      const [list] = await db.select().from(responsibilityLists).orderBy(desc(responsibilityLists.version)).limit(1);
-      const [item] = list
-        ? await db
-            .select()
-            .from(responsibilityItems)
-            .where(and(eq(responsibilityItems.listVersion, list.version), eq(responsibilityItems.category, category)))
-        : [];
+      const list = await responsibilityList(db, { category });
+      const item = list?.items[0];
       const base = { listVersion: list?.version ?? null, location, centre, department: null, departmentId: null };
       if (!item) return { ...base, kind: 'dispatch', level: null, reason: 'unknown-category' };
       if (item.departmentId !== null) {

@@ -37,6 +37,7 @@ export class NotificationOutbox {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = true;
+  private unreachable = false;
 
   constructor(
     private readonly db: Db,
@@ -94,8 +95,12 @@ export class NotificationOutbox {
   private async pass(): Promise<void> {
     try {
       while (!this.stopped && (await this.deliverDue()) === this.options.batch);
+      if (this.unreachable) this.logger.info('Notification outbox: the database answers again');
+      this.unreachable = false;
     } catch (error) {
-      this.logger.warn({ err: error }, 'Notification outbox: could not read due notifications; trying again shortly');
+      // Once per outage, not once per poll.
+      if (!this.unreachable) this.logger.warn({ err: error }, 'Notification outbox: cannot read due notifications; trying again every poll');
+      this.unreachable = true;
     }
   }
 

@@ -6,7 +6,7 @@ import type { Principal } from '../db/api-keys.js';
 import type { Db } from '../db/client.js';
 import { cases } from '../db/schema.js';
 import type { Config } from '../infra/config.js';
-import type { Actor } from '../domain/case.js';
+import type { Actor, Citizen } from '../domain/case.js';
 import { REFUSALS, type CaseView } from '../domain/engine/types.js';
 import { caseNoFor, type Complaint } from '../domain/case.js';
 import { caseStateQuery, COMPLAINT_WORKFLOW_TYPE, complaintWorkflowId, type ComplaintWorkflowInput } from '../workflows/messages.js';
@@ -177,13 +177,13 @@ export function canRead(principal: Principal, view: Pick<CaseView, 'holders' | '
 }
 
 /** Masks a phone number: 138****0000. */
-export function maskPhone(phone: string): string {
+function maskPhone(phone: string): string {
   const digits = phone.replace(/\D/g, '');
   return digits.length < 8 ? '*'.repeat(digits.length) : `${digits.slice(0, 3)}****${digits.slice(-4)}`;
 }
 
 /** Masks a name to its first character. */
-export function maskName(name: string): string {
+function maskName(name: string): string {
   const chars = [...name];
   return chars.length <= 1 ? '*' : `${chars[0]}${'*'.repeat(Math.min(chars.length - 1, 3))}`;
 }
@@ -199,8 +199,13 @@ export function seesContact(principal: Principal, view: Pick<CaseView, 'unitId' 
   return false;
 }
 
+/** The citizen's contact data masked; a field the citizen did not give stays absent. */
+export function maskCitizen({ name, phone }: Citizen): Citizen {
+  return { ...(name !== undefined ? { name: maskName(name) } : {}), ...(phone !== undefined ? { phone: maskPhone(phone) } : {}) };
+}
+
 /** The view as this principal may see it. */
 export function viewFor<T extends Pick<CaseView, 'unitId' | 'lead' | 'coDepartments' | 'holders' | 'citizen'>>(principal: Principal, view: T, directory: UnitDirectory): T {
   if (seesContact(principal, view, directory)) return view;
-  return { ...view, citizen: { name: maskName(view.citizen.name), phone: maskPhone(view.citizen.phone) } };
+  return { ...view, citizen: maskCitizen(view.citizen) };
 }

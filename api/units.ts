@@ -1,11 +1,12 @@
 import type { Db } from '../db/client.js';
 import { units } from '../db/schema.js';
-import type { UnitChain, UnitRef } from '../domain/units.js';
+import { areaContains, distanceMetres, type GeoPoint, type UnitArea, type UnitChain, type UnitRef } from '../domain/units.js';
 import type { Logger } from '../infra/logger.js';
 
 interface Entry extends UnitRef {
   parentId: string | null;
   active: boolean;
+  area: UnitArea | null;
 }
 
 /**
@@ -28,7 +29,7 @@ export class UnitDirectory {
   async refresh(): Promise<void> {
     try {
       const rows = await this.db.select().from(units);
-      this.entries = new Map(rows.map((r) => [r.id, { id: r.id, name: r.name, level: r.level, kind: r.kind, parentId: r.parentId, active: r.active }]));
+      this.entries = new Map(rows.map((r) => [r.id, { id: r.id, name: r.name, level: r.level, kind: r.kind, parentId: r.parentId, active: r.active, area: r.area }]));
       this.loaded = true;
     } catch (error) {
       this.logger.warn({ err: error }, 'Could not refresh the unit tree; keeping the last known one');
@@ -86,12 +87,23 @@ export class UnitDirectory {
     return false;
   }
 
+  /**
+   * Active units whose area contains the point, the smallest area first (a grid before the community
+   * it lies in), nearest centre first among equals.
+   */
+  containing(point: GeoPoint): UnitRef[] {
+    return [...this.entries.values()]
+      .filter((e): e is Entry & { area: UnitArea } => e.active && e.area !== null && areaContains(e.area, point))
+      .sort((a, b) => a.area.radiusM - b.area.radiusM || distanceMetres(a.area, point) - distanceMetres(b.area, point))
+      .map((e) => ({ id: e.id, name: e.name, level: e.level, kind: e.kind }));
+  }
+
   /** Ids of `scopeId` and every unit below it. */
   subtree(scopeId: string): string[] {
     return [...this.entries.keys()].filter((id) => this.within(id, scopeId));
   }
 
-  all(): Array<UnitRef & { parentId: string | null; active: boolean }> {
+  all(): Array<UnitRef & { parentId: string | null; active: boolean; area: UnitArea | null }> {
     return [...this.entries.values()];
   }
 }

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { ProcessDefinition } from '../domain/process/definition.js';
+import type { UnitArea } from '../domain/units.js';
 import { bigint, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
 
 /** Units as a tree by `parent_id`: the district centre at the root, departments and streets below, communities below streets. */
@@ -14,6 +15,8 @@ export const units = pgTable(
     kind: text('kind').notNull(),
     parentId: text('parent_id').references((): AnyPgColumn => units.id),
     active: boolean('active').notNull().default(true),
+    /** The area the unit covers (communities and grids), so a reported point can be placed in it. */
+    area: jsonb('area').$type<UnitArea>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('units_parent_idx').on(t.parentId)],

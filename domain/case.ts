@@ -18,10 +18,14 @@ export interface Actor {
   unitId?: string;
 }
 
-/** Personal data of the citizen: encrypted in Temporal, redacted in logs, never in search attributes. */
+/**
+ * Personal data of the citizen: encrypted in Temporal, redacted in logs, never in search attributes.
+ * Either field may be absent (an Open311 report without a phone, a citizen who gives no name); an
+ * absent field is not shown.
+ */
 export interface Citizen {
-  name: string;
-  phone: string;
+  name?: string;
+  phone?: string;
 }
 
 /** A complaint as an intake portal files it. */

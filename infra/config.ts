@@ -39,6 +39,8 @@ export interface Config {
     intakeRateLimit: number;
     /** Case actions (including comments and urges) one key may take per minute. */
     actionRateLimit: number;
+    /** Reads one client address may make per minute without a key (Open311's public service requests). */
+    publicReadRateLimit: number;
   };
   /**
    * Worker tuning (bench/TUNING.md): how many workflows stay cached in memory; the others replay their
@@ -161,6 +163,7 @@ export function loadConfig(env: Env = process.env): Config {
       port: port('PORT', 3000),
       intakeRateLimit: positive('INTAKE_RATE_LIMIT', 600),
       actionRateLimit: positive('ACTION_RATE_LIMIT', 120),
+      publicReadRateLimit: positive('PUBLIC_READ_RATE_LIMIT', 120),
     },
     worker: { maxCachedWorkflows: positive('WORKER_MAX_CACHED_WORKFLOWS', 500) },
     evaluation: { cron: str('EVALUATION_CRON') ?? '0 2 1 * *', timezone: str('EVALUATION_TIMEZONE') ?? 'Asia/Shanghai' },
