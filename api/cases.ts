@@ -8,7 +8,7 @@ import { cases } from '../db/schema.js';
 import type { Config } from '../infra/config.js';
 import type { Actor, Citizen } from '../domain/case.js';
 import { REFUSALS, type CaseView } from '../domain/engine/types.js';
-import { caseNoFor, type Complaint } from '../domain/case.js';
+import { caseNoFor, isSourceName, SOURCE_NAME_RULE, type Complaint } from '../domain/case.js';
 import { caseStateQuery, COMPLAINT_WORKFLOW_TYPE, complaintWorkflowId, type ComplaintWorkflowInput } from '../workflows/messages.js';
 import { HttpProblem, notFound } from './problem.js';
 import type { UnitDirectory } from './units.js';
@@ -95,6 +95,20 @@ export async function fileComplaint(temporal: { client: Client; taskQueue: strin
     );
   }
   return { caseNo, workflowId, created: false, closed: existing.status.name !== 'RUNNING' };
+}
+
+/**
+ * The portal an intake key files as. Keys made before portal names were checked may carry a name that
+ * could make another portal's case numbers: they may not file (403 InvalidSource), for every channel.
+ */
+export function intakeSource(principal: Principal): string {
+  const source = principal.source;
+  if (source === null || !isSourceName(source)) {
+    throw new HttpProblem(403, 'invalid-source', 'Key cannot file complaints', `This key's portal name "${source ?? ''}" cannot begin case numbers (${SOURCE_NAME_RULE}); create a new intake key`, {
+      reason: INTAKE_REFUSALS.invalidSource,
+    });
+  }
+  return source;
 }
 
 /** Why intake refuses a complaint it understood (problem `reason`). */

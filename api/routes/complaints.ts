@@ -5,8 +5,7 @@ import { caseTimeline } from '../../db/schema.js';
 import { complaintWorkflowId } from '../../workflows/messages.js';
 import type { RouteDeps } from '../app.js';
 import { principalOf } from '../auth.js';
-import { canRead, caseLinks, caseReadScope, fileComplaint, INTAKE_REFUSALS, queryCase, viewFor } from '../cases.js';
-import { isSourceName, SOURCE_NAME_RULE } from '../../domain/case.js';
+import { canRead, caseLinks, caseReadScope, fileComplaint, INTAKE_REFUSALS, intakeSource, queryCase, viewFor } from '../cases.js';
 import { HttpProblem, notFound } from '../problem.js';
 import { CaseNoParams, CaseViewSchema, ComplaintBody, CreatedCase, problemResponses, TimelineEntrySchema } from '../schemas.js';
 
@@ -29,12 +28,7 @@ export const complaintRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
       },
     },
     async (request, reply) => {
-      const source = principalOf(request).source!;
-      if (!isSourceName(source)) {
-        throw new HttpProblem(409, 'invalid-source', 'Key cannot file complaints', `This key's portal name "${source}" cannot begin case numbers (${SOURCE_NAME_RULE}); create a new intake key`, {
-          reason: INTAKE_REFUSALS.invalidSource,
-        });
-      }
+      const source = intakeSource(principalOf(request));
       const unitId = request.body.location.unitId;
       const problem = units.loaded ? units.locationProblem(unitId) : undefined;
       if (problem) {

@@ -10,13 +10,13 @@ import { and, desc, eq } from 'drizzle-orm';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { PrincipalRole } from '../../db/api-keys.js';
-import { isSourceName, SOURCE_NAME_RULE, type Complaint } from '../../domain/case.js';
+import type { Complaint } from '../../domain/case.js';
 import { scopeCondition } from '../../db/case-queries.js';
 import { responsibilityList, type ListItem } from '../../db/reference-queries.js';
 import { cases } from '../../db/schema.js';
 import type { RouteDeps } from '../app.js';
 import { presentedKey, principalOf } from '../auth.js';
-import { fileComplaint, type FiledCase } from '../cases.js';
+import { fileComplaint, intakeSource, type FiledCase } from '../cases.js';
 import { problemOf, type HttpProblem } from '../problem.js';
 import { xmlDocument, type XmlValue } from '../open311/xml.js';
 import {
@@ -203,13 +203,12 @@ export const open311Routes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
         async (request, reply) => {
           const principal = principalOf(request);
           const body = request.body;
-          if (!principal.source) throw open311Error(403, 'The api_key names no intake portal');
-          if (!isSourceName(principal.source)) throw open311Error(403, `The api_key's portal name "${principal.source}" cannot begin case numbers (${SOURCE_NAME_RULE}); create a new intake key`);
+          const source = intakeSource(principal);
           if (!(await findService(body.service_code))) throw open311Error(400, `service_code ${body.service_code} is not a valid service`);
           const placement = placeRequest(body, units);
           const description = caseDescription(body, placement);
           const complaint = {
-            source: principal.source,
+            source,
             title: [...body.description.trim()].slice(0, TITLE_LENGTH).join(''),
             description,
             category: body.service_code,

@@ -105,7 +105,7 @@ describe('POST /v1/complaints → workflow → PostgreSQL → GET', () => {
     const appKey = await env.key('intake', 'app');
     const ticket = env.ticket();
     const legacy = await env.call(`jsk_${id}_${secret}`, 'POST', '/v1/complaints', complaint(ticket.replace(/^T/, '1')));
-    expect(legacy.statusCode).toBe(409);
+    expect(legacy.statusCode).toBe(403);
     expect(legacy.json()).toMatchObject({ reason: 'InvalidSource' });
     const app = await env.call(appKey, 'POST', '/v1/complaints', complaint(`x-${ticket.replace(/^T/, '1')}`));
     expect(app.statusCode).toBe(201);
