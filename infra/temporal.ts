@@ -1,8 +1,8 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { allSearchAttributeKeys } from '../workflows/search-attributes.js';
 import type { PayloadCodec } from '@temporalio/common';
-import { payloadCodec } from './codec.js';
+import { payloadCodec, withPublicText, WorkerCodec } from './codec.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 
@@ -30,12 +30,28 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   logger.info({ added: Object.keys(missing) }, 'Registered custom search attributes');
 }
 
-/** What every client and worker converts payloads with: the encryption codec of the configured keys. */
+/** What every client converts payloads with: the encryption codec of the configured keys. */
 export function dataConverter(config: Pick<Config, 'encryptionKeys'>): { payloadCodecs: PayloadCodec[] } {
   return { payloadCodecs: [payloadCodec(config)] };
 }
 
+/** What workers convert payloads with: the same keys, trusting only what they sealed (infra/codec.ts `WorkerCodec`). */
+export function workerDataConverter(config: Pick<Config, 'encryptionKeys'>): { payloadCodecs: PayloadCodec[] } {
+  return { payloadCodecs: [new WorkerCodec(payloadCodec(config))] };
+}
+
+/**
+ * A workflow's static summary is public by rule: it holds no personal data (the case number, category and
+ * urgency), so it is stored unencrypted and operators read it in the Temporal UI without a codec session.
+ * Everything else a start sends stays encrypted.
+ */
+const publicSummaries: WorkflowClientInterceptor = {
+  startWithDetails: (input, next) => withPublicText(input.options.staticSummary, () => next(input)),
+  signalWithStart: (input, next) => withPublicText(input.options.staticSummary, () => next(input)),
+  startUpdateWithStart: (input, next) => withPublicText(input.workflowStartOptions.staticSummary, () => next(input)),
+};
+
 /** A client of the configured namespace that encrypts what it sends and decrypts what it reads. */
 export function createClient(connection: Connection, config: Pick<Config, 'encryptionKeys' | 'temporal'>): Client {
-  return new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverter(config) });
+  return new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverter(config), interceptors: { workflow: [publicSummaries] } });
 }

@@ -4,7 +4,7 @@ import { migrateDatabase } from '../db/migrate.js';
 import { seedReferenceData } from '../db/seed.js';
 import { loadConfig, requireDatabaseUrl, requireTemporalAddress } from '../infra/config.js';
 import { createLogger } from '../infra/logger.js';
-import { createClient, dataConverter, ensureSearchAttributes } from '../infra/temporal.js';
+import { createClient, ensureSearchAttributes } from '../infra/temporal.js';
 import { Connection } from '@temporalio/client';
 import { LogNotifier, WebhookNotifier } from '../activities/notifier.js';
 import { createCaseWorker, installRuntimeLogger } from './create-worker.js';
@@ -30,7 +30,7 @@ const worker = await createCaseWorker({
   connection,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
-  dataConverter: dataConverter(config),
+  encryptionKeys: config.encryptionKeys,
   tuning: { maxCachedWorkflows: config.worker.maxCachedWorkflows },
   deps: {
     db: database.db,

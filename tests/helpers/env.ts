@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Connection, type Client } from '@temporalio/client';
-import { createClient, dataConverter } from '../../infra/temporal.js';
+import { createClient } from '../../infra/temporal.js';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { LightMyRequestResponse } from 'fastify';
 import { inject } from 'vitest';
@@ -88,7 +88,7 @@ export async function createTestEnv(
           connection: nativeConnection,
           namespace: config.temporal.namespace,
           taskQueue,
-          dataConverter: dataConverter(config),
+          encryptionKeys: config.encryptionKeys,
           deps: { db: database.db, logger, notifier: options.notifier ?? new LogNotifier(logger), client },
           workflowBundle: { codePath: inject('workflowBundlePath') },
         });
