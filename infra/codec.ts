@@ -46,6 +46,14 @@ const isDeclaredPublic = (payload: Payload): boolean => {
   return text !== undefined && metadataText(payload, METADATA_ENCODING_KEY) === JSON_ENCODING && Buffer.from(payload.data ?? []).equals(Buffer.from(JSON.stringify(text)));
 };
 
+/**
+ * Whether a payload is sealed by this codec and the workflow it names, as its metadata claims: readable
+ * before decrypting, and authenticated by it (a changed name fails decryption).
+ */
+export function sealing(payload: Payload): { sealed: boolean; workflowId: string | undefined } {
+  return { sealed: metadataText(payload, METADATA_ENCODING_KEY) === ENCRYPTED_ENCODING, workflowId: metadataText(payload, WORKFLOW_METADATA) };
+}
+
 /** Why a sealed payload could not be opened. */
 export class PayloadOpenError extends Error {
   constructor(
@@ -106,11 +114,11 @@ export class AesGcmCodec implements PayloadCodec {
 
   /** Decrypts a sealed payload, checking the workflow it names; throws {@link PayloadOpenError} if it cannot. */
   open(payload: Payload): OpenedPayload {
-    if (metadataText(payload, METADATA_ENCODING_KEY) !== ENCRYPTED_ENCODING) return { sealed: false, payload };
+    const { sealed, workflowId } = sealing(payload);
+    if (!sealed) return { sealed: false, payload };
     const keyId = metadataText(payload, KEY_ID_METADATA) ?? '';
     const key = this.byId.get(keyId);
     if (!key) throw new PayloadOpenError('unknown-key', `No decryption key "${keyId}" (configure it in JIESU_ENCRYPTION_KEYS)`);
-    const workflowId = metadataText(payload, WORKFLOW_METADATA);
     const data = Buffer.from(payload.data ?? new Uint8Array());
     if (data.length < IV_BYTES + TAG_BYTES) throw new PayloadOpenError('undecryptable', 'Encrypted payload is too short');
     try {
