@@ -102,9 +102,9 @@ describe('personal data', () => {
     expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
 
     const session = await env.app.inject({ method: 'POST', url: '/codec/session', headers: { authorization: `Bearer ${await env.key('supervisor', 'centre')}` } });
-    expect(session.statusCode).toBe(204);
+    expect(session.statusCode).toBe(201);
     const cookie = String(session.headers['set-cookie']).split(';')[0]!;
-    expect(String(session.headers['set-cookie'])).toMatch(/HttpOnly; SameSite=Lax/);
+    expect(String(session.headers['set-cookie'])).toMatch(/HttpOnly; SameSite=Strict; Secure$/);
     const [encoded] = await new AesGcmCodec([DEVELOPMENT_KEY]).encode([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('"hello"') }]);
     const viaCookie = await env.app.inject({
       method: 'POST',
