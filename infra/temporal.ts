@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { allSearchAttributeKeys } from '../workflows/search-attributes.js';
@@ -28,6 +29,30 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   if (Object.keys(missing).length === 0) return;
   await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
   logger.info({ added: Object.keys(missing) }, 'Registered custom search attributes');
+}
+
+/** TLS settings of a Temporal connection, as the client and the worker's native connection take them. */
+export interface TemporalTls {
+  serverNameOverride?: string;
+  serverRootCACertificate?: Buffer;
+  clientCertPair?: { crt: Buffer; key: Buffer };
+}
+
+/**
+ * How to reach the configured Temporal server: its address, and TLS with this process's client certificate
+ * (mTLS) when `TEMPORAL_TLS_*` are set. For `Connection.connect` and `NativeConnection.connect` alike.
+ */
+export function temporalConnectionOptions(config: Pick<Config, 'temporal'>, address: string): { address: string; tls?: TemporalTls } {
+  const tls = config.temporal.tls;
+  if (tls === undefined) return { address };
+  return {
+    address,
+    tls: {
+      ...(tls.serverName !== undefined ? { serverNameOverride: tls.serverName } : {}),
+      ...(tls.caPath !== undefined ? { serverRootCACertificate: readFileSync(tls.caPath) } : {}),
+      ...(tls.certPath !== undefined && tls.keyPath !== undefined ? { clientCertPair: { crt: readFileSync(tls.certPath), key: readFileSync(tls.keyPath) } } : {}),
+    },
+  };
 }
 
 /** What every client converts payloads with: the encryption codec of the configured keys. */

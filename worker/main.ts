@@ -4,7 +4,7 @@ import { migrateDatabase } from '../db/migrate.js';
 import { seedReferenceData } from '../db/seed.js';
 import { loadConfig, requireDatabaseUrl, requireTemporalAddress } from '../infra/config.js';
 import { createLogger } from '../infra/logger.js';
-import { createClient, ensureSearchAttributes } from '../infra/temporal.js';
+import { createClient, ensureSearchAttributes, temporalConnectionOptions } from '../infra/temporal.js';
 import { Connection } from '@temporalio/client';
 import { LogNotifier, WebhookNotifier } from '../activities/notifier.js';
 import { createCaseWorker, installRuntimeLogger } from './create-worker.js';
@@ -15,17 +15,18 @@ const logger = createLogger({ level: config.logLevel, name: 'worker' });
 installRuntimeLogger(logger);
 
 const address = requireTemporalAddress(config);
+const connectionOptions = temporalConnectionOptions(config, address);
 const database = createDb({ url: requireDatabaseUrl(config) });
 await migrateDatabase(database.pool);
 // The calendar and the default process must exist before the first case starts; existing rows are kept.
 await seedReferenceData(database.db);
 
-const clientConnection = await Connection.connect({ address });
+const clientConnection = await Connection.connect(connectionOptions);
 await ensureSearchAttributes(clientConnection, config.temporal.namespace, logger);
 const client = createClient(clientConnection, config);
 await ensureEvaluationSchedule(client, { taskQueue: config.temporal.taskQueue, ...config.evaluation }, logger);
 
-const connection = await NativeConnection.connect({ address });
+const connection = await NativeConnection.connect(connectionOptions);
 const worker = await createCaseWorker({
   connection,
   namespace: config.temporal.namespace,
