@@ -150,6 +150,23 @@ describe('the worker refuses what it did not seal', () => {
     expect((await view(workflowId)).status).toBe('awaiting-sign');
   });
 
+  it("still runs what a Schedule starts: its input is sealed for the Schedule's workflow id, the run's id adds a time", async () => {
+    const scheduleId = `forged-test-${env.ticket('schedule')}`;
+    const schedule = await env.client.schedule.create({
+      scheduleId,
+      spec: { cronExpressions: ['0 0 1 1 *'] },
+      action: { type: 'startWorkflow', workflowType: 'monthlyEvaluationWorkflow', taskQueue: env.taskQueue, args: [{ period: '2001-01', districtId: 'centre' }], workflowId: scheduleId },
+    });
+    try {
+      await schedule.trigger();
+      const workflowId = await eventually(async () => (await schedule.describe()).info.recentActions[0]?.action.workflow.workflowId);
+      expect(workflowId).toMatch(new RegExp(`^${scheduleId}-\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$`));
+      expect(await env.client.workflow.getHandle(workflowId).result()).toMatchObject({ period: '2001-01', strikes: [] });
+    } finally {
+      await schedule.delete();
+    }
+  });
+
   it('fails a workflow started with plaintext input at once, saying why', async () => {
     const ticketId = env.ticket('forged-start');
     const caseNo = `hotline-${ticketId}`;
