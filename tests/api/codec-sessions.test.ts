@@ -12,7 +12,7 @@ import { SessionStore } from '../../api/sessions.js';
 import { revokeApiKey } from '../../db/api-keys.js';
 import { auditEvents, cases, sessions } from '../../db/schema.js';
 import { AesGcmCodec, ENCRYPTED_ENCODING, WORKFLOW_METADATA } from '../../infra/codec.js';
-import { caseStateQuery, complaintWorkflowId } from '../../workflows/messages.js';
+import { fileThroughApi } from '../helpers/cases.js';
 import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
 
 let env: TestEnv;
@@ -52,18 +52,8 @@ async function cookieFor(role: 'supervisor', unitId: string): Promise<string> {
 
 /** A case filed through the API at `unitId`, once its read-model row names the unit; with its raw history. */
 async function fileCase(unitId: string, description: string) {
-  const response = await env.call(await env.key('intake'), 'POST', '/v1/complaints', {
-    ticketId: env.ticket('codec'),
-    title: 'Blocked fire escape',
-    description,
-    category: 'neighbour-dispute',
-    location: { unitId },
-    citizen: { name: 'Lin Hua', phone: '13711112222' },
-  });
-  expect(response.statusCode).toBe(201);
-  const { caseNo } = response.json<{ caseNo: string }>();
-  const handle = env.client.workflow.getHandle(complaintWorkflowId(caseNo));
-  await eventually(async () => ((await handle.query(caseStateQuery)).deadline !== null ? true : undefined));
+  const { caseNo, workflowId } = await fileThroughApi(env, { description, location: { unitId } });
+  const handle = env.client.workflow.getHandle(workflowId);
   await eventually(async () => {
     const [row] = await env.database.db.select({ holders: cases.holders }).from(cases).where(eq(cases.caseNo, caseNo));
     return row?.holders.includes(unitId) ? true : undefined;

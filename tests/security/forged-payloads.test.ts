@@ -16,7 +16,7 @@ import { createLogger } from '../../infra/logger.js';
 import { resolveTemporalServer } from '../../infra/temporal-cli.js';
 import { caseStateQuery, commentSignal, complaintWorkflowId, type CaseView } from '../../workflows/messages.js';
 import { REFUSED_PAYLOAD_ERROR } from '../../workflows/refused-payload.js';
-import { complaintFor } from '../helpers/cases.js';
+import { complaintFor, fileThroughApi } from '../helpers/cases.js';
 import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
 
 const lines: string[] = [];
@@ -45,20 +45,7 @@ afterAll(async () => {
 });
 
 /** A case filed through the API and routed to Heping North community, where a supervisor could cancel it. */
-async function fileCase(): Promise<{ caseNo: string; workflowId: string }> {
-  const response = await env.call(await env.key('intake'), 'POST', '/v1/complaints', {
-    ticketId: env.ticket('forged'),
-    title: 'Drilling at night',
-    description: 'The neighbour drills after midnight',
-    category: 'neighbour-dispute',
-    location: { unitId: 'comm-heping-north' },
-    citizen: { name: 'Wang Fang', phone: '13800001234' },
-  });
-  expect(response.statusCode).toBe(201);
-  const { caseNo } = response.json<{ caseNo: string }>();
-  await eventually(async () => ((await env.client.workflow.getHandle(complaintWorkflowId(caseNo)).query(caseStateQuery)).deadline !== null ? true : undefined));
-  return { caseNo, workflowId: complaintWorkflowId(caseNo) };
-}
+const fileCase = () => fileThroughApi(env);
 
 const view = (workflowId: string): Promise<CaseView> => env.client.workflow.getHandle(workflowId).query(caseStateQuery);
 const forgedCancel = { actor: { role: 'supervisor', id: 'forged', unitId: 'centre' }, originalCaseNo: 'hotline-none', reason: 'Forged duplicate' };

@@ -11,8 +11,9 @@ import { createLogger } from '../../infra/logger.js';
 import { freePort } from '../../infra/postgres.js';
 import { resolveTemporalServer } from '../../infra/temporal-cli.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../../infra/temporal-server.js';
-import { caseStateQuery, complaintWorkflowId } from '../../workflows/messages.js';
+import { complaintWorkflowId } from '../../workflows/messages.js';
 import { launchBrowser } from '../helpers/browser.js';
+import { fileThroughApi } from '../helpers/cases.js';
 import { createTestEnv, eventually, installQuietRuntime, type TestEnv } from '../helpers/env.js';
 
 let server: TemporalDevServer | undefined;
@@ -37,17 +38,7 @@ beforeAll(async () => {
   await env.app.listen({ host: '127.0.0.1', port: apiPort });
   browser = await launchBrowser();
 
-  const filed = await env.call(await env.key('intake'), 'POST', '/v1/complaints', {
-    ticketId: env.ticket('ui'),
-    title: TITLE,
-    description: 'Droppings on every floor of building 3',
-    category: 'neighbour-dispute',
-    location: { unitId: 'comm-heping-north' },
-    citizen: { name: 'Qian Li', phone: '13500001111' },
-  });
-  expect(filed.statusCode).toBe(201);
-  caseNo = filed.json<{ caseNo: string }>().caseNo;
-  await eventually(async () => ((await env.client.workflow.getHandle(complaintWorkflowId(caseNo)).query(caseStateQuery)).deadline !== null ? true : undefined));
+  ({ caseNo } = await fileThroughApi(env, { title: TITLE, description: 'Droppings on every floor of building 3' }));
   // Decoding is scoped by the read model: wait until it knows the case's unit.
   await eventually(async () => ((await env.call(await env.key('admin'), 'GET', `/v1/complaints/${caseNo}/timeline`)).statusCode === 200 ? true : undefined));
 }, 180_000);
@@ -100,22 +91,33 @@ const openCase = async (page: Page): Promise<void> => {
   await page.getByRole('heading', { name: 'Input' }).waitFor();
 };
 
+/** A fresh browser that followed the README's steps as a supervisor of `unitId`, on the case's page. */
+async function caseAsSupervisorOf(unitId: string): Promise<Awaited<ReturnType<typeof freshBrowser>>> {
+  const opened = await freshBrowser();
+  await signIn(opened.page, await env.key('supervisor', unitId));
+  await configureCodec(opened.page);
+  await openCase(opened.page);
+  return opened;
+}
+
+/** Opens the case with no codec session: every decode is refused as unauthenticated, the input stays ciphertext. */
+async function expectCiphertextOnly(page: Page, decodes: number[]): Promise<void> {
+  await openCase(page);
+  await expect.poll(() => decodes.length).toBeGreaterThan(0);
+  expect(decodes.every((status) => status === 401)).toBe(true);
+  expect(await page.textContent('body')).not.toContain(TITLE);
+}
+
 describe('reading encrypted cases in the Temporal UI', () => {
   it('shows the summary without a codec session, and the input only as ciphertext', async () => {
     const { context, page, decodes } = await freshBrowser();
-    await openCase(page);
+    await expectCiphertextOnly(page, decodes);
     await page.getByText(`${caseNo} · neighbour-dispute · normal`).first().waitFor();
-    await expect.poll(() => decodes.length).toBeGreaterThan(0);
-    expect(decodes.every((status) => status === 401)).toBe(true);
-    expect(await page.textContent('body')).not.toContain(TITLE);
     await context.close();
   });
 
   it("decodes a case of the supervisor's street after the README's steps, and stops at sign-out", { timeout: 120_000 }, async () => {
-    const { context, page, decodes } = await freshBrowser();
-    await signIn(page, await env.key('supervisor', 'street-heping'));
-    await configureCodec(page);
-    await openCase(page);
+    const { context, page, decodes } = await caseAsSupervisorOf('street-heping');
     await page.getByText(TITLE).first().waitFor();
     expect(decodes).toContain(200);
     expect(decodes).not.toContain(401);
@@ -124,20 +126,13 @@ describe('reading encrypted cases in the Temporal UI', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect.poll(() => page.textContent('body')).toContain('Sign in');
     decodes.length = 0;
-    await openCase(page);
-    await expect.poll(() => decodes.length).toBeGreaterThan(0);
-    expect(decodes.every((status) => status === 401)).toBe(true);
-    expect(await page.textContent('body')).not.toContain(TITLE);
+    await expectCiphertextOnly(page, decodes);
     await context.close();
   });
 
   it('keeps the case encrypted for a supervisor of another street', { timeout: 120_000 }, async () => {
-    const { context, page, decodes } = await freshBrowser();
-    await signIn(page, await env.key('supervisor', 'street-binhe'));
-    await configureCodec(page);
-    await openCase(page);
+    const { context, page, decodes } = await caseAsSupervisorOf('street-binhe');
     await expect.poll(() => decodes).toContain(403);
-    await page.waitForLoadState('networkidle');
     expect(decodes).not.toContain(401);
     expect(await page.textContent('body')).not.toContain(TITLE);
     await context.close();
