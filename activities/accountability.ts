@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
-import { caseOutcomes, investigations, notifications, rankingPolicies, rankings, sanctions, strikes, units } from '../db/schema.js';
+import { caseOutcomes, investigations, rankingPolicies, rankings, sanctions, strikes, units } from '../db/schema.js';
 import { loadUnitChain } from '../db/units.js';
 import { DEFAULT_RANKING_POLICY, periodOf, rankUnits, type RankingPolicy, type SanctionRecord, type Strike, type StrikeRecord, type UnitOutcome } from '../domain/accountability.js';
 import type { OutcomeInput } from '../domain/engine/types.js';
@@ -20,7 +20,7 @@ export type SanctionChange =
   | { kind: 'freeze-lifted'; sanctionId: string; at: string };
 
 /** Activities of accountability: the outcome ledger, strikes, sanctions and the monthly ranking. */
-export function createAccountabilityActivities({ db, notifier, client, logger }: ActivityDeps) {
+export function createAccountabilityActivities({ db, outbox, client, logger }: ActivityDeps) {
   /** The root of a unit's tree: its district centre, the scope of rankings. */
   const districtOf = async (unitId: string): Promise<string> => {
     const chain = await loadUnitChain(db, unitId);
@@ -94,10 +94,9 @@ export function createAccountabilityActivities({ db, notifier, client, logger }:
         if (sanction.investigation) {
           await tx.insert(investigations).values({ id: sanction.investigation.id, unitId: strike.unitId, sanctionId: sanction.id, openedAt: new Date(sanction.at) }).onConflictDoNothing();
         }
-        await tx.insert(notifications).values({ id: notificationId, kind: `sanction-${sanction.kind}`, caseNo: strike.caseNo ?? null, unitIds: recipients, message }).onConflictDoNothing();
+        await outbox.enqueue({ id: notificationId, kind: 'sanction', storedKind: `sanction-${sanction.kind}`, caseNo: strike.caseNo ?? null, unitIds: recipients, message }, tx);
       });
-      await notifier.send({ id: notificationId, kind: 'sanction', caseNo: strike.caseNo ?? null, unitIds: recipients, message });
-      await db.update(notifications).set({ deliveredAt: sql`now()` }).where(eq(notifications.id, notificationId));
+      outbox.wake();
       logger.info({ unitId: strike.unitId, sanction: sanction.id, kind: sanction.kind }, 'Sanction applied');
     },
 

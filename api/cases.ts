@@ -1,4 +1,5 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { createHash } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
 import type { Principal } from '../db/api-keys.js';
@@ -8,7 +9,7 @@ import type { Config } from '../infra/config.js';
 import type { Actor } from '../domain/case.js';
 import { REFUSALS, type CaseView } from '../domain/engine/types.js';
 import { caseNoFor, type Complaint } from '../domain/case.js';
-import { caseStateQuery, complaintWorkflowId, type ComplaintWorkflowInput } from '../workflows/messages.js';
+import { caseStateQuery, COMPLAINT_WORKFLOW_TYPE, complaintWorkflowId, type ComplaintWorkflowInput } from '../workflows/messages.js';
 import { HttpProblem, notFound } from './problem.js';
 import type { UnitDirectory } from './units.js';
 
@@ -22,30 +23,87 @@ export function caseLinks(config: Config, caseNo: string): { self: string; timel
   };
 }
 
+/** What intake did with a complaint. */
+export interface FiledCase {
+  caseNo: string;
+  workflowId: string;
+  /** False when the ticket was filed before with the same content (a retried post). */
+  created: boolean;
+  /** The earlier case of this ticket has closed (only when `created` is false). */
+  closed: boolean;
+}
+
+/** Memo key of a case's content fingerprint: a second post of its ticket is compared with it. */
+const FINGERPRINT_MEMO = 'fingerprint';
+
+/**
+ * A digest of what the citizen reported (everything but the ticket that names it), in a canonical form: the
+ * same complaint posted again gives the same digest, whatever the order of its fields.
+ */
+export function complaintFingerprint(complaint: Complaint): string {
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.entries(value)
+          .filter(([, v]) => v !== undefined)
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([k, v]) => [k, canonical(v)]),
+      );
+    }
+    return value;
+  };
+  const { source: _source, ticketId: _ticketId, ...content } = complaint;
+  return createHash('sha256').update(JSON.stringify(canonical(content))).digest('base64url');
+}
+
 /**
  * Files a complaint: starts its workflow, the durable write, so intake never waits on the read-model
- * database. The same (source, ticket id) always yields the same case: a running one is reused, and a
- * closed one is not started again.
+ * database. The same (source, ticket id) always names the same case: a retried post with the same content
+ * finds it again (also when twenty arrive at once); the same ticket with other content is refused with a
+ * 409 naming the case, so no complaint is ever silently answered with someone else's case.
  */
-export async function fileComplaint(temporal: { client: Client; taskQueue: string }, complaint: Complaint): Promise<{ caseNo: string; workflowId: string }> {
+export async function fileComplaint(temporal: { client: Client; taskQueue: string }, complaint: Complaint): Promise<FiledCase> {
   const caseNo = caseNoFor(complaint.source, complaint.ticketId);
   const workflowId = complaintWorkflowId(caseNo);
+  const fingerprint = complaintFingerprint(complaint);
   const input: ComplaintWorkflowInput = { caseNo, receivedAt: new Date().toISOString(), complaint };
-  await temporal.client.workflow
-    .start('complaintWorkflow', {
+  try {
+    await temporal.client.workflow.start(COMPLAINT_WORKFLOW_TYPE, {
       taskQueue: temporal.taskQueue,
       workflowId,
       args: [input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      memo: { [FINGERPRINT_MEMO]: fingerprint },
       staticSummary: `${caseNo} · ${complaint.category} · ${complaint.urgency}`,
-    })
-    .catch((error: unknown) => {
-      if (error instanceof Error && error.name === 'WorkflowExecutionAlreadyStartedError') return;
-      throw error;
     });
-  return { caseNo, workflowId };
+    return { caseNo, workflowId, created: true, closed: false };
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+  const existing = await temporal.client.workflow.getHandle(workflowId).describe();
+  const earlier = existing.memo?.[FINGERPRINT_MEMO];
+  // Cases filed before fingerprints existed carry none: they are taken as the same complaint, as before.
+  if (earlier !== undefined && earlier !== fingerprint) {
+    throw new HttpProblem(
+      409,
+      'ticket-conflict',
+      'Ticket already used',
+      `Ticket ${complaint.ticketId} was filed as case ${caseNo} with other content; a new complaint needs a ticket id of its own`,
+      { reason: INTAKE_REFUSALS.ticketConflict },
+    );
+  }
+  return { caseNo, workflowId, created: false, closed: existing.status.name !== 'RUNNING' };
 }
+
+/** Why intake refuses a complaint it understood (problem `reason`). */
+export const INTAKE_REFUSALS = {
+  ticketConflict: 'TicketConflict',
+  ticketClosed: 'TicketClosed',
+  unknownUnit: 'UnknownUnit',
+  invalidSource: 'InvalidSource',
+} as const;
 
 /** The actor a principal acts as inside a case. */
 export function actorOf(principal: Principal): Actor {
@@ -82,6 +140,12 @@ export async function closedCaseProblem(db: Db, principal: Principal, units: Uni
   if (!row) return undefined;
   if (!canRead(principal, row, units)) return new HttpProblem(403, 'forbidden', 'Not your case', `Case ${caseNo} is outside your area`, { reason: REFUSALS.notYourCase });
   return new HttpProblem(409, 'refused', 'Action refused', `Case ${caseNo} is closed (${row.status})`, { reason: REFUSALS.caseClosed });
+}
+
+/** What read access to a case depends on, from the read model (undefined when the case is not there yet). */
+export async function caseReadScope(db: Db, caseNo: string): Promise<Pick<CaseView, 'holders' | 'source'> | undefined> {
+  const [row] = await db.select({ holders: cases.holders, source: cases.source }).from(cases).where(eq(cases.caseNo, caseNo));
+  return row;
 }
 
 /** The live view of a case from its workflow. */

@@ -130,7 +130,18 @@ export const CaseViewSchema = Type.Object(
     closedAt: Nullable(Type.String({ format: 'date-time' })),
     tasks: Type.Array(TaskSchema),
     allowedActions: Type.Record(Type.String(), Type.Array(Type.String())),
-    timeline: Type.Array(TimelineEntrySchema),
+    notes: Type.Object(
+      { comments: Type.Integer(), urges: Type.Integer(), maxComments: Type.Integer(), maxUrges: Type.Integer() },
+      { description: "Comments and urges posted so far, and the most the case's process takes" },
+    ),
+    incident: Nullable(
+      Type.Object(
+        { reason: Type.String(), retryAt: Nullable(Type.String({ format: 'date-time' })) },
+        { description: 'Why the case cannot move on by itself (e.g. routing found no district centre), and when it tries again' },
+      ),
+    ),
+    seq: Type.Integer({ description: 'How many entries the whole timeline has' }),
+    timeline: Type.Array(TimelineEntrySchema, { description: 'The newest entries (at most 50); the whole timeline is at links.timeline' }),
     links: CaseLinks,
   },
   { $id: 'Case' },

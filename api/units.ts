@@ -16,6 +16,8 @@ interface Entry extends UnitRef {
 export class UnitDirectory {
   private entries = new Map<string, Entry>();
   private timer: NodeJS.Timeout | undefined;
+  /** False until the tree has been read once: an API started while PostgreSQL is down knows no units yet. */
+  loaded = false;
 
   constructor(
     private readonly db: Db,
@@ -27,6 +29,7 @@ export class UnitDirectory {
     try {
       const rows = await this.db.select().from(units);
       this.entries = new Map(rows.map((r) => [r.id, { id: r.id, name: r.name, level: r.level, kind: r.kind, parentId: r.parentId, active: r.active }]));
+      this.loaded = true;
     } catch (error) {
       this.logger.warn({ err: error }, 'Could not refresh the unit tree; keeping the last known one');
     }
@@ -59,6 +62,18 @@ export class UnitDirectory {
       parent = entry.parentId;
     }
     return { unit, ancestors };
+  }
+
+  /**
+   * Why a complaint cannot happen at `unitId`, or undefined if it can: a place is an active community,
+   * grid or street inside a district (a department or the centre is nobody's address).
+   */
+  locationProblem(unitId: string): string | undefined {
+    const chain = this.chain(unitId);
+    if (!chain) return `No active unit "${unitId}"`;
+    if (chain.unit.kind === 'department' || chain.unit.kind === 'centre') return `"${unitId}" is a ${chain.unit.kind}, not a place; name the community (or grid) where the matter happens`;
+    if (!chain.ancestors.some((u) => u.kind === 'centre')) return `"${unitId}" belongs to no district centre`;
+    return undefined;
   }
 
   /** True if `unitId` is `scopeId` or lies below it. */

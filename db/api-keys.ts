@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { eq, isNull } from 'drizzle-orm';
+import { isSourceName, SOURCE_NAME_RULE } from '../domain/case.js';
 import type { Db } from './client.js';
 import { apiKeys, type ApiKeyRow } from './schema.js';
 import { revokeSessionsOfKey } from './sessions.js';
@@ -54,6 +55,8 @@ export interface NewApiKey {
 export function bindingProblem({ role, unitId, source }: NewApiKey): string | undefined {
   if (['handler', 'dispatcher', 'supervisor'].includes(role) && !unitId) return `A ${role} key must be bound to a unit`;
   if (role === 'intake' && !source) return 'An intake key must name its source portal';
+  if (role === 'intake' && !isSourceName(source!)) return `An intake key's source is the first part of every case number: ${SOURCE_NAME_RULE} (got "${source}")`;
+  if (role !== 'intake' && source) return `A ${role} key has no source portal`;
   if (!['handler', 'dispatcher', 'supervisor'].includes(role) && unitId) return `A ${role} key is not bound to a unit`;
   return undefined;
 }

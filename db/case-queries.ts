@@ -62,16 +62,26 @@ export function encodeCursor(sortValue: string, caseNo: string): string {
   return Buffer.from(JSON.stringify([sortValue, caseNo])).toString('base64url');
 }
 
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const CASE_NO = /^[A-Za-z0-9][A-Za-z0-9._-]{0,96}$/;
+
+/**
+ * The sort key and case number of a cursor, or undefined unless it is exactly what {@link encodeCursor}
+ * makes: an instant as `toISOString` writes it (PostgreSQL reads every such value) or `infinity`, and a
+ * case number. Anything looser ("2026", a date past year 9999) would parse here and fail in the query.
+ */
 export function decodeCursor(cursor: string): [string, string] | undefined {
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((p) => typeof p === 'string') && (parsed[0] === 'infinity' || !Number.isNaN(Date.parse(parsed[0] as string)))) {
-      return parsed as [string, string];
-    }
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // fall through
+    return undefined;
   }
-  return undefined;
+  if (!Array.isArray(parsed) || parsed.length !== 2) return undefined;
+  const [sortValue, caseNo] = parsed as unknown[];
+  if (typeof sortValue !== 'string' || typeof caseNo !== 'string' || !CASE_NO.test(caseNo)) return undefined;
+  const instant = sortValue === 'infinity' || (ISO_INSTANT.test(sortValue) && new Date(sortValue).toISOString() === sortValue);
+  return instant ? [sortValue, caseNo] : undefined;
 }
 
 const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);

@@ -43,6 +43,8 @@ export interface Config {
     port: number;
     /** Complaints one intake key may file per minute. */
     intakeRateLimit: number;
+    /** Case actions (including comments and urges) one key may take per minute. */
+    actionRateLimit: number;
   };
   /**
    * Worker tuning (bench/TUNING.md): how many workflows stay cached in memory; the others replay their
@@ -51,8 +53,8 @@ export interface Config {
   worker: { maxCachedWorkflows: number };
   /** When the monthly evaluation runs (a cron expression in a time zone). */
   evaluation: { cron: string; timezone: string };
-  /** Notifications: a signed webhook when a URL is set, the log otherwise. */
-  notify: { webhookUrl: string | undefined; webhookSecret: string | undefined };
+  /** Notifications: a signed webhook when a URL is set, the log otherwise; given up after `maxAttempts` sends. */
+  notify: { webhookUrl: string | undefined; webhookSecret: string | undefined; maxAttempts: number };
   /** Ports `npm run dev` gives the Temporal dev server, its Web UI and the embedded PostgreSQL. */
   dev: { temporalPort: number; temporalUiPort: number; postgresPort: number };
   /** Payload encryption keys: the first encrypts, all decrypt (rotation). */
@@ -180,10 +182,11 @@ export function loadConfig(env: Env = process.env): Config {
       host: str('HOST') ?? '127.0.0.1',
       port: port('PORT', 3000),
       intakeRateLimit: positive('INTAKE_RATE_LIMIT', 600),
+      actionRateLimit: positive('ACTION_RATE_LIMIT', 120),
     },
     worker: { maxCachedWorkflows: positive('WORKER_MAX_CACHED_WORKFLOWS', 500) },
     evaluation: { cron: str('EVALUATION_CRON') ?? '0 2 1 * *', timezone: str('EVALUATION_TIMEZONE') ?? 'Asia/Shanghai' },
-    notify: { webhookUrl: url('NOTIFY_WEBHOOK_URL', ['http:', 'https:']), webhookSecret: str('NOTIFY_WEBHOOK_SECRET') },
+    notify: { webhookUrl: url('NOTIFY_WEBHOOK_URL', ['http:', 'https:']), webhookSecret: str('NOTIFY_WEBHOOK_SECRET'), maxAttempts: positive('NOTIFY_MAX_ATTEMPTS', 10) },
     dev: { temporalPort: port('TEMPORAL_PORT', 7233), temporalUiPort: port('TEMPORAL_UI_PORT', 8233), postgresPort: port('JIESU_DEV_PG_PORT', 54329) },
     encryptionKeys: encryptionKeys(),
     chromiumPath: str('CHROMIUM_PATH'),

@@ -7,6 +7,7 @@ import { createLogger } from '../infra/logger.js';
 import { createClient, ensureSearchAttributes, temporalConnectionOptions } from '../infra/temporal.js';
 import { Connection } from '@temporalio/client';
 import { LogNotifier, WebhookNotifier } from '../activities/notifier.js';
+import { NotificationOutbox } from '../activities/outbox.js';
 import { createCaseWorker, installRuntimeLogger } from './create-worker.js';
 import { ensureEvaluationSchedule } from './schedules.js';
 
@@ -26,6 +27,10 @@ await ensureSearchAttributes(clientConnection, config.temporal.namespace, logger
 const client = createClient(clientConnection, config);
 await ensureEvaluationSchedule(client, { taskQueue: config.temporal.taskQueue, ...config.evaluation }, logger);
 
+const notifier =
+  config.notify.webhookUrl && config.notify.webhookSecret ? new WebhookNotifier(config.notify.webhookUrl, config.notify.webhookSecret) : new LogNotifier(logger);
+const outbox = new NotificationOutbox(database.db, notifier, logger, { queue: config.temporal.taskQueue, maxAttempts: config.notify.maxAttempts });
+
 const connection = await NativeConnection.connect(connectionOptions);
 const worker = await createCaseWorker({
   connection,
@@ -37,13 +42,14 @@ const worker = await createCaseWorker({
     db: database.db,
     logger,
     client,
-    notifier:
-      config.notify.webhookUrl && config.notify.webhookSecret ? new WebhookNotifier(config.notify.webhookUrl, config.notify.webhookSecret) : new LogNotifier(logger),
+    outbox,
   },
 });
+outbox.start();
 logger.info({ address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, ...config.worker }, 'Worker running');
 // Runtime shuts the worker down on SIGINT/SIGTERM; run() resolves once in-flight tasks are done.
 await worker.run();
+await outbox.stop();
 await connection.close();
 await clientConnection.close();
 await database.close();

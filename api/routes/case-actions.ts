@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -5,9 +6,9 @@ import { Type, type TSchema } from 'typebox';
 import type { PrincipalRole } from '../../db/api-keys.js';
 import { RATINGS, REFUSALS } from '../../domain/engine/types.js';
 import type { UnitChain } from '../../domain/units.js';
-import { actionUpdates, commentSignal, complaintWorkflowId, urgeSignal, type ActionInput, type UpdateAction } from '../../workflows/messages.js';
+import { actionUpdates, complaintWorkflowId, type ActionInput, type UpdateAction } from '../../workflows/messages.js';
 import type { RouteDeps } from '../app.js';
-import { actorOf, canRead, caseLinks, caseProblem, closedCaseProblem, queryCase, viewFor } from '../cases.js';
+import { actorOf, caseLinks, caseProblem, closedCaseProblem, viewFor } from '../cases.js';
 import { principalOf } from '../auth.js';
 import { HttpProblem } from '../problem.js';
 import { CaseNoParams, CaseViewSchema, problemResponses } from '../schemas.js';
@@ -79,7 +80,50 @@ const ACTION_ROUTES: ActionRoute[] = [
     roles: ['supervisor'],
     body: Type.Object({ originalCaseNo: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,96}$' }), reason }, { additionalProperties: false }),
   },
+  {
+    path: 'urge',
+    action: 'urge',
+    summary: "Urge the unit to act; recorded and notified (a case takes its process's most urges, then 409 LimitReached)",
+    roles: ['supervisor', 'dispatcher'],
+    body: Type.Object({ note: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
+  },
+  {
+    path: 'comments',
+    action: 'comment',
+    summary: "Add a note to the case's timeline (a case takes its process's most comments, then 409 LimitReached)",
+    roles: ['supervisor', 'dispatcher', 'handler'],
+    body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false }),
+  },
 ];
+
+/** How long an action request waits for the case to take it before answering 202 (a worker or PostgreSQL is down). */
+const ACTION_WAIT_MS = 10_000;
+
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9._:-]{8,100}$',
+      description: 'Makes a retried action the same action: a repeat with the same key answers with the first outcome instead of acting twice',
+    }),
+  ),
+});
+
+const Pending = Type.Object(
+  {
+    status: Type.Literal('pending'),
+    idempotencyKey: Type.String({ description: 'Send the same request again with this Idempotency-Key header to learn its outcome' }),
+    detail: Type.String(),
+  },
+  { description: 'The case has not taken the action up yet (no worker answered in time); it may still be applied. Retry with the Idempotency-Key.' },
+);
+
+/** The deadline of a call passed (gRPC DEADLINE_EXCEEDED): nobody took the update up in time. */
+const timedOut = (error: unknown): boolean => {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
+    if ((e as { code?: unknown }).code === 4 || /DEADLINE_EXCEEDED|deadline exceeded/i.test(e.message)) return true;
+  }
+  return false;
+};
 
 /** Temporal's answer for a workflow that has completed (or never existed), or a refusal because the case is closed. */
 const isGone = (error: unknown): boolean =>
@@ -110,55 +154,45 @@ export const caseActionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app
     app.post(
       `/v1/complaints/:caseNo/${route.path}`,
       {
-        config: { roles: route.roles },
+        config: { roles: route.roles, rateLimit: { max: config.api.actionRateLimit, timeWindow: '1 minute' } },
         schema: {
           tags: ['case actions'],
           summary: route.summary,
           security: [{ apiKey: [] }],
           params: CaseNoParams,
+          headers: IdempotencyHeaders,
           body: route.body,
-          response: { 200: CaseViewSchema, ...problemResponses(400, 401, 403, 404, 409, 422) },
+          response: { 200: CaseViewSchema, 202: Pending, ...problemResponses(400, 401, 403, 404, 409, 422, 429) },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const principal = principalOf(request);
         const { caseNo } = request.params;
         const input = { actor: actorOf(principal), ...fields(route.action, request.body as Record<string, unknown>) } as ActionInput<UpdateAction>;
+        // The update id makes a retry with the same key the same update: Temporal answers it with the first outcome.
+        const idempotencyKey = request.headers['idempotency-key'] ?? randomUUID();
+        const updateId = `${principal.keyId}:${idempotencyKey}`;
+        const handle = temporal.client.workflow.getHandle(complaintWorkflowId(caseNo));
         try {
-          const view = await temporal.client.workflow.getHandle(complaintWorkflowId(caseNo)).executeUpdate(actionUpdates[route.action], { args: [input] });
+          const view = await temporal.client.withDeadline(Date.now() + ACTION_WAIT_MS, () => handle.executeUpdate(actionUpdates[route.action], { args: [input], updateId }));
           request.log.info({ caseNo, action: route.action, status: view.status }, 'Case action accepted');
           return { ...viewFor(principal, view, units), links: caseLinks(config, caseNo) };
         } catch (error) {
+          if (timedOut(error)) {
+            request.log.warn({ caseNo, action: route.action, updateId }, 'The case did not take the action up in time');
+            return reply
+              .status(202)
+              .header('retry-after', '5')
+              .send({
+                status: 'pending' as const,
+                idempotencyKey,
+                detail: `Case ${caseNo} has not taken the action up within ${ACTION_WAIT_MS / 1000} s (a worker or the database may be down); it may still be applied. Repeat the request with the header Idempotency-Key: ${idempotencyKey} to learn its outcome without acting twice.`,
+              });
+          }
           const closed = isGone(error) ? await closedCaseProblem(database.db, principal, units, caseNo) : undefined;
           throw closed ?? caseProblem(error, caseNo);
         }
       },
     );
   }
-
-  const Accepted = Type.Object({ accepted: Type.Literal(true) });
-  /** Fire-and-forget notes go as signals; the caller's area is checked here, since a signal has no answer. */
-  const signalRoute = (path: string, summary: string, roles: readonly PrincipalRole[], body: TSchema, signal: typeof urgeSignal | typeof commentSignal) =>
-    app.post(
-      `/v1/complaints/:caseNo/${path}`,
-      {
-        config: { roles },
-        schema: { tags: ['case actions'], summary, security: [{ apiKey: [] }], params: CaseNoParams, body, response: { 202: Accepted, ...problemResponses(400, 401, 403, 404) } },
-      },
-      async (request, reply) => {
-        const principal = principalOf(request);
-        const { caseNo } = request.params;
-        const view = await queryCase(temporal.client, caseNo);
-        if (!canRead(principal, view, units)) throw new HttpProblem(403, 'forbidden', 'Not your case', `Case ${caseNo} is outside your area`, { reason: 'NotYourCase' });
-        try {
-          await temporal.client.workflow.getHandle(complaintWorkflowId(caseNo)).signal(signal, { actor: actorOf(principal), ...(request.body as { note?: string; text: string }) });
-        } catch (error) {
-          const closed = isGone(error) ? await closedCaseProblem(database.db, principal, units, caseNo) : undefined;
-          throw closed ?? caseProblem(error, caseNo);
-        }
-        return reply.status(202).send({ accepted: true as const });
-      },
-    );
-  signalRoute('urge', 'Urge the unit to act; recorded and notified', ['supervisor', 'dispatcher'], Type.Object({ note: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }), urgeSignal);
-  signalRoute('comments', "Add a note to the case's timeline", ['supervisor', 'dispatcher', 'handler'], Type.Object({ text: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false }), commentSignal);
 };

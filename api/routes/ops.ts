@@ -65,7 +65,7 @@ export const opsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { con
   );
 
   app.get('/ops/assets/:name', { schema: { hide: true, params: Type.Object({ name: Type.String({ maxLength: 40 }) }) } }, async (request, reply) => {
-    const asset = ASSETS[request.params.name];
+    const asset = Object.hasOwn(ASSETS, request.params.name) ? ASSETS[request.params.name] : undefined;
     if (!asset) throw notFound(`No asset ${request.params.name}`);
     return reply.type(asset.type).header('cache-control', 'public, max-age=3600').send(createReadStream(asset.file));
   });

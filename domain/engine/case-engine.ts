@@ -5,11 +5,11 @@
  * activity results, each with the current time; outputs are effects (activities to run, timers to
  * start or cancel) and a new state.
  */
-import { caseOutcomes } from '../accountability.js';
+import { addToLedger, emptyLedger } from '../accountability.js';
 import type { Actor, CaseSnapshot, TimelineEntry } from '../case.js';
-import { limitFits, warningPoint } from '../calendar.js';
+import { limitFits, parseLimit, warningPoint } from '../calendar.js';
 import { parseExpression, type Expression } from '../process/expression.js';
-import type { Boundary, Outcome, ProcessDefinition, ProcessNode, UserTaskNode } from '../process/definition.js';
+import { caseLimitsOf, type Boundary, type Outcome, type ProcessDefinition, type ProcessNode, type UserTaskNode } from '../process/definition.js';
 import type { UnitChain, UnitRef } from '../units.js';
 import {
   REFUSALS,
@@ -21,9 +21,11 @@ import {
   type EngineInit,
   type EngineState,
   type Refusal,
+  type PlacedRoute,
   type RouteResult,
   type TaskView,
   type Token,
+  VIEW_TIMELINE_ENTRIES,
 } from './types.js';
 
 /** A fault in the process model or its data (not a user mistake): the workflow task fails and operators see it. */
@@ -97,6 +99,10 @@ export class CaseEngine {
       tokens: [],
       joins: {},
       timeline: [],
+      seq: 0,
+      ledger: emptyLedger(),
+      notes: { comments: 0, urges: 0 },
+      limitNotes: init.limitNotes ?? true,
       outcome: null,
       closedAt: null,
       nextId: 1,
@@ -150,13 +156,29 @@ export class CaseEngine {
       holders: [],
       tasks: [],
       allowedActions: {},
+      notes: { comments: 0, urges: 0, maxComments: 0, maxUrges: 0 },
+      incident: null,
       timeline: [],
     };
   }
 
-  /** Rebuilds an engine around saved state (e.g. after continue-as-new). */
+  /** Rebuilds an engine around saved state (after continue-as-new); {@link armedTimers} says which timers to start again. */
   static resume(definition: ProcessDefinition, state: EngineState): CaseEngine {
     return new CaseEngine(definition, state);
+  }
+
+  /** The timers the state holds, as effects: what a new run starts again after continue-as-new. */
+  armedTimers(): Effect[] {
+    return this.state.tokens.flatMap((t) => t.timers.map((timer): Effect => ({ type: 'timer', id: timer.id, at: timer.at })));
+  }
+
+  /**
+   * Forgets timeline entries the read model has (`seq` up to `projected`), keeping the newest ones the view
+   * shows: a case's state stays small however long its timeline grows.
+   */
+  trimTimeline(projected: number): void {
+    const keepFrom = Math.min(projected, this.state.seq - VIEW_TIMELINE_ENTRIES);
+    if (this.state.timeline.length > 0 && this.state.timeline[0]!.seq <= keepFrom) this.state.timeline = this.state.timeline.filter((e) => e.seq > keepFrom);
   }
 
   get closed(): boolean {
@@ -196,6 +218,10 @@ export class CaseEngine {
       const timer = token.timers.find((t) => t.id === timerId)!;
       token.timers = token.timers.filter((t) => t.id !== timerId);
       if (timer.purpose === 'reportIn') return this.reportInLimitPassed(token);
+      if (timer.purpose === 'routeRetry') {
+        token.awaiting = this.routeActivity();
+        return;
+      }
       const node = this.userTask(token.node);
       const boundary = node.boundaries.find((b) => b.id === timer.purpose);
       if (!boundary) return;
@@ -222,7 +248,9 @@ export class CaseEngine {
       token.awaiting = null;
       const node = this.node(token.node);
       if (node.type === 'serviceTask' && node.action === 'route') {
-        this.routed(result as RouteResult);
+        const route = result as RouteResult;
+        if (route.kind === 'unroutable') return this.unroutable(token, route.reason);
+        this.routed(route);
         this.leave(token);
         this.enter(node.next, token.cause, null);
       } else if (node.type === 'userTask') {
@@ -258,7 +286,7 @@ export class CaseEngine {
       routedLevel: s.vars.route?.kind === 'owner' ? s.vars.route.level : null,
       level: s.vars.unit?.level ?? null,
       unitId: s.vars.lead?.id ?? s.vars.unit?.id ?? null,
-      step: main?.node ?? null,
+      step: main?.node ?? this.blockedToken()?.node ?? null,
       deadline: main?.deadline ?? null,
       warning: main?.warned ?? false,
       overdue: main?.overdue ?? false,
@@ -268,7 +296,7 @@ export class CaseEngine {
       holders: [...s.vars.holders],
       citizen: complaint.citizen,
       description: complaint.description,
-      seq: s.timeline.length,
+      seq: s.seq,
       receivedAt: s.receivedAt,
       stepSince: main?.enteredAt ?? s.timeline.at(-1)?.at ?? s.receivedAt,
       closedAt: s.closedAt,
@@ -289,7 +317,9 @@ export class CaseEngine {
       reopens: s.vars.reopens,
       tasks: this.taskTokens().map((t) => this.taskView(t)),
       allowedActions: this.allowedActions(),
-      timeline: [...s.timeline],
+      notes: { ...s.notes, maxComments: this.limits.maxComments, maxUrges: this.limits.maxUrges },
+      incident: this.incident(),
+      timeline: s.timeline.slice(-VIEW_TIMELINE_ENTRIES),
     };
   }
 
@@ -442,7 +472,7 @@ export class CaseEngine {
     this.state.outcome = outcome;
     this.state.closedAt = this.now;
     this.record('closed', SYSTEM_ENGINE, { ...this.here(), detail: { outcome } });
-    this.activity({ name: 'recordOutcome', input: { caseNo: this.state.caseNo, closedAt: this.now, outcome, rows: caseOutcomes(this.state.timeline) } }, false);
+    this.activity({ name: 'recordOutcome', input: { caseNo: this.state.caseNo, closedAt: this.now, outcome, rows: this.state.ledger.rows.map((r) => ({ ...r })) } }, false);
   }
 
   // ---------------------------------------------------------------- service tasks
@@ -453,10 +483,7 @@ export class CaseEngine {
     switch (action) {
       case 'route': {
         const token = this.newToken(nodeId, cause);
-        token.awaiting = this.activity(
-          { name: 'routeComplaint', input: { category: s.complaint.category, locationUnitId: s.complaint.location.unitId } },
-          true,
-        );
+        token.awaiting = this.routeActivity();
         s.tokens.push(token);
         return;
       }
@@ -490,12 +517,39 @@ export class CaseEngine {
     this.enter(next, cause, origin);
   }
 
+  private routeActivity(): string {
+    const { complaint } = this.state;
+    return this.activity({ name: 'routeComplaint', input: { category: complaint.category, locationUnitId: complaint.location.unitId } }, true);
+  }
+
+  /** Routing cannot place the case (no district centre in the reference data): say so once per reason, and try again later. */
+  private unroutable(token: Token, reason: string): void {
+    if (token.blocked !== reason) this.record('routing-failed', SYSTEM_ROUTER, { reason, detail: { retryEvery: this.limits.routeRetry } });
+    token.blocked = reason;
+    const retry = parseLimit(this.limits.routeRetry);
+    this.timer(token, 'routeRetry', new Date(Date.parse(this.now) + (retry.kind === 'duration' ? retry.ms : 600_000)).toISOString());
+  }
+
+  private blockedToken(): Token | undefined {
+    return this.state.tokens.find((t) => t.blocked);
+  }
+
+  private incident(): CaseView['incident'] {
+    const blocked = this.blockedToken();
+    if (!blocked || this.closed) return null;
+    return { reason: blocked.blocked!, retryAt: blocked.timers.find((t) => t.purpose === 'routeRetry')?.at ?? null };
+  }
+
+  private get limits() {
+    return caseLimitsOf(this.definition);
+  }
+
   private notify(kind: 'warning' | 'urge' | 'escalated' | 'dispatched' | 'overdue-at-top', unitIds: string[], message: string): void {
     if (unitIds.length === 0) return;
     this.activity({ name: 'notify', input: { id: `${this.state.workflowId}:${this.state.nextId}`, kind, caseNo: this.state.caseNo, unitIds, message } }, false);
   }
 
-  private routed(route: RouteResult): void {
+  private routed(route: PlacedRoute): void {
     const v = this.state.vars;
     v.route = route;
     if (route.kind === 'owner' && route.level === 'district' && route.department) {
@@ -633,7 +687,7 @@ export class CaseEngine {
   private status(): string {
     if (this.state.outcome) return this.state.outcome;
     const main = this.mainTask();
-    if (!main) return 'routing';
+    if (!main) return this.blockedToken() ? 'unroutable' : 'routing';
     const node = this.userTask(main.node);
     if (node.task === 'handle' && main.reopening) return 'reopened';
     return STATUS_BY_TASK[node.task];
@@ -646,9 +700,10 @@ export class CaseEngine {
   }
 
   private record(action: string, actor: Actor, extra: Omit<TimelineEntry, 'seq' | 'at' | 'action' | 'actor'> = {}): void {
-    const entry: TimelineEntry = { seq: this.state.timeline.length + 1, at: this.now, action, actor };
+    const entry: TimelineEntry = { seq: ++this.state.seq, at: this.now, action, actor };
     for (const [key, value] of Object.entries(extra)) if (value !== undefined) (entry as unknown as Record<string, unknown>)[key] = value;
     this.state.timeline.push(entry);
+    addToLedger(this.state.ledger, entry);
   }
 
   // ---------------------------------------------------------------- actions
@@ -718,7 +773,9 @@ export class CaseEngine {
         return roles(['supervisor', 'dispatcher', 'handler']) ?? (inArea ? null : refuse(REFUSALS.notYourCase, 'The case is outside your area'));
       case 'reassign':
       case 'cancel':
-        return roles(['supervisor']) ?? (inArea || v.unit === null ? null : refuse(REFUSALS.notYourCase, 'The case is outside your area'));
+        // Before routing the case has no area yet: no supervisor may act on it until it reaches a unit.
+        if (v.unit === null) return roles(['supervisor']) ?? refuse(REFUSALS.notAllowedNow, 'The case is still being routed; act on it once it has reached a unit');
+        return roles(['supervisor']) ?? (inArea ? null : refuse(REFUSALS.notYourCase, 'The case is outside your area'));
       case 'dispatch':
       case 'arbitrate':
       case 'decideExtension':
@@ -839,10 +896,18 @@ export class CaseEngine {
         return text(action.originalCaseNo, 'original case number') ?? text(action.reason, 'reason');
       }
       case 'urge':
-        return ['supervisor', 'dispatcher'].includes(actor.role) ? null : refuse(REFUSALS.notPermitted, 'Only supervisors and dispatchers urge');
+        if (!['supervisor', 'dispatcher'].includes(actor.role)) return refuse(REFUSALS.notPermitted, 'Only supervisors and dispatchers urge');
+        return this.noteLimit('urges', this.limits.maxUrges);
       case 'comment':
-        return ['supervisor', 'dispatcher', 'handler'].includes(actor.role) ? text(action.text, 'comment') : refuse(REFUSALS.notPermitted, 'Not allowed to comment');
+        if (!['supervisor', 'dispatcher', 'handler'].includes(actor.role)) return refuse(REFUSALS.notPermitted, 'Not allowed to comment');
+        return text(action.text, 'comment') ?? this.noteLimit('comments', this.limits.maxComments);
     }
+  }
+
+  /** Refused once the case holds as many notes of a kind as its process allows. */
+  private noteLimit(kind: 'comments' | 'urges', max: number): Refusal | null {
+    if (!this.state.limitNotes || this.state.notes[kind] < max) return null;
+    return refuse(REFUSALS.limitReached, `This case already has ${max} ${kind}, the most its process allows; its timeline keeps them all`);
   }
 
   private perform(action: CaseAction, actor: Actor): void {
@@ -967,11 +1032,13 @@ export class CaseEngine {
         return;
       case 'urge': {
         const main = this.mainTask();
+        s.notes.urges += 1;
         this.record('urged', actor, { ...this.here(), ...(action.note ? { reason: action.note } : {}) });
         this.notify('urge', main ? this.unitsOf(main) : [], `Case ${s.caseNo}: a supervisor urges you to act`);
         return;
       }
       case 'comment':
+        s.notes.comments += 1;
         this.record('commented', actor, { detail: { comment: action.text } });
         return;
     }

@@ -4,7 +4,7 @@
  * and rejects anything else with the element's id and the reason.
  */
 import { BpmnModdle, type ModdleElement } from 'bpmn-moddle';
-import { OUTCOMES, SERVICE_ACTIONS, TASK_KINDS, type Boundary, type EscalationCause, type GatewayBranch, type LimitByUrgency, type ProcessDefinition, type ProcessNode } from './definition.js';
+import { DEFAULT_CASE_LIMITS, OUTCOMES, SERVICE_ACTIONS, TASK_KINDS, type Boundary, type EscalationCause, type GatewayBranch, type LimitByUrgency, type ProcessDefinition, type ProcessNode } from './definition.js';
 import { validateDefinition, type ValidationIssue } from './validate.js';
 
 export const JIESU_NAMESPACE = 'http://jiesu.dev/schema/bpmn/1.0';
@@ -22,7 +22,17 @@ export const jiesuDescriptor = {
     {
       name: 'ProcessSettings',
       extends: ['bpmn:Process'],
-      properties: [attr('levels'), attr('returnLimit', 'Integer'), attr('reopenLimit', 'Integer'), attr('extensionMax', 'Integer'), attr('extensionMaxRatio', 'Real')],
+      properties: [
+        attr('levels'),
+        attr('returnLimit', 'Integer'),
+        attr('reopenLimit', 'Integer'),
+        attr('extensionMax', 'Integer'),
+        attr('extensionMaxRatio', 'Real'),
+        attr('maxComments', 'Integer'),
+        attr('maxUrges', 'Integer'),
+        attr('continueAsNewAfter', 'Integer'),
+        attr('routeRetry'),
+      ],
     },
     {
       name: 'TaskBinding',
@@ -269,6 +279,12 @@ export async function compileBpmn(xml: string, version: number): Promise<Compile
       returnLimit: number('returnLimit', 2),
       reopenLimit: number('reopenLimit', 1),
       extension: { max: number('extensionMax', 1), maxRatio: number('extensionMaxRatio', 1) },
+      caseLimits: {
+        maxComments: number('maxComments', DEFAULT_CASE_LIMITS.maxComments),
+        maxUrges: number('maxUrges', DEFAULT_CASE_LIMITS.maxUrges),
+        routeRetry: String(process.get('jiesu:routeRetry') ?? DEFAULT_CASE_LIMITS.routeRetry),
+        ...(process.get('jiesu:continueAsNewAfter') !== undefined ? { continueAsNewAfter: number('continueAsNewAfter', 0) } : {}),
+      },
     },
     start: start ?? '',
     nodes,

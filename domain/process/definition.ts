@@ -124,6 +124,28 @@ export interface ProcessSettings {
   reopenLimit: number;
   /** Extensions allowed per task, and how long each may be relative to the task's limit. */
   extension: { max: number; maxRatio: number };
+  /**
+   * What one case takes, so no caller can grow it without bound: comments and urges per case, and after how
+   * many history events the workflow continues as new (Temporal's own suggestion applies in any case).
+   * Definitions deployed before these existed get {@link DEFAULT_CASE_LIMITS}.
+   */
+  caseLimits?: CaseLimits;
+}
+
+export interface CaseLimits {
+  maxComments: number;
+  maxUrges: number;
+  /** Continue as new once the history has this many events (undefined: when Temporal suggests it). */
+  continueAsNewAfter?: number;
+  /** How long an unroutable case waits before routing is tried again (ISO 8601 duration). */
+  routeRetry: string;
+}
+
+export const DEFAULT_CASE_LIMITS: CaseLimits = { maxComments: 200, maxUrges: 50, routeRetry: 'PT10M' };
+
+/** The case limits of a definition, with defaults for what it does not say. */
+export function caseLimitsOf(definition: Pick<ProcessDefinition, 'settings'>): CaseLimits {
+  return { ...DEFAULT_CASE_LIMITS, ...definition.settings.caseLimits };
 }
 
 export interface ProcessDefinition {

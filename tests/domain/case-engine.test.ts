@@ -48,7 +48,7 @@ describe('the default process definition', () => {
     expect(limit('district-handle')).toEqual({ normal: '7 working days', urgent: 'PT24H' });
     expect((shipped.nodes['district-handle'] as { reportInLimit: unknown }).reportInLimit).toEqual({ normal: '1 working day', urgent: 'PT1H' });
     expect(limit('evaluate')).toEqual({ normal: 'P3D', urgent: 'P3D' });
-    expect(shipped.settings).toEqual({ returnLimit: 2, reopenLimit: 1, extension: { max: 1, maxRatio: 1 } });
+    expect(shipped.settings).toEqual({ returnLimit: 2, reopenLimit: 1, extension: { max: 1, maxRatio: 1 }, caseLimits: { maxComments: 200, maxUrges: 50, routeRetry: 'PT10M' } });
   });
 });
 

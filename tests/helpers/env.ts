@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Connection, type Client } from '@temporalio/client';
 import { createClient } from '../../infra/temporal.js';
-import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { LightMyRequestResponse } from 'fastify';
 import { inject } from 'vitest';
 import { buildApp, type App } from '../../api/app.js';
@@ -14,6 +14,7 @@ import { loadConfig, type Config } from '../../infra/config.js';
 import { createLogger, PinoTemporalLogger, type Logger } from '../../infra/logger.js';
 import { createCaseWorker } from '../../worker/create-worker.js';
 import { LogNotifier, type Notifier } from '../../activities/notifier.js';
+import { NotificationOutbox, type OutboxOptions } from '../../activities/outbox.js';
 import { spawnService, type ServiceProcess } from '../../infra/service-process.js';
 
 /**
@@ -44,8 +45,8 @@ export interface TestEnv {
   client: Client;
   database: Database;
   taskQueue: string;
-  /** The in-process worker (absent when a test runs worker processes of its own). */
-  worker: Worker | undefined;
+  /** Starts an in-process worker on the env's task queue (one runs already unless `worker: false`); resolves to its stop. */
+  startWorker(): Promise<() => Promise<void>>;
   app: App;
   /** A fresh ticket id, unique across the run. */
   ticket(prefix?: string): string;
@@ -61,7 +62,15 @@ export interface TestEnv {
  * database pool, a worker on a task queue of its own, and the API wired to them (driven with `inject`).
  */
 export async function createTestEnv(
-  options: { worker?: boolean; notifier?: Notifier; databaseUrl?: string; temporalAddress?: string; env?: Record<string, string>; logger?: Logger } = {},
+  options: {
+    worker?: boolean;
+    notifier?: Notifier;
+    outbox?: Partial<OutboxOptions>;
+    databaseUrl?: string;
+    temporalAddress?: string;
+    env?: Record<string, string>;
+    logger?: Logger;
+  } = {},
 ): Promise<TestEnv> {
   const databaseUrl = options.databaseUrl ?? inject('databaseUrl');
   const address = options.temporalAddress ?? inject('temporalAddress');
@@ -81,18 +90,29 @@ export async function createTestEnv(
   const client = createClient(connection, config);
   const database = createDb({ url: databaseUrl, max: 4, connectionTimeoutMillis: 2_000 });
   const nativeConnection = await NativeConnection.connect({ address });
-  const worker =
-    options.worker === false
-      ? undefined
-      : await createCaseWorker({
-          connection: nativeConnection,
-          namespace: config.temporal.namespace,
-          taskQueue,
-          encryptionKeys: config.encryptionKeys,
-          deps: { db: database.db, logger, notifier: options.notifier ?? new LogNotifier(logger), client },
-          workflowBundle: { codePath: inject('workflowBundlePath') },
-        });
-  const running = worker?.run();
+  // Fast retries: a failing receiver is retried within the test's patience.
+  const outbox = new NotificationOutbox(database.db, options.notifier ?? new LogNotifier(logger), logger, { queue: taskQueue, backoffMs: () => 200, pollMs: 200, ...options.outbox });
+  const workers = new Set<() => Promise<void>>();
+  const startWorker = async (): Promise<() => Promise<void>> => {
+    const worker = await createCaseWorker({
+      connection: nativeConnection,
+      namespace: config.temporal.namespace,
+      taskQueue,
+      encryptionKeys: config.encryptionKeys,
+      deps: { db: database.db, logger, outbox, client },
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+    });
+    const running = worker.run();
+    outbox.start();
+    const stop = async (): Promise<void> => {
+      if (!workers.delete(stop)) return;
+      worker.shutdown();
+      await running;
+    };
+    workers.add(stop);
+    return stop;
+  };
+  if (options.worker !== false) await startWorker();
   const app = await buildApp({ config, logger, temporal: { client, taskQueue }, database });
   const run = randomUUID().slice(0, 8);
   let tickets = 0;
@@ -113,7 +133,7 @@ export async function createTestEnv(
     client,
     database,
     taskQueue,
-    worker,
+    startWorker,
     app,
     ticket: (prefix = 'T') => `${prefix}-${run}-${++tickets}`,
     key,
@@ -121,10 +141,8 @@ export async function createTestEnv(
       app.inject({ method, url, headers: { authorization: `Bearer ${apiKey}` }, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) }),
     async close() {
       await app.close();
-      if (worker) {
-        worker.shutdown();
-        await running;
-      }
+      for (const stop of [...workers]) await stop();
+      await outbox.stop();
       await nativeConnection.close();
       await connection.close();
       await database.close();
