@@ -2,7 +2,7 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/client.js';
-import { caseTimeline, cases, processDefinitions, responsibilityItems, responsibilityLists, units, type NewCaseRow } from '../db/schema.js';
+import { caseTimeline, cases, processDefinitions, responsibilityItems, responsibilityLists, type NewCaseRow } from '../db/schema.js';
 import { loadUnitChain } from '../db/units.js';
 import { computeDeadline, parseLimit } from '../domain/calendar.js';
 import type { CaseSnapshot, TimelineEntry } from '../domain/case.js';
