@@ -23,6 +23,7 @@ import { referenceRoutes } from './routes/reference.js';
 import { searchRoutes } from './routes/search.js';
 import { healthRoutes } from './routes/health.js';
 import { ProblemSchema } from './schemas.js';
+import { SessionStore } from './sessions.js';
 import { UnitDirectory } from './units.js';
 
 /** What the API needs from the outside world; tests build it against the real servers. */
@@ -37,6 +38,8 @@ export interface ApiDeps {
 export interface RouteDeps extends ApiDeps {
   keys: KeyStore;
   units: UnitDirectory;
+  /** Browser sessions (the Temporal UI's codec, the workbench). */
+  sessions: SessionStore;
 }
 
 /** One validator per request part: bodies are strict (no type coercion), query strings and params coerce. */
@@ -84,7 +87,8 @@ export async function buildApp(deps: ApiDeps) {
     keys.stop();
     units.stop();
   });
-  const routeDeps: RouteDeps = { ...deps, keys, units };
+  const sessions = new SessionStore(deps.database.db, { secure: deps.config.mode !== 'development' });
+  const routeDeps: RouteDeps = { ...deps, keys, units, sessions };
 
   await app.register(swagger, {
     openapi: {

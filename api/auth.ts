@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import { eq } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
-import { activeApiKeys, secretMatches, splitApiKey, type Principal, type PrincipalRole } from '../db/api-keys.js';
+import { activeApiKeys, secretMatches, splitApiKey, toPrincipal, type Principal, type PrincipalRole } from '../db/api-keys.js';
 import type { Db } from '../db/client.js';
 import { apiKeys, type ApiKeyRow } from '../db/schema.js';
 import type { Logger } from '../infra/logger.js';
@@ -17,14 +17,6 @@ declare module 'fastify' {
     roles?: readonly PrincipalRole[];
   }
 }
-
-const toPrincipal = (row: ApiKeyRow): Principal => ({
-  keyId: row.id,
-  name: row.name,
-  role: row.role as PrincipalRole,
-  unitId: row.unitId,
-  source: row.source,
-});
 
 /**
  * Verified API keys, held in memory and refreshed from PostgreSQL every few seconds, so that

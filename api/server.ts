@@ -1,5 +1,5 @@
 import { Connection } from '@temporalio/client';
-import { createClient } from '../infra/temporal.js';
+import { createClient, temporalConnectionOptions } from '../infra/temporal.js';
 import { createDb } from '../db/client.js';
 import { requireCurrentSchema } from '../db/prepare.js';
 import { loadConfig, requireDatabaseUrl, requireTemporalAddress } from '../infra/config.js';
@@ -9,7 +9,7 @@ import { buildApp } from './app.js';
 const config = loadConfig();
 const logger = createLogger({ level: config.logLevel, name: 'api' });
 
-const connection = await Connection.connect({ address: requireTemporalAddress(config) });
+const connection = await Connection.connect(temporalConnectionOptions(config, requireTemporalAddress(config)));
 const client = createClient(connection, config);
 const database = createDb({ url: requireDatabaseUrl(config) });
 // Intake works without the read model, so a database that is down does not stop the API starting; one

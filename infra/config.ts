@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,6 +30,11 @@ export interface Config {
     uiUrl: string;
     /** An explicit Temporal CLI binary; skips the lookup on PATH and in the cache. */
     cliPath: string | undefined;
+    /**
+     * TLS to Temporal (files in PEM): the server's CA and name, and this process's client certificate for
+     * mTLS (docs/compose.md). Undefined: plaintext, for a server reachable only on a private network.
+     */
+    tls: { caPath: string | undefined; certPath: string | undefined; keyPath: string | undefined; serverName: string | undefined } | undefined;
   };
   /** postgres:// URL of the read model; unset means "start an embedded PostgreSQL" (dev and tests only). */
   databaseUrl: string | undefined;
@@ -141,6 +147,21 @@ export function loadConfig(env: Env = process.env): Config {
     }
     return keys;
   };
+  const readableFile = (name: string): string | undefined => {
+    const value = str(name);
+    if (value === undefined) return undefined;
+    try {
+      accessSync(value, constants.R_OK);
+    } catch {
+      problems.push(`${name} must name a readable file (got "${value}")`);
+    }
+    return value;
+  };
+  const temporalTls = (): Config['temporal']['tls'] => {
+    const tls = { caPath: readableFile('TEMPORAL_TLS_CA'), certPath: readableFile('TEMPORAL_TLS_CERT'), keyPath: readableFile('TEMPORAL_TLS_KEY'), serverName: str('TEMPORAL_TLS_SERVER_NAME') };
+    if ((tls.certPath === undefined) !== (tls.keyPath === undefined)) problems.push('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together (the client certificate for mTLS and its key)');
+    return Object.values(tls).some((v) => v !== undefined) ? tls : undefined;
+  };
   const address = str('TEMPORAL_ADDRESS');
   if (address !== undefined && !/^[^\s:/]+:\d{1,5}$/.test(address)) {
     problems.push(`TEMPORAL_ADDRESS must look like host:port (got "${address}")`);
@@ -156,6 +177,7 @@ export function loadConfig(env: Env = process.env): Config {
       taskQueue: str('TEMPORAL_TASK_QUEUE') ?? 'jiesu-cases',
       uiUrl: (url('TEMPORAL_UI_URL', ['http:', 'https:']) ?? 'http://localhost:8233').replace(/\/+$/, ''),
       cliPath: str('TEMPORAL_CLI_PATH'),
+      tls: temporalTls(),
     },
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     api: {

@@ -107,6 +107,7 @@ if (!stopping) {
     `  API            ${apiUrl}`,
     `  OpenAPI docs   ${apiUrl}/docs`,
     `  Temporal UI    ${temporalUiUrl}`,
+    `  UI codec       ${apiUrl}/codec  (supervisors sign in here to read cases in the UI)`,
     '',
     `  API keys for the sample district are in ${path.relative(process.cwd(), keysFile).startsWith('..') ? keysFile : path.relative(process.cwd(), keysFile)}; the hotline intake key:`,
     `  ${devKeys.intake}`,

@@ -21,6 +21,7 @@ const compose = parse(await readFile(path.join(projectRoot, 'temporal-compose.ym
   volumes?: Record<string, unknown>;
 };
 const dockerfile = await readFile(path.join(projectRoot, 'Dockerfile'), 'utf8');
+const composeDoc = await readFile(path.join(projectRoot, 'docs', 'compose.md'), 'utf8');
 const { services } = compose;
 const service = (name: string): Service => {
   const found = services[name];
@@ -101,6 +102,27 @@ describe('temporal-compose.yml', () => {
 
   it('publishes Temporal on 7233, its UI on 8233 and the API on 3000', () => {
     expect(published()).toEqual({ '7233': 'temporal:7233', '8233': 'temporal-ui:8080', '3000': 'api:3000' });
+  });
+
+  it('keeps Temporal and its UI on this host, the UI read-only and decoding through the API', () => {
+    // Anyone who reaches Temporal's port can terminate cases, and the UI has no sign-in: loopback only.
+    for (const name of ['temporal', 'temporal-ui']) {
+      for (const mapping of service(name).ports ?? []) expect(String(mapping), name).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+    }
+    for (const [name, s] of Object.entries(services)) {
+      if (!['temporal', 'temporal-ui', 'api'].includes(name)) expect(s.ports ?? [], `${name} publishes nothing`).toEqual([]);
+    }
+    const ui = service('temporal-ui').environment!;
+    expect(ui).toMatchObject({ TEMPORAL_DISABLE_WRITE_ACTIONS: 'true', TEMPORAL_CODEC_INCLUDE_CREDENTIALS: 'true' });
+    const api = loadConfig(containerEnv('api'));
+    expect(ui.TEMPORAL_CODEC_ENDPOINT).toBe(`http://localhost:${api.api.port}/codec`);
+    expect(new URL(String(ui.TEMPORAL_CODEC_ENDPOINT)).origin, 'the codec cookie is SameSite=Strict: the UI and the API share a site').toMatch(
+      new RegExp(`^http://${new URL(api.temporal.uiUrl).hostname}:`),
+    );
+  });
+
+  it('documents the private port, mTLS and the read-only UI', () => {
+    for (const words of ['127.0.0.1', 'mTLS', 'TEMPORAL_TLS_REQUIRE_CLIENT_AUTH', 'TEMPORAL_DISABLE_WRITE_ACTIONS']) expect(composeDoc).toContain(words);
   });
 
   it('points every Temporal client at the temporal service', () => {

@@ -3,7 +3,7 @@ import { createDb } from '../db/client.js';
 import { requireCurrentSchema } from '../db/prepare.js';
 import { loadConfig, requireDatabaseUrl, requireTemporalAddress } from '../infra/config.js';
 import { createLogger } from '../infra/logger.js';
-import { createClient, dataConverter, ensureSearchAttributes } from '../infra/temporal.js';
+import { createClient, ensureSearchAttributes, temporalConnectionOptions } from '../infra/temporal.js';
 import { allSearchAttributeKeys } from '../workflows/search-attributes.js';
 import { Connection } from '@temporalio/client';
 import { LogNotifier, WebhookNotifier } from '../activities/notifier.js';
@@ -16,11 +16,12 @@ const logger = createLogger({ level: config.logLevel, name: 'worker' });
 installRuntimeLogger(logger);
 
 const address = requireTemporalAddress(config);
+const connectionOptions = temporalConnectionOptions(config, address);
 const database = createDb({ url: requireDatabaseUrl(config) });
 // Migrations and reference data are a deploy step (`npm run db:migrate`); the worker only works.
 await requireCurrentSchema(database.pool);
 
-const clientConnection = await Connection.connect({ address });
+const clientConnection = await Connection.connect(connectionOptions);
 await ensureSearchAttributes(clientConnection, config.temporal.namespace, allSearchAttributeKeys, logger);
 const client = createClient(clientConnection, config);
 await ensureEvaluationSchedule(client, { taskQueue: config.temporal.taskQueue, ...config.evaluation }, logger);
@@ -29,12 +30,12 @@ const notifier =
   config.notify.webhookUrl && config.notify.webhookSecret ? new WebhookNotifier(config.notify.webhookUrl, config.notify.webhookSecret) : new LogNotifier(logger);
 const outbox = new NotificationOutbox(database.db, notifier, logger, { queue: config.temporal.taskQueue, maxAttempts: config.notify.maxAttempts });
 
-const connection = await NativeConnection.connect({ address });
+const connection = await NativeConnection.connect(connectionOptions);
 const worker = await createCaseWorker({
   connection,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
-  dataConverter: dataConverter(config),
+  encryptionKeys: config.encryptionKeys,
   tuning: { maxCachedWorkflows: config.worker.maxCachedWorkflows },
   deps: {
     db: database.db,

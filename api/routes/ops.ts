@@ -5,6 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { projectRoot } from '../../infra/config.js';
 import type { RouteDeps } from '../app.js';
+import { escapeHtml } from '../html.js';
 import { notFound } from '../problem.js';
 
 const require = createRequire(import.meta.url);
@@ -18,8 +19,6 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   'process-map.js': { file: path.join(projectRoot, 'api', 'ops', 'process-map.js'), type: 'text/javascript; charset=utf-8' },
   'process-map.css': { file: path.join(projectRoot, 'api', 'ops', 'process-map.css'), type: 'text/css; charset=utf-8' },
 };
-
-const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** Operators' pages: the live process map. The page is public; the data behind it needs an API key. */
 export const opsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { config }) => {

@@ -74,6 +74,20 @@ export async function startCase(env: TestEnv, processKey: string, overrides: Par
   return { caseNo, handle };
 }
 
+/**
+ * Files a complaint through the API with the hotline intake key (the sample one unless `fields` say
+ * otherwise) and waits until the case is routed with its deadline set.
+ */
+export async function fileThroughApi(env: TestEnv, fields: Record<string, unknown> = {}): Promise<{ caseNo: string; workflowId: string }> {
+  const { source: _source, ...sample } = complaintFor(env.ticket('api'));
+  const response = await env.call(await env.key('intake'), 'POST', '/v1/complaints', { ...sample, ...fields });
+  expect(response.statusCode, response.body).toBe(201);
+  const { caseNo } = response.json<{ caseNo: string }>();
+  const workflowId = complaintWorkflowId(caseNo);
+  await eventually(async () => ((await env.client.workflow.getHandle(workflowId).query(caseStateQuery)).deadline !== null ? true : undefined), { what: `case ${caseNo} to be routed` });
+  return { caseNo, workflowId };
+}
+
 /** Waits until the case's live view satisfies `predicate`. */
 export async function waitForCase(handle: CaseHandle, predicate: (view: CaseView) => boolean, what = 'case state', timeoutMs = 30_000): Promise<CaseView> {
   return eventually(

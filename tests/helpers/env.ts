@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Connection, type Client } from '@temporalio/client';
-import { createClient, dataConverter } from '../../infra/temporal.js';
+import { createClient } from '../../infra/temporal.js';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { LightMyRequestResponse } from 'fastify';
 import { inject } from 'vitest';
@@ -28,8 +28,8 @@ export async function startSeededPostgres(): Promise<EmbeddedPostgres> {
 
 let runtimeInstalled = false;
 
-/** Quiet SDK logs in tests: warnings and errors only. */
-function installQuietRuntime(logger: Logger): void {
+/** Routes SDK logs into the test's logger, once per test file (before anything else creates the SDK runtime). */
+export function installQuietRuntime(logger: Logger): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({ logger: new PinoTemporalLogger(logger) });
@@ -58,13 +58,22 @@ export interface TestEnv {
  * database pool, a worker on a task queue of its own, and the API wired to them (driven with `inject`).
  */
 export async function createTestEnv(
-  options: { worker?: boolean; notifier?: Notifier; outbox?: Partial<OutboxOptions>; databaseUrl?: string; env?: Record<string, string>; logger?: Logger } = {},
+  options: {
+    worker?: boolean;
+    notifier?: Notifier;
+    outbox?: Partial<OutboxOptions>;
+    databaseUrl?: string;
+    temporalAddress?: string;
+    env?: Record<string, string>;
+    logger?: Logger;
+  } = {},
 ): Promise<TestEnv> {
   const databaseUrl = options.databaseUrl ?? inject('databaseUrl');
+  const address = options.temporalAddress ?? inject('temporalAddress');
   const taskQueue = `test-${randomUUID()}`;
   const config = loadConfig({
     JIESU_ENV: 'test',
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_ADDRESS: address,
     TEMPORAL_NAMESPACE: inject('namespace'),
     TEMPORAL_TASK_QUEUE: taskQueue,
     DATABASE_URL: databaseUrl,
@@ -73,7 +82,6 @@ export async function createTestEnv(
   });
   const logger = options.logger ?? createLogger({ level: 'warn', pretty: false, name: 'test' });
   installQuietRuntime(logger);
-  const address = inject('temporalAddress');
   const connection = await Connection.connect({ address });
   const client = createClient(connection, config);
   const database = createDb({ url: databaseUrl, max: 4, connectionTimeoutMillis: 2_000 });
@@ -86,7 +94,7 @@ export async function createTestEnv(
       connection: nativeConnection,
       namespace: config.temporal.namespace,
       taskQueue,
-      dataConverter: dataConverter(config),
+      encryptionKeys: config.encryptionKeys,
       deps: { db: database.db, logger, outbox, client },
       workflowBundle: { codePath: inject('workflowBundlePath') },
     });

@@ -8,7 +8,7 @@ import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, Runtime, 
 import proto from '@temporalio/proto';
 import { describe, expect, inject, it } from 'vitest';
 import { loadConfig, projectRoot } from '../../infra/config.js';
-import { dataConverter } from '../../infra/temporal.js';
+import { workerDataConverter } from '../../infra/temporal.js';
 import { COMPLAINT_WORKFLOW_TYPE, MONTHLY_EVALUATION_WORKFLOW_TYPE, UNIT_ACCOUNTABILITY_WORKFLOW_TYPE } from '../../workflows/messages.js';
 import { HISTORIES_DIR } from '../helpers/cases.js';
 
@@ -30,7 +30,7 @@ async function replayAll(workflowBundle: { codePath: string } | { code: string }
   const recorded = (await fixtures()).filter((f) => only(f.file));
   const results: Array<ReplayResult & { file: string }> = [];
   const byId = new Map(recorded.map((r) => [r.workflowId, r.file]));
-  for await (const result of Worker.runReplayHistories({ workflowBundle, dataConverter: dataConverter(loadConfig({})) }, recorded)) {
+  for await (const result of Worker.runReplayHistories({ workflowBundle, dataConverter: workerDataConverter(loadConfig({})) }, recorded)) {
     results.push({ ...result, file: byId.get(result.workflowId) ?? '?' });
   }
   return results;
