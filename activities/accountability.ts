@@ -6,7 +6,7 @@ import { loadUnitChain } from '../db/units.js';
 import { periodOf, rankUnits, type SanctionRecord, type Strike, type StrikeRecord, type UnitOutcome } from '../domain/accountability.js';
 import type { OutcomeInput } from '../domain/engine/types.js';
 import { strikeSignal, UNIT_ACCOUNTABILITY_WORKFLOW_TYPE, unitAccountabilityWorkflowId, type UnitAccountabilityInput } from '../workflows/messages.js';
-import type { ActivityDeps } from './index.js';
+import type { ActivityDeps } from './deps.js';
 
 /** What the ranking of a period did, for the evaluation workflow. */
 export interface EvaluatePeriodResult {

@@ -1,7 +1,5 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
-import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Db } from '../db/client.js';
 import { responsibilityList } from '../db/reference-queries.js';
 import { caseTimeline, cases, processDefinitions, type NewCaseRow } from '../db/schema.js';
 import { loadUnitChain } from '../db/units.js';
@@ -10,20 +8,9 @@ import type { CaseSnapshot, TimelineEntry } from '../domain/case.js';
 import type { NotificationInput, RouteResult } from '../domain/engine/types.js';
 import type { ProcessDefinition } from '../domain/process/definition.js';
 import { unitAtLevel, type UnitRef } from '../domain/units.js';
-import type { Logger } from '../infra/logger.js';
 import { createAccountabilityActivities } from './accountability.js';
+import type { ActivityDeps } from './deps.js';
 import { CalendarCache } from './calendar-cache.js';
-import type { NotificationOutbox } from './outbox.js';
-
-/** What every activity may use. Built once per worker. */
-export interface ActivityDeps {
-  db: Db;
-  logger: Logger;
-  /** Notifications are recorded here and delivered by the outbox, never by the activity itself. */
-  outbox: NotificationOutbox;
-  /** For signal-with-start of accountability workflows. */
-  client: Client;
-}
 
 /** Error types of activity failures that retrying cannot fix. */
 export const ActivityErrors = {

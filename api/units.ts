@@ -2,6 +2,7 @@ import type { Db } from '../db/client.js';
 import { units } from '../db/schema.js';
 import { areaContains, distanceMetres, type GeoPoint, type UnitArea, type UnitChain, type UnitRef } from '../domain/units.js';
 import type { Logger } from '../infra/logger.js';
+import { RefreshingCache } from './refreshing-cache.js';
 
 interface Entry extends UnitRef {
   parentId: string | null;
@@ -14,35 +15,20 @@ interface Entry extends UnitRef {
  * after admin edits. Authorisation ("is this case within my street?") and unit references in
  * requests are answered from here without a query per request.
  */
-export class UnitDirectory {
+export class UnitDirectory extends RefreshingCache {
   private entries = new Map<string, Entry>();
-  private timer: NodeJS.Timeout | undefined;
-  /** False until the tree has been read once: an API started while PostgreSQL is down knows no units yet. */
-  loaded = false;
 
   constructor(
     private readonly db: Db,
-    private readonly logger: Logger,
-    private readonly refreshMs = 30_000,
-  ) {}
-
-  async refresh(): Promise<void> {
-    try {
-      const rows = await this.db.select().from(units);
-      this.entries = new Map(rows.map((r) => [r.id, { id: r.id, name: r.name, level: r.level, kind: r.kind, parentId: r.parentId, active: r.active, area: r.area }]));
-      this.loaded = true;
-    } catch (error) {
-      this.logger.warn({ err: error }, 'Could not refresh the unit tree; keeping the last known one');
-    }
+    logger: Logger,
+    refreshMs = 30_000,
+  ) {
+    super(logger, refreshMs, 'the unit tree');
   }
 
-  start(): void {
-    this.timer = setInterval(() => void this.refresh(), this.refreshMs);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
+  protected async load(): Promise<void> {
+    const rows = await this.db.select().from(units);
+    this.entries = new Map(rows.map((r) => [r.id, { id: r.id, name: r.name, level: r.level, kind: r.kind, parentId: r.parentId, active: r.active, area: r.area }]));
   }
 
   get(id: string): UnitRef | undefined {

@@ -4,7 +4,7 @@
  */
 import { and, desc, inArray, isNotNull, isNull, ne, type SQL } from 'drizzle-orm';
 import { DEFAULT_RANKING_POLICY, type RankingPolicy } from '../domain/accountability.js';
-import { SATISFIED_RATINGS } from '../domain/engine/types.js';
+import { SATISFIED_RATINGS } from '../domain/ratings.js';
 import { RESOLVED_OUTCOMES } from '../domain/process/definition.js';
 import type { Db } from './client.js';
 import { cases, rankingPolicies } from './schema.js';

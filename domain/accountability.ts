@@ -4,7 +4,7 @@
  * Pure functions over plain data; imported by workflows.
  */
 import type { TimelineEntry } from './case.js';
-import { isSatisfied } from './engine/types.js';
+import { isSatisfied } from './ratings.js';
 
 const MS_PER_HOUR = 3_600_000;
 /** Periods and strike windows follow China Standard Time. */

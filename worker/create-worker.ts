@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../activities/index.js';
+import type { ActivityDeps } from '../activities/deps.js';
+import { createActivities } from '../activities/index.js';
 import type { EncryptionKey } from '../infra/config.js';
 import { PinoTemporalLogger, type Logger } from '../infra/logger.js';
 import { workerDataConverter } from '../infra/temporal.js';

@@ -15,7 +15,7 @@ import {
   type MonthlyEvaluationInput,
   type MonthlyEvaluationResult,
 } from '../../workflows/messages.js';
-import type { RouteDeps } from '../app.js';
+import type { RouteDeps } from '../deps.js';
 import { principalOf } from '../auth.js';
 import { actorOf, caseProblem } from '../cases.js';
 import { HttpProblem, notFound } from '../problem.js';

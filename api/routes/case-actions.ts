@@ -9,7 +9,7 @@ import { ACTOR_RULE_TEXT } from '../../domain/engine/actor-rules.js';
 import { REFUSALS, type ActionType } from '../../domain/engine/types.js';
 import type { UnitChain } from '../../domain/units.js';
 import { actionUpdates, complaintWorkflowId, type ActionInput, type UpdateAction } from '../../workflows/messages.js';
-import type { RouteDeps } from '../app.js';
+import type { RouteDeps } from '../deps.js';
 import { actorOf, caseLinks, caseProblem, closedCaseProblem, viewFor } from '../cases.js';
 import { principalOf } from '../auth.js';
 import { HttpProblem } from '../problem.js';

@@ -10,7 +10,7 @@ import type { Db } from '../../db/client.js';
 import { cases } from '../../db/schema.js';
 import { PayloadOpenError, payloadCodec, sealing } from '../../infra/codec.js';
 import { COMPLAINT_WORKFLOW_PREFIX, UNIT_ACCOUNTABILITY_PREFIX } from '../../workflows/messages.js';
-import type { RouteDeps } from '../app.js';
+import type { RouteDeps } from '../deps.js';
 import { presentedKey } from '../auth.js';
 import { canRead } from '../cases.js';
 import { escapeHtml } from '../html.js';

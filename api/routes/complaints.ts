@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { caseTimeline } from '../../db/schema.js';
 import { complaintWorkflowId } from '../../workflows/messages.js';
-import type { RouteDeps } from '../app.js';
+import type { RouteDeps } from '../deps.js';
 import { principalOf } from '../auth.js';
 import { canRead, caseLinks, caseReadScope, fileComplaint, INTAKE_REFUSALS, intakeSource, queryCase, viewFor } from '../cases.js';
 import { HttpProblem, notFound } from '../problem.js';

@@ -14,7 +14,7 @@ import type { Complaint } from '../../domain/case.js';
 import { scopeCondition } from '../../db/case-queries.js';
 import { responsibilityList, type ListItem } from '../../db/reference-queries.js';
 import { cases } from '../../db/schema.js';
-import type { RouteDeps } from '../app.js';
+import type { RouteDeps } from '../deps.js';
 import { presentedKey, principalOf } from '../auth.js';
 import { fileComplaint, intakeSource, type FiledCase } from '../cases.js';
 import { problemOf, type HttpProblem } from '../problem.js';

@@ -5,7 +5,7 @@ import { PRINCIPAL_ROLES } from '../../db/api-keys.js';
 import { caseOpen } from '../../db/case-facts.js';
 import { cases, processDefinitions } from '../../db/schema.js';
 import { compileBpmn } from '../../domain/process/bpmn.js';
-import type { RouteDeps } from '../app.js';
+import type { RouteDeps } from '../deps.js';
 import { HttpProblem, notFound } from '../problem.js';
 import { problemResponses } from '../schemas.js';
 

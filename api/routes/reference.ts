@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { PRINCIPAL_ROLES } from '../../db/api-keys.js';
 import { responsibilityList } from '../../db/reference-queries.js';
 import { calendarYears, responsibilityItems, responsibilityLists, units } from '../../db/schema.js';
-import type { RouteDeps } from '../app.js';
+import type { RouteDeps } from '../deps.js';
 import { HttpProblem, notFound } from '../problem.js';
 import { problemResponses } from '../schemas.js';
 

@@ -6,7 +6,7 @@ import { CASE_SORTS, caseStatistics, listCases, type CaseListFilters, type CaseS
 import type { CaseRow } from '../../db/schema.js';
 import { parseLimit } from '../../domain/calendar.js';
 import { periodStart } from '../../domain/accountability.js';
-import type { RouteDeps } from '../app.js';
+import type { RouteDeps } from '../deps.js';
 import { principalOf } from '../auth.js';
 import { caseLinks, maskCitizen } from '../cases.js';
 import { toCsv, wantsCsv } from '../csv.js';

@@ -4,7 +4,7 @@
  * chains (see `unitFields` in the catalogue) before the action reaches the case.
  */
 import { Type } from 'typebox';
-import { RATINGS } from './types.js';
+import { RATINGS } from '../ratings.js';
 
 const reason = Type.String({ minLength: 1, maxLength: 2000 });
 const note = Type.Optional(Type.String({ maxLength: 2000 }));

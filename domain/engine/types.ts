@@ -5,13 +5,8 @@
 import type { OutcomeLedger, Strike, UnitOutcome } from '../accountability.js';
 import type { Actor, CaseSnapshot, Complaint, TimelineEntry, Urgency } from '../case.js';
 import type { EscalationCause, Outcome, ProcessDefinition, TaskKind } from '../process/definition.js';
+import type { Rating } from '../ratings.js';
 import type { UnitChain, UnitRef } from '../units.js';
-
-export const RATINGS = ['satisfied', 'basically-satisfied', 'unsatisfied'] as const;
-export type Rating = (typeof RATINGS)[number];
-/** The ratings that count as satisfied in every figure (satisfaction rate, scores). */
-export const SATISFIED_RATINGS: readonly Rating[] = ['satisfied', 'basically-satisfied'];
-export const isSatisfied = (rating: string | null): boolean => rating !== null && (SATISFIED_RATINGS as readonly string[]).includes(rating);
 
 /** Everything a person can do to a case; each is an update (see the action catalogue, `actions.ts`). */
 export type CaseAction =
