@@ -74,8 +74,8 @@ const setupScript = (): string => {
 
 // No container engine runs here, so the compose file is validated as data.
 describe('temporal-compose.yml', () => {
-  it('runs Temporal on PostgreSQL, its UI, the app database, the worker and the API', () => {
-    expect(Object.keys(services).sort()).toEqual(['api', 'app-db', 'temporal', 'temporal-db', 'temporal-setup', 'temporal-ui', 'worker']);
+  it('runs Temporal on PostgreSQL, its UI, the app database, its migration step, the worker and the API', () => {
+    expect(Object.keys(services).sort()).toEqual(['api', 'app-db', 'app-migrate', 'temporal', 'temporal-db', 'temporal-setup', 'temporal-ui', 'worker']);
     expect(service('temporal').environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'temporal-db' });
     expect(service('app-db').environment).toMatchObject({ POSTGRES_DB: 'jiesu' });
     for (const db of ['temporal-db', 'app-db']) {
@@ -96,6 +96,7 @@ describe('temporal-compose.yml', () => {
     expect(service('temporal-setup').image).toMatch(/^temporalio\/admin-tools:1\.29\.\d+/);
     expect(service('temporal-ui').image).toMatch(/^temporalio\/ui:2\.42\.\d+$/);
     expect(bases.map(([, image]) => image)).toEqual(['node:24-bookworm-slim']);
+    expect(service('app-migrate')).toMatchObject({ build: '.', command: ['npx', 'tsx', 'scripts/db.ts', 'migrate'] });
     expect(service('worker')).toMatchObject({ build: '.', command: ['npx', 'tsx', 'worker/main.ts'] });
     expect(service('api')).toMatchObject({ build: '.', command: ['npx', 'tsx', 'api/server.ts'] });
   });
@@ -180,9 +181,11 @@ describe('temporal-compose.yml', () => {
         if (condition === 'service_healthy') expect(service(dependency).healthcheck, `${name} waits for ${dependency} to be healthy`).toBeDefined();
       }
     }
+    // Workers and the API only check the schema: the migration step runs first, once, and must succeed.
+    expect(dependencies(service('app-migrate'))).toEqual({ 'app-db': { condition: 'service_healthy' } });
     for (const name of ['worker', 'api']) {
       expect(dependencies(service(name)), name).toEqual({
-        'app-db': { condition: 'service_healthy' },
+        'app-migrate': { condition: 'service_completed_successfully' },
         'temporal-setup': { condition: 'service_completed_successfully' },
       });
     }
