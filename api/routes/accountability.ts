@@ -4,7 +4,8 @@ import { Type } from 'typebox';
 import type { Principal } from '../../db/api-keys.js';
 import { caseClosedResolved, rankingPolicyInForce } from '../../db/case-facts.js';
 import { caseOutcomes, cases, investigations, rankings, sanctions, strikes } from '../../db/schema.js';
-import { periodOf, periodStart, rankUnits, type AccountabilityState, type UnitOutcome, type UnitPerformance } from '../../domain/accountability.js';
+import { periodOf, periodStart, rankUnits, type AccountabilityState, type UnitPerformance } from '../../domain/accountability.js';
+import type { UnitOutcome } from '../../domain/outcomes.js';
 import {
   MONTHLY_EVALUATION_WORKFLOW_TYPE,
   closeInvestigationUpdate,
