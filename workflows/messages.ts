@@ -87,7 +87,7 @@ export const urgeUpdate = defineUpdate<CaseView, [ActionInput<'urge'>]>('urgeUni
 /** A note on the case's timeline. Refused once the case has its process's most comments. */
 export const commentUpdate = defineUpdate<CaseView, [ActionInput<'comment'>]>('addComment');
 
-/** The unit holding the case summons departments to it (吹哨); it keeps the case. */
+/** The unit holding the case summons departments to it; it keeps the case. */
 export const summonUpdate = defineUpdate<CaseView, [ActionInput<'summon'>]>('summon');
 /** A summoned department reports its part done. */
 export const reportPartUpdate = defineUpdate<CaseView, [ActionInput<'reportPart'>]>('reportPart');
