@@ -16,7 +16,7 @@ import { EmbeddedPostgres, freePort } from '../infra/postgres.js';
 import { spawnService, type ServiceProcess } from '../infra/service-process.js';
 import { resolveTemporalServer } from '../infra/temporal-cli.js';
 import { createClient } from '../infra/temporal.js';
-import { startTemporalDevServer, type TemporalDevServer } from '../infra/temporal-server.js';
+import { startTemporalDevServer, type RunningTemporalServer } from '../infra/temporal-server.js';
 import { shippedProcess } from '../processes/shipped.js';
 
 /** Everything a benchmark runs against, on this machine: servers, keys, and the worker and API as processes. */
@@ -43,7 +43,7 @@ export async function startBenchStack(logger: Logger): Promise<BenchStack> {
   const source = await resolveTemporalServer({ config: base, logger, ignoreAddress: true });
   if (source.kind === 'external') throw new Error('unreachable');
   const temporalDbFile = path.join(dir, 'temporal.sqlite');
-  const server: TemporalDevServer = await startTemporalDevServer({ source, namespace: 'default', dbFilename: temporalDbFile, fast: true });
+  const server: RunningTemporalServer = await startTemporalDevServer({ source, namespace: 'default', dbFilename: temporalDbFile, fast: true });
   const postgres = await EmbeddedPostgres.start({ dataDir: path.join(dir, 'pg'), persistent: false, database: 'jiesu', logger });
   const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
   const apiPort = await freePort();

@@ -2,7 +2,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { allSearchAttributeKeys } from '../workflows/search-attributes.js';
 import type { TemporalServerSource } from './temporal-cli.js';
 
-export interface TemporalDevServer {
+/** A Temporal server this process started: the CLI's dev server or `temporal-server` on PostgreSQL. */
+export interface RunningTemporalServer {
   address: string;
   namespace: string;
   /** Web UI base URL, when the UI was asked for. */
@@ -30,7 +31,7 @@ export interface DevServerOptions {
  * registered on the command line. The same path serves `npm run dev` (persistent file, UI) and the
  * test suite (in memory, fast pragmas).
  */
-export async function startTemporalDevServer(options: DevServerOptions): Promise<TemporalDevServer> {
+export async function startTemporalDevServer(options: DevServerOptions): Promise<RunningTemporalServer> {
   const { source, namespace, dbFilename, port, uiPort, fast = false, codecEndpoint } = options;
   const pragmas = fast ? ['journal_mode=WAL', 'synchronous=OFF'] : ['journal_mode=WAL'];
   const env = await TestWorkflowEnvironment.createLocal({
