@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,7 @@ import type { LimitByUrgency, ProcessDefinition } from '../domain/process/defini
 import { loadConfig, type Config } from '../infra/config.js';
 import type { Logger } from '../infra/logger.js';
 import { EmbeddedPostgres, freePort } from '../infra/postgres.js';
-import { spawnService, type ServiceProcess } from '../infra/service-process.js';
+import { descendantPids, spawnService, type ServiceProcess } from '../infra/service-process.js';
 import { resolveTemporalServer } from '../infra/temporal-cli.js';
 import { createClient } from '../infra/temporal.js';
 import { startTemporalDevServer, type RunningTemporalServer } from '../infra/temporal-server.js';
@@ -116,20 +116,8 @@ export async function startBenchStack(logger: Logger): Promise<BenchStack> {
 
 /** Resident memory of a process and its descendants, in MiB. Linux /proc. */
 export function treeRssMiB(pid: number): number {
-  const parents = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  const tree = [pid];
-  for (let i = 0; i < tree.length; i += 1) for (const [child, parent] of parents) if (parent === tree[i]) tree.push(child);
   let kib = 0;
-  for (const p of tree) {
+  for (const p of [pid, ...descendantPids(pid)]) {
     try {
       kib += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
     } catch {

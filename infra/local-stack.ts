@@ -15,6 +15,8 @@ import { startTemporalDevServer, type RunningTemporalServer } from './temporal-s
 export interface LocalStack {
   temporalAddress: string;
   temporalUiUrl: string | undefined;
+  /** The log of a `temporal-server` this stack runs. */
+  temporalLogFile: string | undefined;
   databaseUrl: string;
   /** The embedded PostgreSQL, when we started one (tests stop and restart it). */
   postgres: EmbeddedPostgres | undefined;
@@ -75,7 +77,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     } finally {
       await database.close();
     }
-    return { temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, databaseUrl, postgres, stop };
+    return { temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, temporalLogFile: temporal.server?.logFile, databaseUrl, postgres, stop };
   } catch (error) {
     await stop();
     throw error;

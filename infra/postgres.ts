@@ -146,13 +146,20 @@ function probePort(port: number): Promise<number> {
   });
 }
 
+/** True when nothing listens on `port` of 127.0.0.1 right now. */
+export async function isPortFree(port: number): Promise<boolean> {
+  return probePort(port).then(
+    () => true,
+    () => false,
+  );
+}
+
 /** A TCP port free right now: any, or one in `range` (inclusive) for consumers that cannot store every port. */
 export async function freePort(range?: { from: number; to: number }): Promise<number> {
   if (range === undefined) return probePort(0);
   for (let attempt = 0; attempt < 100; attempt += 1) {
     const candidate = range.from + Math.floor(Math.random() * (range.to - range.from + 1));
-    const port = await probePort(candidate).catch(() => undefined);
-    if (port !== undefined) return port;
+    if (await isPortFree(candidate)) return candidate;
   }
   throw new Error(`No free TCP port between ${range.from} and ${range.to}`);
 }

@@ -215,7 +215,7 @@ async function until<T>(what: string, timeoutMs: number, attempt: () => Promise<
  * PostgreSQL databases, registers the namespace and Jiesu's search attributes, and, when asked, the Web
  * UI in front of it. Resolves once a client can use the namespace.
  */
-export async function startTemporalPostgresServer(options: TemporalPostgresOptions): Promise<RunningTemporalServer & { logFile: string }> {
+export async function startTemporalPostgresServer(options: TemporalPostgresOptions): Promise<RunningTemporalServer> {
   const { binaries, databases, namespace, dir, logger, uiPort, codecEndpoint, serverLogLevel = 'warn' } = options;
   await prepareTemporalDatabases(binaries.sqlTool, databases, logger);
   const [frontend, http, history, matching, worker] = await Promise.all([options.port ?? freePort(), ...Array.from({ length: 4 }, () => freePort())]);

@@ -8,6 +8,8 @@ export interface RunningTemporalServer {
   namespace: string;
   /** Web UI base URL, when the UI was asked for. */
   uiUrl: string | undefined;
+  /** Where the server logs, when it is not this process's output. */
+  logFile?: string;
   stop(): Promise<void>;
 }
 
