@@ -27,9 +27,9 @@ function payloadBytes(value: unknown): number {
  * Whole cases through the API, from intake to close: file, wait for routing, sign for, resolve, rate.
  * Reports complete cases per minute and what one case costs the server (events, bytes).
  */
-export async function benchLifecycle(stack: BenchStack, { cases = 200, concurrency = 16 } = {}): Promise<LifecycleResult> {
-  const progress = new Progress('lifecycle');
-  const worker = await stack.startWorker();
+export async function benchLifecycle(stack: BenchStack, { cases = 200, concurrency = 16, workers: workerCount = 1 } = {}): Promise<LifecycleResult> {
+  const progress = new Progress(`lifecycle ${stack.server} ${workerCount}w`);
+  const workers = await stack.startWorkers(workerCount);
   const api = await stack.startApi();
   const intake = await stack.key('intake', 'lifecycle');
   const handler = await stack.key('handler', 'comm-heping-north');
@@ -54,7 +54,7 @@ export async function benchLifecycle(stack: BenchStack, { cases = 200, concurren
         const index = next++;
         const t0 = performance.now();
         const { caseNo } = (await call(intake.key, 'POST', '/v1/complaints', {
-          ticketId: `L${index}`,
+          ticketId: `L${workerCount}w-${index}`,
           title: 'Noise at night',
           description: 'Drilling after midnight',
           category: 'neighbour-dispute',
@@ -89,7 +89,7 @@ export async function benchLifecycle(stack: BenchStack, { cases = 200, concurren
     }),
   );
   await api.kill('SIGTERM');
-  await worker.kill('SIGTERM');
+  await Promise.all(workers.map((w) => w.kill('SIGTERM')));
   progress.note(`${round(cases / minutes)} cases/min`);
   const mean = (f: (c: (typeof costs)[number]) => number) => Math.round(costs.reduce((s, c) => s + f(c), 0) / costs.length);
   return {

@@ -11,7 +11,7 @@ import proto from '@temporalio/proto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../infra/postgres.js';
 import { descendantPids, spawnService, type ServiceProcess } from '../infra/service-process.js';
-import { eventually } from './helpers/env.js';
+import { eventually, fileStreetLightComplaint } from './helpers/env.js';
 
 let dataDir: string | undefined;
 const running: ServiceProcess[] = [];
@@ -81,18 +81,7 @@ describe.runIf(inject('temporalServer') === 'postgres')('npm run topology', () =
 
     // File through the second API, read through the first.
     const keys = JSON.parse(await readFile(path.join(dataDir, 'topology', 'dev-keys.json'), 'utf8')) as Record<string, string>;
-    const created = await fetch(`${apis[1]}/v1/complaints`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${keys.intake}` },
-      body: JSON.stringify({
-        ticketId: 'TOPO-1',
-        title: 'Broken street light',
-        description: 'The light at the corner is out',
-        category: 'urban-construction',
-        location: { unitId: 'comm-xinhua-garden' },
-        citizen: { name: 'Zhao Lei', phone: '13900000000' },
-      }),
-    });
+    const created = await fileStreetLightComplaint(apis[1]!, keys.intake!, 'TOPO-1');
     expect(created.status).toBe(201);
     const { caseNo, workflowId } = (await created.json()) as { caseNo: string; workflowId: string };
     const read = () => fetch(`${apis[0]}/v1/complaints/${caseNo}`, { headers: { authorization: `Bearer ${keys.admin}` } });
