@@ -154,6 +154,19 @@ function openSection(saved: Results['open']): string[] {
         ],
       ),
       '',
+      `At ${last.toLocaleString('en')} open cases temporal-server on PostgreSQL settled ${p.casesPerSecondSettled} cases/s against the dev server's ${d.casesPerSecondSettled} (${ratio(p.casesPerSecondSettled, d.casesPerSecondSettled)}), ` +
+        `with timer lateness p99 ${p.timerLatenessP99Ms} ms against ${d.timerLatenessP99Ms} ms. Why: the next section.`,
+      '',
+    );
+  }
+  if (pg && pg.length > 0) {
+    const top = pg.at(-1)!;
+    const rssOk = top.workerRssMiB < 1024;
+    const latenessOk = top.timerLatenessP99Ms < 1000;
+    lines.push(
+      `**Budget on the PostgreSQL server at ${top.openCases.toLocaleString('en')} open cases:** worker RSS ${top.workerRssMiB} MiB (budget 1 GiB: ${rssOk ? 'within' : '**over**'}), ` +
+        `timer lateness p99 ${top.timerLatenessP99Ms} ms (target under 1 s: ${latenessOk ? 'met' : '**missed**'}).`,
+      '',
     );
   }
   for (const server of ['dev', 'postgres'] as const) {
@@ -195,8 +208,8 @@ function peerSection(saved: Results['peer'], open: Results['open'], intake: Resu
     return (flowableValue > jiesuValue) === higherIsBetter ? '**Flowable**' : 'Jiesu';
   };
   const rows: Array<[string, number | undefined, number | undefined, boolean]> = [
-    ['intake: cases started per second (Jiesu: raw workflow starts, 32 loops; Flowable: process starts, 32 threads)', jiesuIntake?.raw.perSecond, peer.open[0]?.startsPerSecond, true],
-    ['intake through Jiesu\'s API (HTTP, validation, auth) against Flowable\'s in-process start', jiesuIntake?.api.perSecond, peer.open[0]?.startsPerSecond, true],
+    ['intake: cases started per second (Jiesu: raw workflow starts, 32 loops, intake section; Flowable: process starts, 32 threads, last open step)', jiesuIntake?.raw.perSecond, f?.startsPerSecond, true],
+    ['intake through Jiesu\'s API (HTTP, validation, auth) against Flowable\'s in-process start', jiesuIntake?.api.perSecond, f?.startsPerSecond, true],
     [`cases settled per second at ${last.toLocaleString('en')} open`, j?.casesPerSecondSettled, f?.casesPerSecondSettled, true],
     ['whole cases per minute (Jiesu through its API, Flowable in process)', jiesuLifecycle?.casesPerMinute, peer.lifecycle?.casesPerMinute, true],
     [`memory MiB at ${last.toLocaleString('en')} open (Jiesu: worker RSS; Flowable: JVM RSS, 1 GiB heap)`, j?.workerRssMiB, f?.rssMiB, false],
@@ -216,6 +229,13 @@ function peerSection(saved: Results['peer'], open: Results['open'], intake: Resu
       rows.map(([what, jv, fv, higher]) => [what, jv ?? '—', fv ?? '—', ratio(fv, jv), winner(jv, fv, higher)]),
     ),
     '',
+    ...[
+      ['**Flowable wins** on', '**Flowable**'],
+      ['Jiesu wins on', 'Jiesu'],
+    ].flatMap(([lead, who]) => {
+      const won = rows.filter(([, jv, fv, higher]) => winner(jv, fv, higher) === who).map(([what]) => what.replace(/ \(.*\)$/, ''));
+      return won.length > 0 ? [`${lead}: ${won.join('; ')}.`, ''] : [];
+    }),
     table(
       ['Flowable open cases', 'starts/s (= settled)', 'JVM RSS MiB', 'heap in use MiB', 'database MiB', 'timer lateness p50 ms', 'p99 ms'],
       peer.open.map((s) => [s.openCases.toLocaleString('en'), s.startsPerSecond, s.rssMiB, s.heapUsedMiB, s.dbMiB, s.timerLatenessP50Ms, s.timerLatenessP99Ms]),

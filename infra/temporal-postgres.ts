@@ -14,6 +14,7 @@ import type { TemporalServerBinaries } from './temporal-server-build.js';
 import type { RunningTemporalServer } from './temporal-server.js';
 
 const run = promisify(execFile);
+const GRPC_NOT_FOUND = 5;
 
 /**
  * Settings of the Temporal server on PostgreSQL that `temporal-compose.yml` repeats for its auto-setup
@@ -258,6 +259,17 @@ export async function startTemporalPostgresServer(options: TemporalPostgresOptio
       // service refreshes its own cache on the same interval (system.namespaceCacheRefreshInterval, 2 s).
       await until('the search attributes to be usable', 60_000, () => connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1, query: "JiesuStatus = 'ready'" }), died);
       await new Promise((resolve) => setTimeout(resolve, 2_500));
+      // The frontend answers before every service has joined the membership ring; history and matching
+      // answer "Not enough hosts" until then. Ready: history says an unknown workflow is not found, and
+      // matching describes a task queue.
+      await until('the history and matching services', 120_000, async () => {
+        const history = await connection.workflowService.describeWorkflowExecution({ namespace, execution: { workflowId: 'readiness-probe' } }).then(
+          () => undefined,
+          (error: { code?: number }) => error,
+        );
+        if (history?.code !== GRPC_NOT_FOUND) throw new Error(`history is not serving yet: ${String(history)}`);
+        await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: 'readiness-probe' } });
+      }, died);
     } finally {
       await connection.close();
     }
