@@ -1,11 +1,12 @@
 import { Context } from '@temporalio/activity';
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
-import { caseOutcomes, investigations, notifications, rankingPolicies, rankings, sanctions, strikes, units } from '../db/schema.js';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { rankingPolicyInForce } from '../db/case-facts.js';
+import { caseOutcomes, investigations, rankings, sanctions, strikes, units } from '../db/schema.js';
 import { loadUnitChain } from '../db/units.js';
-import { DEFAULT_RANKING_POLICY, periodOf, rankUnits, type RankingPolicy, type SanctionRecord, type Strike, type StrikeRecord, type UnitOutcome } from '../domain/accountability.js';
+import { periodOf, rankUnits, type SanctionRecord, type Strike, type StrikeRecord, type UnitOutcome } from '../domain/accountability.js';
 import type { OutcomeInput } from '../domain/engine/types.js';
-import { strikeSignal, unitAccountabilityWorkflowId, type UnitAccountabilityInput } from '../workflows/messages.js';
-import type { ActivityDeps } from './index.js';
+import { strikeSignal, UNIT_ACCOUNTABILITY_WORKFLOW_TYPE, unitAccountabilityWorkflowId, type UnitAccountabilityInput } from '../workflows/messages.js';
+import type { ActivityDeps } from './deps.js';
 
 /** What the ranking of a period did, for the evaluation workflow. */
 export interface EvaluatePeriodResult {
@@ -20,17 +21,13 @@ export type SanctionChange =
   | { kind: 'freeze-lifted'; sanctionId: string; at: string };
 
 /** Activities of accountability: the outcome ledger, strikes, sanctions and the monthly ranking. */
-export function createAccountabilityActivities({ db, notifier, client, logger }: ActivityDeps) {
+export function createAccountabilityActivities({ db, outbox, client, logger }: ActivityDeps) {
   /** The root of a unit's tree: its district centre, the scope of rankings. */
   const districtOf = async (unitId: string): Promise<string> => {
     const chain = await loadUnitChain(db, unitId);
     return chain?.ancestors.at(-1)?.id ?? unitId;
   };
 
-  const loadPolicy = async (): Promise<RankingPolicy> => {
-    const [row] = await db.select().from(rankingPolicies).orderBy(desc(rankingPolicies.version)).limit(1);
-    return row ? { version: row.version, weights: row.weights, minCases: row.minCases, bottomPerLevel: row.bottomPerLevel } : DEFAULT_RANKING_POLICY;
-  };
 
   return {
     /** Records the outcome ledger of a closed case: one row per unit, written once however often this runs. */
@@ -50,7 +47,7 @@ export function createAccountabilityActivities({ db, notifier, client, logger }:
     async deliverStrike(strike: Strike): Promise<void> {
       const chain = await loadUnitChain(db, strike.unitId);
       const input: UnitAccountabilityInput = { unitId: strike.unitId, ancestors: chain?.ancestors.map((a) => a.id) ?? [] };
-      await client.workflow.signalWithStart('unitAccountabilityWorkflow', {
+      await client.workflow.signalWithStart(UNIT_ACCOUNTABILITY_WORKFLOW_TYPE, {
         workflowId: unitAccountabilityWorkflowId(strike.unitId),
         taskQueue: Context.current().info.taskQueue,
         args: [input],
@@ -94,10 +91,9 @@ export function createAccountabilityActivities({ db, notifier, client, logger }:
         if (sanction.investigation) {
           await tx.insert(investigations).values({ id: sanction.investigation.id, unitId: strike.unitId, sanctionId: sanction.id, openedAt: new Date(sanction.at) }).onConflictDoNothing();
         }
-        await tx.insert(notifications).values({ id: notificationId, kind: `sanction-${sanction.kind}`, caseNo: strike.caseNo ?? null, unitIds: recipients, message }).onConflictDoNothing();
+        await outbox.enqueue({ id: notificationId, kind: 'sanction', storedKind: `sanction-${sanction.kind}`, caseNo: strike.caseNo ?? null, unitIds: recipients, message }, tx);
       });
-      await notifier.send({ id: notificationId, kind: 'sanction', caseNo: strike.caseNo ?? null, unitIds: recipients, message });
-      await db.update(notifications).set({ deliveredAt: sql`now()` }).where(eq(notifications.id, notificationId));
+      outbox.wake();
       logger.info({ unitId: strike.unitId, sanction: sanction.id, kind: sanction.kind }, 'Sanction applied');
     },
 
@@ -118,7 +114,7 @@ export function createAccountabilityActivities({ db, notifier, client, logger }:
      * earlier ranking of that period, and returns the bottom units that get a strike.
      */
     async evaluatePeriod({ period, districtId }: { period: string; districtId?: string }): Promise<EvaluatePeriodResult> {
-      const policy = await loadPolicy();
+      const policy = await rankingPolicyInForce(db);
       const roots = districtId
         ? [districtId]
         : (await db.select({ id: units.id }).from(units).where(and(eq(units.kind, 'centre'), sql`${units.parentId} IS NULL`))).map((r) => r.id);

@@ -1,27 +1,16 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
-import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Db } from '../db/client.js';
-import { caseTimeline, cases, notifications, processDefinitions, responsibilityItems, responsibilityLists, units, type NewCaseRow } from '../db/schema.js';
+import { responsibilityList } from '../db/reference-queries.js';
+import { caseTimeline, cases, processDefinitions, type NewCaseRow } from '../db/schema.js';
 import { loadUnitChain } from '../db/units.js';
 import { computeDeadline, parseLimit } from '../domain/calendar.js';
 import type { CaseSnapshot, TimelineEntry } from '../domain/case.js';
 import type { NotificationInput, RouteResult } from '../domain/engine/types.js';
 import type { ProcessDefinition } from '../domain/process/definition.js';
-import type { UnitRef } from '../domain/units.js';
-import type { Logger } from '../infra/logger.js';
+import { unitAtLevel, type UnitRef } from '../domain/units.js';
 import { createAccountabilityActivities } from './accountability.js';
+import type { ActivityDeps } from './deps.js';
 import { CalendarCache } from './calendar-cache.js';
-import type { Notifier } from './notifier.js';
-
-/** What every activity may use. Built once per worker. */
-export interface ActivityDeps {
-  db: Db;
-  logger: Logger;
-  notifier: Notifier;
-  /** For signal-with-start of accountability workflows. */
-  client: Client;
-}
 
 /** Error types of activity failures that retrying cannot fix. */
 export const ActivityErrors = {
@@ -60,8 +49,8 @@ function toRow(s: CaseSnapshot): NewCaseRow {
     escalations: s.escalations,
     rating: s.rating,
     holders: s.holders,
-    citizenName: s.citizen.name,
-    citizenPhone: s.citizen.phone,
+    citizenName: s.citizen.name ?? null,
+    citizenPhone: s.citizen.phone ?? null,
     description: s.description,
     seq: s.seq,
     receivedAt: new Date(s.receivedAt),
@@ -109,7 +98,7 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 function buildActivities(deps: ActivityDeps) {
-  const { db, logger, notifier } = deps;
+  const { db, logger, outbox } = deps;
   const calendar = new CalendarCache(db);
 
   async function deadlines({ from, limits }: { from: string; limits: Record<string, string> }): Promise<Record<string, string>> {
@@ -148,19 +137,23 @@ function buildActivities(deps: ActivityDeps) {
       return { definition: row.definition };
     },
 
-    /** Judges a complaint: the category's owner in the list in force, the location's unit chain, and the centre. */
+    /**
+     * Judges a complaint: the category's owner in the list in force, the location's unit chain, and its
+     * district centre. A location the unit tree no longer knows, or one under no district centre, cannot be
+     * placed at all: the case says so (`unroutable`, visible in the API and the Temporal UI) and tries again
+     * later, instead of the activity retrying forever out of sight.
+     */
     async routeComplaint({ category, locationUnitId }: { category: string; locationUnitId: string }): Promise<RouteResult> {
       const location = (await loadUnitChain(db, locationUnitId)) ?? null;
-      const centreRow = location?.ancestors.find((u) => u.kind === 'centre') ?? (await db.select().from(units).where(eq(units.kind, 'centre')).limit(1))[0];
-      if (!centreRow) throw new Error('No district centre in the unit tree; seed the reference data');
+      const centreRow = location ? [location.unit, ...location.ancestors].find((u) => u.kind === 'centre') : undefined;
+      if (!location || !centreRow) {
+        const reason = location ? 'no-district-centre' : 'unknown-location';
+        logger.warn({ locationUnitId, reason }, 'A case cannot be routed: fix the unit tree; it is tried again');
+        return { kind: 'unroutable', reason, level: null, department: null, departmentId: null, listVersion: null, location, centre: null };
+      }
       const centre = unitRef(centreRow);
-      const [list] = await db.select().from(responsibilityLists).orderBy(desc(responsibilityLists.version)).limit(1);
-      const [item] = list
-        ? await db
-            .select()
-            .from(responsibilityItems)
-            .where(and(eq(responsibilityItems.listVersion, list.version), eq(responsibilityItems.category, category)))
-        : [];
+      const list = await responsibilityList(db, { category });
+      const item = list?.items[0];
       const base = { listVersion: list?.version ?? null, location, centre, department: null, departmentId: null };
       if (!item) return { ...base, kind: 'dispatch', level: null, reason: 'unknown-category' };
       if (item.departmentId !== null) {
@@ -168,8 +161,7 @@ function buildActivities(deps: ActivityDeps) {
         if (!department) return { ...base, kind: 'dispatch', level: null, reason: 'owner-inactive' };
         return { ...base, kind: 'owner', level: item.level, department, departmentId: department.id };
       }
-      const owner = location && [location.unit, ...location.ancestors].find((u) => u.level === item.level);
-      if (!owner) return { ...base, kind: 'dispatch', level: null, reason: 'no-owner-at-location' };
+      if (unitAtLevel([location.unit, ...location.ancestors], item.level) < 0) return { ...base, kind: 'dispatch', level: null, reason: 'no-owner-at-location' };
       return { ...base, kind: 'owner', level: item.level };
     },
 
@@ -184,14 +176,9 @@ function buildActivities(deps: ActivityDeps) {
       return { deadlines: await deadlines(input), at: new Date().toISOString() };
     },
 
-    /** Records a notification once and hands it to the notifier; a failed send retries and never blocks a case. */
+    /** Records a notification once for the outbox to deliver: the case never waits for a receiver. */
     async notify(notification: NotificationInput): Promise<void> {
-      await db
-        .insert(notifications)
-        .values({ id: notification.id, kind: notification.kind, caseNo: notification.caseNo, unitIds: notification.unitIds, message: notification.message })
-        .onConflictDoNothing();
-      await notifier.send(notification);
-      await db.update(notifications).set({ deliveredAt: sql`now()` }).where(eq(notifications.id, notification.id));
+      await outbox.enqueue(notification);
     },
 
     /**

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { NotificationInput } from '../domain/engine/types.js';
 import type { Logger } from '../infra/logger.js';
 
@@ -15,10 +15,15 @@ export class LogNotifier implements Notifier {
   }
 }
 
+/** How old a signed webhook may be before a receiver must reject it as a replay. */
+export const SIGNATURE_TOLERANCE_S = 300;
+
 /**
- * Production adapter: POSTs the notification as JSON to a configured URL, signed with HMAC-SHA256
- * over the body (`X-Jiesu-Signature: sha256=<hex>`). The notification id is the idempotency key, so a
- * receiver drops the duplicates that retries can produce. A non-2xx answer throws, and the activity retries.
+ * Production adapter: POSTs the notification as JSON to a configured URL, signed with HMAC-SHA256 over
+ * the send time and the body: `X-Jiesu-Signature: t=<unix seconds>,v1=<hex>` where the MAC covers
+ * `<t>.<body>`. A receiver checks the MAC and rejects a `t` older than {@link SIGNATURE_TOLERANCE_S}, so a
+ * captured request cannot be replayed later; the notification id (`Idempotency-Key`) lets it drop the
+ * duplicates that retries produce. A non-2xx answer throws, and the outbox retries.
  */
 export class WebhookNotifier implements Notifier {
   constructor(
@@ -27,8 +32,18 @@ export class WebhookNotifier implements Notifier {
     private readonly timeoutMs = 10_000,
   ) {}
 
-  static signature(secret: string, body: string): string {
-    return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+  static signature(secret: string, body: string, at: number = Math.floor(Date.now() / 1000)): string {
+    return `t=${at},v1=${createHmac('sha256', secret).update(`${at}.${body}`).digest('hex')}`;
+  }
+
+  /** What a receiver does: true when `header` signs `body` with `secret` and was made within the tolerance. */
+  static verify(secret: string, header: string, body: string, now: number = Math.floor(Date.now() / 1000)): boolean {
+    const parts = Object.fromEntries(header.split(',').map((p) => p.trim().split('=') as [string, string]));
+    const at = Number(parts.t);
+    if (!Number.isInteger(at) || Math.abs(now - at) > SIGNATURE_TOLERANCE_S || typeof parts.v1 !== 'string') return false;
+    const expected = Buffer.from(WebhookNotifier.signature(secret, body, at).split('v1=')[1]!, 'hex');
+    const presented = Buffer.from(parts.v1, 'hex');
+    return presented.length === expected.length && timingSafeEqual(presented, expected);
   }
 
   async send(notification: NotificationInput): Promise<void> {

@@ -3,14 +3,11 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Client } from '@temporalio/client';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
-import type { Database } from '../db/client.js';
-import type { Config } from '../infra/config.js';
-import type { Logger } from '../infra/logger.js';
 import { authPlugin, KeyStore } from './auth.js';
+import type { ApiDeps, RouteDeps } from './deps.js';
 import { HttpProblem, problemErrorHandler } from './problem.js';
 import { accountabilityRoutes } from './routes/accountability.js';
 import { caseActionRoutes } from './routes/case-actions.js';
@@ -23,21 +20,9 @@ import { referenceRoutes } from './routes/reference.js';
 import { searchRoutes } from './routes/search.js';
 import { healthRoutes } from './routes/health.js';
 import { ProblemSchema } from './schemas.js';
+import { SessionStore } from './sessions.js';
 import { UnitDirectory } from './units.js';
 
-/** What the API needs from the outside world; tests build it against the real servers. */
-export interface ApiDeps {
-  config: Config;
-  logger: Logger;
-  temporal: { client: Client; taskQueue: string };
-  database: Database;
-}
-
-/** What route plugins get: the outside world plus the in-memory caches the app keeps. */
-export interface RouteDeps extends ApiDeps {
-  keys: KeyStore;
-  units: UnitDirectory;
-}
 
 /** One validator per request part: bodies are strict (no type coercion), query strings and params coerce. */
 function validators() {
@@ -84,7 +69,8 @@ export async function buildApp(deps: ApiDeps) {
     keys.stop();
     units.stop();
   });
-  const routeDeps: RouteDeps = { ...deps, keys, units };
+  const sessions = new SessionStore(deps.database.db, { secure: deps.config.mode !== 'development' });
+  const routeDeps: RouteDeps = { ...deps, keys, units, sessions };
 
   await app.register(swagger, {
     openapi: {

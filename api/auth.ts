@@ -1,11 +1,12 @@
 import fp from 'fastify-plugin';
 import { eq } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
-import { activeApiKeys, secretMatches, splitApiKey, type Principal, type PrincipalRole } from '../db/api-keys.js';
+import { activeApiKeys, secretMatches, splitApiKey, toPrincipal, type Principal, type PrincipalRole } from '../db/api-keys.js';
 import type { Db } from '../db/client.js';
 import { apiKeys, type ApiKeyRow } from '../db/schema.js';
 import type { Logger } from '../infra/logger.js';
 import { HttpProblem } from './problem.js';
+import { RefreshingCache } from './refreshing-cache.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -18,47 +19,27 @@ declare module 'fastify' {
   }
 }
 
-const toPrincipal = (row: ApiKeyRow): Principal => ({
-  keyId: row.id,
-  name: row.name,
-  role: row.role as PrincipalRole,
-  unitId: row.unitId,
-  source: row.source,
-});
-
 /**
  * Verified API keys, held in memory and refreshed from PostgreSQL every few seconds, so that
  * authentication (and with it intake) keeps working while the database is down. A key not yet in
  * memory is looked up once; unknown ids are remembered briefly so guessing cannot flood the database.
  */
-export class KeyStore {
+export class KeyStore extends RefreshingCache {
   private keys = new Map<string, ApiKeyRow>();
   private unknown = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Db,
-    private readonly logger: Logger,
-    private readonly refreshMs = 10_000,
-  ) {}
-
-  async refresh(): Promise<void> {
-    try {
-      const rows = await activeApiKeys(this.db);
-      this.keys = new Map(rows.map((r) => [r.id, r]));
-      this.unknown.clear();
-    } catch (error) {
-      this.logger.warn({ err: error }, 'Could not refresh API keys; keeping the last known set');
-    }
+    logger: Logger,
+    refreshMs = 10_000,
+  ) {
+    super(logger, refreshMs, 'API keys');
   }
 
-  start(): void {
-    this.timer = setInterval(() => void this.refresh(), this.refreshMs);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
+  protected async load(): Promise<void> {
+    const rows = await activeApiKeys(this.db);
+    this.keys = new Map(rows.map((r) => [r.id, r]));
+    this.unknown.clear();
   }
 
   async verify(key: string): Promise<Principal | undefined> {

@@ -1,14 +1,15 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { createHash } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
 import type { Principal } from '../db/api-keys.js';
 import type { Db } from '../db/client.js';
 import { cases } from '../db/schema.js';
 import type { Config } from '../infra/config.js';
-import type { Actor } from '../domain/case.js';
+import type { Actor, Citizen } from '../domain/case.js';
 import { REFUSALS, type CaseView } from '../domain/engine/types.js';
-import { caseNoFor, type Complaint } from '../domain/case.js';
-import { caseStateQuery, complaintWorkflowId, type ComplaintWorkflowInput } from '../workflows/messages.js';
+import { caseNoFor, isSourceName, SOURCE_NAME_RULE, type Complaint } from '../domain/case.js';
+import { caseStateQuery, COMPLAINT_WORKFLOW_TYPE, complaintWorkflowId, type ComplaintWorkflowInput } from '../workflows/messages.js';
 import { HttpProblem, notFound } from './problem.js';
 import type { UnitDirectory } from './units.js';
 
@@ -22,30 +23,101 @@ export function caseLinks(config: Config, caseNo: string): { self: string; timel
   };
 }
 
+/** What intake did with a complaint. */
+export interface FiledCase {
+  caseNo: string;
+  workflowId: string;
+  /** False when the ticket was filed before with the same content (a retried post). */
+  created: boolean;
+  /** The earlier case of this ticket has closed (only when `created` is false). */
+  closed: boolean;
+}
+
+/** Memo key of a case's content fingerprint: a second post of its ticket is compared with it. */
+const FINGERPRINT_MEMO = 'fingerprint';
+
+/**
+ * A digest of what the citizen reported (everything but the ticket that names it), in a canonical form: the
+ * same complaint posted again gives the same digest, whatever the order of its fields.
+ */
+export function complaintFingerprint(complaint: Complaint): string {
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.entries(value)
+          .filter(([, v]) => v !== undefined)
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([k, v]) => [k, canonical(v)]),
+      );
+    }
+    return value;
+  };
+  const { source: _source, ticketId: _ticketId, ...content } = complaint;
+  return createHash('sha256').update(JSON.stringify(canonical(content))).digest('base64url');
+}
+
 /**
  * Files a complaint: starts its workflow, the durable write, so intake never waits on the read-model
- * database. The same (source, ticket id) always yields the same case: a running one is reused, and a
- * closed one is not started again.
+ * database. The same (source, ticket id) always names the same case: a retried post with the same content
+ * finds it again (also when twenty arrive at once); the same ticket with other content is refused with a
+ * 409 naming the case, so no complaint is ever silently answered with someone else's case.
  */
-export async function fileComplaint(temporal: { client: Client; taskQueue: string }, complaint: Complaint): Promise<{ caseNo: string; workflowId: string }> {
+export async function fileComplaint(temporal: { client: Client; taskQueue: string }, complaint: Complaint): Promise<FiledCase> {
   const caseNo = caseNoFor(complaint.source, complaint.ticketId);
   const workflowId = complaintWorkflowId(caseNo);
+  const fingerprint = complaintFingerprint(complaint);
   const input: ComplaintWorkflowInput = { caseNo, receivedAt: new Date().toISOString(), complaint };
-  await temporal.client.workflow
-    .start('complaintWorkflow', {
+  try {
+    await temporal.client.workflow.start(COMPLAINT_WORKFLOW_TYPE, {
       taskQueue: temporal.taskQueue,
       workflowId,
       args: [input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      memo: { [FINGERPRINT_MEMO]: fingerprint },
       staticSummary: `${caseNo} · ${complaint.category} · ${complaint.urgency}`,
-    })
-    .catch((error: unknown) => {
-      if (error instanceof Error && error.name === 'WorkflowExecutionAlreadyStartedError') return;
-      throw error;
     });
-  return { caseNo, workflowId };
+    return { caseNo, workflowId, created: true, closed: false };
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+  const existing = await temporal.client.workflow.getHandle(workflowId).describe();
+  const earlier = existing.memo?.[FINGERPRINT_MEMO];
+  // Cases filed before fingerprints existed carry none: they are taken as the same complaint, as before.
+  if (earlier !== undefined && earlier !== fingerprint) {
+    throw new HttpProblem(
+      409,
+      'ticket-conflict',
+      'Ticket already used',
+      `Ticket ${complaint.ticketId} was filed as case ${caseNo} with other content; a new complaint needs a ticket id of its own`,
+      { reason: INTAKE_REFUSALS.ticketConflict },
+    );
+  }
+  return { caseNo, workflowId, created: false, closed: existing.status.name !== 'RUNNING' };
 }
+
+/**
+ * The portal an intake key files as. Keys made before portal names were checked may carry a name that
+ * could make another portal's case numbers: they may not file (403 InvalidSource), for every channel.
+ */
+export function intakeSource(principal: Principal): string {
+  const source = principal.source;
+  if (source === null || !isSourceName(source)) {
+    throw new HttpProblem(403, 'invalid-source', 'Key cannot file complaints', `This key's portal name "${source ?? ''}" cannot begin case numbers (${SOURCE_NAME_RULE}); create a new intake key`, {
+      reason: INTAKE_REFUSALS.invalidSource,
+    });
+  }
+  return source;
+}
+
+/** Why intake refuses a complaint it understood (problem `reason`). */
+export const INTAKE_REFUSALS = {
+  ticketConflict: 'TicketConflict',
+  ticketClosed: 'TicketClosed',
+  unknownUnit: 'UnknownUnit',
+  invalidSource: 'InvalidSource',
+} as const;
 
 /** The actor a principal acts as inside a case. */
 export function actorOf(principal: Principal): Actor {
@@ -84,6 +156,12 @@ export async function closedCaseProblem(db: Db, principal: Principal, units: Uni
   return new HttpProblem(409, 'refused', 'Action refused', `Case ${caseNo} is closed (${row.status})`, { reason: REFUSALS.caseClosed });
 }
 
+/** What read access to a case depends on, from the read model (undefined when the case is not there yet). */
+export async function caseReadScope(db: Db, caseNo: string): Promise<Pick<CaseView, 'holders' | 'source'> | undefined> {
+  const [row] = await db.select({ holders: cases.holders, source: cases.source }).from(cases).where(eq(cases.caseNo, caseNo));
+  return row;
+}
+
 /** The live view of a case from its workflow. */
 export async function queryCase(client: Client, caseNo: string): Promise<CaseView> {
   try {
@@ -113,13 +191,13 @@ export function canRead(principal: Principal, view: Pick<CaseView, 'holders' | '
 }
 
 /** Masks a phone number: 138****0000. */
-export function maskPhone(phone: string): string {
+function maskPhone(phone: string): string {
   const digits = phone.replace(/\D/g, '');
   return digits.length < 8 ? '*'.repeat(digits.length) : `${digits.slice(0, 3)}****${digits.slice(-4)}`;
 }
 
 /** Masks a name to its first character. */
-export function maskName(name: string): string {
+function maskName(name: string): string {
   const chars = [...name];
   return chars.length <= 1 ? '*' : `${chars[0]}${'*'.repeat(Math.min(chars.length - 1, 3))}`;
 }
@@ -135,8 +213,13 @@ export function seesContact(principal: Principal, view: Pick<CaseView, 'unitId' 
   return false;
 }
 
+/** The citizen's contact data masked; a field the citizen did not give stays absent. */
+export function maskCitizen({ name, phone }: Citizen): Citizen {
+  return { ...(name !== undefined ? { name: maskName(name) } : {}), ...(phone !== undefined ? { phone: maskPhone(phone) } : {}) };
+}
+
 /** The view as this principal may see it. */
 export function viewFor<T extends Pick<CaseView, 'unitId' | 'lead' | 'coDepartments' | 'holders' | 'citizen'>>(principal: Principal, view: T, directory: UnitDirectory): T {
   if (seesContact(principal, view, directory)) return view;
-  return { ...view, citizen: { name: maskName(view.citizen.name), phone: maskPhone(view.citizen.phone) } };
+  return { ...view, citizen: maskCitizen(view.citizen) };
 }

@@ -38,9 +38,9 @@ export const notFound = (detail: string): HttpProblem => new HttpProblem(404, 'n
 function validationProblem(error: FastifyError): HttpProblem {
   const part = error.validationContext ?? 'request';
   const errors = (error.validation ?? []).map((v) => {
-    const missing = v.keyword === 'required' ? `/${String((v.params as { missingProperty?: string }).missingProperty)}` : '';
+    if (v.keyword === 'required') return { field: `${part}${v.instancePath}/${String((v.params as { missingProperty?: string }).missingProperty)}`, message: 'was not provided' };
     const extra = v.keyword === 'additionalProperties' ? `/${String((v.params as { additionalProperty?: string }).additionalProperty)}` : '';
-    return { field: `${part}${v.instancePath}${missing}${extra}`, message: v.message ?? 'is invalid' };
+    return { field: `${part}${v.instancePath}${extra}`, message: v.message ?? 'is invalid' };
   });
   const detail = errors.map((e) => `${e.field} ${e.message}`).join('; ') || error.message;
   return new HttpProblem(400, 'validation', 'Invalid request', detail, { errors });
@@ -59,23 +59,31 @@ export function backendUnavailable(error: unknown): boolean {
   return false;
 }
 
-/** The one error handler: client mistakes become 4xx problems; anything else is logged and answered generically. */
-export function problemErrorHandler(error: FastifyError | HttpProblem | Error, request: FastifyRequest, reply: FastifyReply): void {
-  let problem: HttpProblem;
-  if (error instanceof HttpProblem) problem = error;
-  else if ('validation' in error && error.validation) problem = validationProblem(error);
-  else if ('statusCode' in error && typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+/**
+ * The one classification of errors: client mistakes become 4xx problems, an unreachable backing service
+ * 503 with Retry-After; anything else is logged and answered generically. Renderers (problem+json
+ * below, Open311's error list) only format what this decides.
+ */
+export function problemOf(error: FastifyError | HttpProblem | Error, request: FastifyRequest, reply: FastifyReply): HttpProblem {
+  if (error instanceof HttpProblem) return error;
+  if ('validation' in error && error.validation) return validationProblem(error);
+  if ('statusCode' in error && typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     // Fastify's own client errors: malformed JSON, body too large, unsupported media type, rate limit, …
     const titles: Record<number, string> = { 413: 'Payload too large', 414: 'URI too long', 415: 'Unsupported media type', 429: 'Too many requests' };
     const code = 'code' in error && typeof error.code === 'string' ? error.code : 'client-error';
-    problem = new HttpProblem(error.statusCode, code.toLowerCase(), titles[error.statusCode] ?? 'Bad request', error.message);
-  } else if (backendUnavailable(error)) {
-    request.log.warn({ err: error }, 'A backing service is unavailable');
-    problem = new HttpProblem(503, 'unavailable', 'Service unavailable', 'A backing service is briefly unavailable; retry shortly. Intake keeps working.');
-    void reply.header('retry-after', '5');
-  } else {
-    request.log.error({ err: error }, 'Unhandled error');
-    problem = new HttpProblem(500, 'internal', 'Internal server error', 'The request failed on our side; it has been logged.');
+    return new HttpProblem(error.statusCode, code.toLowerCase(), titles[error.statusCode] ?? 'Bad request', error.message);
   }
+  if (backendUnavailable(error)) {
+    request.log.warn({ err: error }, 'A backing service is unavailable');
+    void reply.header('retry-after', '5');
+    return new HttpProblem(503, 'unavailable', 'Service unavailable', 'A backing service is briefly unavailable; retry shortly. Intake keeps working.');
+  }
+  request.log.error({ err: error }, 'Unhandled error');
+  return new HttpProblem(500, 'internal', 'Internal server error', 'The request failed on our side; it has been logged.');
+}
+
+/** The one error handler of the API: every error as `application/problem+json`. */
+export function problemErrorHandler(error: FastifyError | HttpProblem | Error, request: FastifyRequest, reply: FastifyReply): void {
+  const problem = problemOf(error, request, reply);
   void reply.status(problem.status).type('application/problem+json').send(problem.toProblem(request.url));
 }

@@ -44,6 +44,9 @@ export const ComplaintBody = Type.Object(
 );
 export type ComplaintBody = Static<typeof ComplaintBody>;
 
+/** The citizen's contact data; a field the citizen did not give is absent. */
+export const Citizen = Type.Object({ name: Type.Optional(Type.String()), phone: Type.Optional(Type.String()) });
+
 export const CaseNoParams = Type.Object({ caseNo: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,96}$', maxLength: 97 }) });
 
 export const CaseLinks = Type.Object({
@@ -122,7 +125,7 @@ export const CaseViewSchema = Type.Object(
     returns: Type.Integer(),
     reopens: Type.Integer(),
     rating: Nullable(Type.String()),
-    citizen: Type.Object({ name: Type.String(), phone: Type.String() }),
+    citizen: Citizen,
     holders: Type.Array(Type.String()),
     process: Type.Object({ key: Type.String(), version: Type.Integer() }),
     receivedAt: Type.String({ format: 'date-time' }),
@@ -130,7 +133,18 @@ export const CaseViewSchema = Type.Object(
     closedAt: Nullable(Type.String({ format: 'date-time' })),
     tasks: Type.Array(TaskSchema),
     allowedActions: Type.Record(Type.String(), Type.Array(Type.String())),
-    timeline: Type.Array(TimelineEntrySchema),
+    notes: Type.Object(
+      { comments: Type.Integer(), urges: Type.Integer(), maxComments: Type.Integer(), maxUrges: Type.Integer() },
+      { description: "Comments and urges posted so far, and the most the case's process takes" },
+    ),
+    incident: Nullable(
+      Type.Object(
+        { reason: Type.String(), retryAt: Nullable(Type.String({ format: 'date-time' })) },
+        { description: 'Why the case cannot move on by itself (e.g. routing found no district centre), and when it tries again' },
+      ),
+    ),
+    seq: Type.Integer({ description: 'How many entries the whole timeline has' }),
+    timeline: Type.Array(TimelineEntrySchema, { description: 'The newest entries (at most 50); the whole timeline is at links.timeline' }),
     links: CaseLinks,
   },
   { $id: 'Case' },

@@ -1,11 +1,13 @@
 import type { Db } from '../db/client.js';
 import { units } from '../db/schema.js';
-import type { UnitChain, UnitRef } from '../domain/units.js';
+import { areaContains, distanceMetres, type GeoPoint, type UnitArea, type UnitChain, type UnitRef } from '../domain/units.js';
 import type { Logger } from '../infra/logger.js';
+import { RefreshingCache } from './refreshing-cache.js';
 
 interface Entry extends UnitRef {
   parentId: string | null;
   active: boolean;
+  area: UnitArea | null;
 }
 
 /**
@@ -13,32 +15,20 @@ interface Entry extends UnitRef {
  * after admin edits. Authorisation ("is this case within my street?") and unit references in
  * requests are answered from here without a query per request.
  */
-export class UnitDirectory {
+export class UnitDirectory extends RefreshingCache {
   private entries = new Map<string, Entry>();
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Db,
-    private readonly logger: Logger,
-    private readonly refreshMs = 30_000,
-  ) {}
-
-  async refresh(): Promise<void> {
-    try {
-      const rows = await this.db.select().from(units);
-      this.entries = new Map(rows.map((r) => [r.id, { id: r.id, name: r.name, level: r.level, kind: r.kind, parentId: r.parentId, active: r.active }]));
-    } catch (error) {
-      this.logger.warn({ err: error }, 'Could not refresh the unit tree; keeping the last known one');
-    }
+    logger: Logger,
+    refreshMs = 30_000,
+  ) {
+    super(logger, refreshMs, 'the unit tree');
   }
 
-  start(): void {
-    this.timer = setInterval(() => void this.refresh(), this.refreshMs);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
+  protected async load(): Promise<void> {
+    const rows = await this.db.select().from(units);
+    this.entries = new Map(rows.map((r) => [r.id, { id: r.id, name: r.name, level: r.level, kind: r.kind, parentId: r.parentId, active: r.active, area: r.area }]));
   }
 
   get(id: string): UnitRef | undefined {
@@ -61,6 +51,18 @@ export class UnitDirectory {
     return { unit, ancestors };
   }
 
+  /**
+   * Why a complaint cannot happen at `unitId`, or undefined if it can: a place is an active community,
+   * grid or street inside a district (a department or the centre is nobody's address).
+   */
+  locationProblem(unitId: string): string | undefined {
+    const chain = this.chain(unitId);
+    if (!chain) return `No active unit "${unitId}"`;
+    if (chain.unit.kind === 'department' || chain.unit.kind === 'centre') return `"${unitId}" is a ${chain.unit.kind}, not a place; name the community (or grid) where the matter happens`;
+    if (!chain.ancestors.some((u) => u.kind === 'centre')) return `"${unitId}" belongs to no district centre`;
+    return undefined;
+  }
+
   /** True if `unitId` is `scopeId` or lies below it. */
   within(unitId: string, scopeId: string): boolean {
     let current: string | null = unitId;
@@ -71,12 +73,23 @@ export class UnitDirectory {
     return false;
   }
 
+  /**
+   * Active units whose area contains the point, the smallest area first (a grid before the community
+   * it lies in), nearest centre first among equals.
+   */
+  containing(point: GeoPoint): UnitRef[] {
+    return [...this.entries.values()]
+      .filter((e): e is Entry & { area: UnitArea } => e.active && e.area !== null && areaContains(e.area, point))
+      .sort((a, b) => a.area.radiusM - b.area.radiusM || distanceMetres(a.area, point) - distanceMetres(b.area, point))
+      .map((e) => ({ id: e.id, name: e.name, level: e.level, kind: e.kind }));
+  }
+
   /** Ids of `scopeId` and every unit below it. */
   subtree(scopeId: string): string[] {
     return [...this.entries.keys()].filter((id) => this.within(id, scopeId));
   }
 
-  all(): Array<UnitRef & { parentId: string | null; active: boolean }> {
+  all(): Array<UnitRef & { parentId: string | null; active: boolean; area: UnitArea | null }> {
     return [...this.entries.values()];
   }
 }

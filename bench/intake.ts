@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
 import { caseNoFor, type Complaint } from '../domain/case.js';
-import { complaintWorkflowId, type ComplaintWorkflowInput } from '../workflows/messages.js';
+import { COMPLAINT_WORKFLOW_TYPE, complaintWorkflowId, type ComplaintWorkflowInput } from '../workflows/messages.js';
 import { percentile, Progress, round } from './progress.js';
 import type { BenchStack } from './stack.js';
 
@@ -51,7 +51,7 @@ async function rawStarts(stack: BenchStack, run: string, connections: number, se
         const input: ComplaintWorkflowInput = { caseNo, complaint: complaint('raw', ticketId), receivedAt: new Date().toISOString() };
         const started = performance.now();
         try {
-          await stack.client.workflow.start('complaintWorkflow', {
+          await stack.client.workflow.start(COMPLAINT_WORKFLOW_TYPE, {
             taskQueue: INTAKE_QUEUE,
             workflowId: complaintWorkflowId(caseNo),
             args: [input],

@@ -1,7 +1,7 @@
 import { and, count, eq, isNotNull, sql } from 'drizzle-orm';
 import { cases, caseTimeline } from '../db/schema.js';
 import { caseNoFor } from '../domain/case.js';
-import { complaintWorkflowId, type ComplaintWorkflowInput } from '../workflows/messages.js';
+import { COMPLAINT_WORKFLOW_TYPE, complaintWorkflowId, type ComplaintWorkflowInput } from '../workflows/messages.js';
 import { percentile, Progress, round } from './progress.js';
 import { treeRssMiB, type BenchStack } from './stack.js';
 
@@ -48,7 +48,7 @@ async function startCases(stack: BenchStack, processKey: string, prefix: string,
             citizen: { name: 'Bench Citizen', phone: '13800000000' },
           },
         };
-        await stack.client.workflow.start('complaintWorkflow', { taskQueue: stack.taskQueue, workflowId: complaintWorkflowId(caseNo), args: [input] });
+        await stack.client.workflow.start(COMPLAINT_WORKFLOW_TYPE, { taskQueue: stack.taskQueue, workflowId: complaintWorkflowId(caseNo), args: [input] });
         if (index % 200 === 0) progress?.update(index - from, to - from, 'started');
       }
     }),

@@ -6,9 +6,8 @@ import path from 'node:path';
 import { Connection, type Client } from '@temporalio/client';
 import { createApiKey, type PrincipalRole } from '../db/api-keys.js';
 import { createDb, type Database } from '../db/client.js';
-import { migrateDatabase } from '../db/migrate.js';
+import { prepareDatabase } from '../db/prepare.js';
 import { processDefinitions } from '../db/schema.js';
-import { seedSampleDistrict } from '../db/seed.js';
 import type { LimitByUrgency, ProcessDefinition } from '../domain/process/definition.js';
 import { loadConfig, type Config } from '../infra/config.js';
 import type { Logger } from '../infra/logger.js';
@@ -19,6 +18,7 @@ import { startTemporalPostgresServer, temporalDatabases } from '../infra/tempora
 import { resolveServerBinaries } from '../infra/temporal-server-build.js';
 import { createClient } from '../infra/temporal.js';
 import { startTemporalDevServer, type RunningTemporalServer } from '../infra/temporal-server.js';
+import { allSearchAttributeKeys } from '../workflows/search-attributes.js';
 import { shippedProcess } from '../processes/shipped.js';
 
 /** Which Temporal server a benchmark runs against: the CLI's dev server (SQLite) or temporal-server on PostgreSQL. */
@@ -57,7 +57,14 @@ export async function startBenchStack(logger: Logger, server: BenchServer): Prom
   if (server === 'postgres') {
     // Temporal's databases on the same PostgreSQL server as the read model, as `npm run topology` runs them.
     const databases = temporalDatabases(postgres.url, { ownDatabase: false });
-    temporal = await startTemporalPostgresServer({ binaries: await resolveServerBinaries({ config: base, logger }), databases, namespace: 'default', dir: path.join(dir, 'temporal'), logger });
+    temporal = await startTemporalPostgresServer({
+      binaries: await resolveServerBinaries({ config: base, logger }),
+      databases,
+      namespace: 'default',
+      searchAttributes: allSearchAttributeKeys,
+      dir: path.join(dir, 'temporal'),
+      logger,
+    });
     temporalDbMiB = async () => {
       const { rows } = await database.pool.query<{ bytes: string }>('SELECT sum(pg_database_size(datname))::text AS bytes FROM pg_database WHERE datname = ANY($1)', [[databases.persistence, databases.visibility]]);
       return Number(rows[0]?.bytes ?? 0) / 1024 / 1024;
@@ -66,16 +73,15 @@ export async function startBenchStack(logger: Logger, server: BenchServer): Prom
     const source = await resolveTemporalServer({ config: base, logger, ignoreAddress: true });
     if (source.kind === 'external') throw new Error('unreachable');
     const temporalDbFile = path.join(dir, 'temporal.sqlite');
-    temporal = await startTemporalDevServer({ source, namespace: 'default', dbFilename: temporalDbFile, fast: true });
+    temporal = await startTemporalDevServer({ source, namespace: 'default', dbFilename: temporalDbFile, fast: true, searchAttributes: allSearchAttributeKeys });
     temporalDbMiB = () => Promise.resolve(sqliteMiB(temporalDbFile));
   }
   const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
   const apiPorts = [await freePort(), await freePort()];
   const apiPort = apiPorts[0]!;
   const config = loadConfig({ TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: postgres.url, TEMPORAL_TASK_QUEUE: taskQueue, PORT: String(apiPort), LOG_LEVEL: 'warn' });
+  await prepareDatabase(postgres.url, { sampleDistrict: true });
   const database = createDb({ url: postgres.url, max: 8 });
-  await migrateDatabase(database.pool);
-  await seedSampleDistrict(database.db);
   const connection = await Connection.connect({ address: temporal.address });
   const client = createClient(connection, config);
   const services: ServiceProcess[] = [];

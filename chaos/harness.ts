@@ -11,9 +11,8 @@ import { Connection } from '@temporalio/client';
 import { and, asc, eq } from 'drizzle-orm';
 import { createApiKey, type PrincipalRole } from '../db/api-keys.js';
 import { createDb, type Database } from '../db/client.js';
-import { migrateDatabase } from '../db/migrate.js';
+import { prepareDatabase } from '../db/prepare.js';
 import { caseTimeline, cases, notifications, processDefinitions, sanctions, units } from '../db/schema.js';
-import { seedSampleDistrict } from '../db/seed.js';
 import type { CaseView } from '../domain/engine/types.js';
 import type { LimitByUrgency } from '../domain/process/definition.js';
 import { loadConfig } from '../infra/config.js';
@@ -115,8 +114,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const client = createClient(connection, config);
 
   try {
-    await migrateDatabase(database.pool);
-    await seedSampleDistrict(database.db);
+    await prepareDatabase(postgres.url, { sampleDistrict: true });
     // Short limits on signing and evaluation, so timers fire, escalate and close cases during the run.
     const shipped = await shippedProcess();
     const nodes = Object.fromEntries(

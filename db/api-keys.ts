@@ -1,11 +1,15 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { eq, isNull } from 'drizzle-orm';
+import { isSourceName, SOURCE_NAME_RULE } from '../domain/case.js';
 import type { Db } from './client.js';
 import { apiKeys, type ApiKeyRow } from './schema.js';
+import { revokeSessionsOfKey } from './sessions.js';
 
 /** Roles an API key can carry. */
 export const PRINCIPAL_ROLES = ['intake', 'handler', 'dispatcher', 'supervisor', 'evaluator', 'admin'] as const;
 export type PrincipalRole = (typeof PRINCIPAL_ROLES)[number];
+
+export const isPrincipalRole = (role: string): role is PrincipalRole => (PRINCIPAL_ROLES as readonly string[]).includes(role);
 
 /** Who is calling: the key's id, role and binding. */
 export interface Principal {
@@ -15,6 +19,15 @@ export interface Principal {
   unitId: string | null;
   source: string | null;
 }
+
+/** The principal a key row stands for. */
+export const toPrincipal = (row: ApiKeyRow): Principal => ({
+  keyId: row.id,
+  name: row.name,
+  role: row.role as PrincipalRole,
+  unitId: row.unitId,
+  source: row.source,
+});
 
 const KEY_PATTERN = /^jsk_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
@@ -44,6 +57,8 @@ export interface NewApiKey {
 export function bindingProblem({ role, unitId, source }: NewApiKey): string | undefined {
   if (['handler', 'dispatcher', 'supervisor'].includes(role) && !unitId) return `A ${role} key must be bound to a unit`;
   if (role === 'intake' && !source) return 'An intake key must name its source portal';
+  if (role === 'intake' && !isSourceName(source!)) return `An intake key's source is the first part of every case number: ${SOURCE_NAME_RULE} (got "${source}")`;
+  if (role !== 'intake' && source) return `A ${role} key has no source portal`;
   if (!['handler', 'dispatcher', 'supervisor'].includes(role) && unitId) return `A ${role} key is not bound to a unit`;
   return undefined;
 }
@@ -65,9 +80,13 @@ export async function listApiKeys(db: Db): Promise<ApiKeyRow[]> {
   return db.select().from(apiKeys).orderBy(apiKeys.createdAt);
 }
 
+/** Revokes a key and ends its browser sessions (api/sessions.ts) in one transaction. */
 export async function revokeApiKey(db: Db, id: string): Promise<boolean> {
-  const rows = await db.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, id)).returning({ id: apiKeys.id });
-  return rows.length > 0;
+  return db.transaction(async (tx) => {
+    const rows = await tx.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, id)).returning({ id: apiKeys.id });
+    await revokeSessionsOfKey(tx, id);
+    return rows.length > 0;
+  });
 }
 
 export async function activeApiKeys(db: Db): Promise<ApiKeyRow[]> {

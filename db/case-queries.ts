@@ -2,7 +2,8 @@
  * Read queries over the case read model for lists, search and statistics. Writes happen only in
  * activities; these only read, and every list is keyset-paginated on an indexed sort key.
  */
-import { and, arrayOverlaps, asc, desc, eq, gte, ilike, inArray, isNotNull, isNull, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, arrayOverlaps, asc, desc, eq, gte, ilike, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { caseClosed, caseClosedCounted, caseOpen, caseRatedSatisfied } from './case-facts.js';
 import type { Db } from './client.js';
 import { caseOutcomes, cases, type CaseRow } from './schema.js';
 
@@ -62,16 +63,26 @@ export function encodeCursor(sortValue: string, caseNo: string): string {
   return Buffer.from(JSON.stringify([sortValue, caseNo])).toString('base64url');
 }
 
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const CASE_NO = /^[A-Za-z0-9][A-Za-z0-9._-]{0,96}$/;
+
+/**
+ * The sort key and case number of a cursor, or undefined unless it is exactly what {@link encodeCursor}
+ * makes: an instant as `toISOString` writes it (PostgreSQL reads every such value) or `infinity`, and a
+ * case number. Anything looser ("2026", a date past year 9999) would parse here and fail in the query.
+ */
 export function decodeCursor(cursor: string): [string, string] | undefined {
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((p) => typeof p === 'string') && (parsed[0] === 'infinity' || !Number.isNaN(Date.parse(parsed[0] as string)))) {
-      return parsed as [string, string];
-    }
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // fall through
+    return undefined;
   }
-  return undefined;
+  if (!Array.isArray(parsed) || parsed.length !== 2) return undefined;
+  const [sortValue, caseNo] = parsed as unknown[];
+  if (typeof sortValue !== 'string' || typeof caseNo !== 'string' || !CASE_NO.test(caseNo)) return undefined;
+  const instant = sortValue === 'infinity' || (ISO_INSTANT.test(sortValue) && new Date(sortValue).toISOString() === sortValue);
+  return instant ? [sortValue, caseNo] : undefined;
 }
 
 const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -91,12 +102,12 @@ export function filterConditions(f: CaseListFilters): SQL[] {
     f.urgency ? eq(cases.urgency, f.urgency) : undefined,
     f.overdue !== undefined ? eq(cases.overdue, f.overdue) : undefined,
     f.warning !== undefined ? eq(cases.warning, f.warning) : undefined,
-    f.open === true ? isNull(cases.closedAt) : f.open === false ? isNotNull(cases.closedAt) : undefined,
+    f.open === true ? caseOpen : f.open === false ? caseClosed : undefined,
     f.createdFrom ? gte(cases.receivedAt, f.createdFrom) : undefined,
     f.createdTo ? lt(cases.receivedAt, f.createdTo) : undefined,
     f.deadlineBefore ? lt(cases.deadline, f.deadlineBefore) : undefined,
     f.q ? ilike(cases.title, `%${escapeLike(f.q)}%`) : undefined,
-    f.waitingSince ? and(isNull(cases.closedAt), lte(cases.stepSince, f.waitingSince)) : undefined,
+    f.waitingSince ? and(caseOpen, lte(cases.stepSince, f.waitingSince)) : undefined,
     f.districtId ? eq(cases.districtId, f.districtId) : undefined,
     f.step ? eq(cases.step, f.step) : undefined,
     f.processKey ? eq(cases.processKey, f.processKey) : undefined,
@@ -156,7 +167,7 @@ const rate = (n: number, d: number): number | null => (d === 0 ? null : Math.rou
 /** Statistics of the cases received in [from, to) within a scope. */
 export async function caseStatistics(db: Db, { from, to, scope, districtId }: { from: Date; to: Date; scope: CaseScope; districtId?: string }): Promise<CaseStatistics> {
   const where = and(gte(cases.receivedAt, from), lt(cases.receivedAt, to), scopeCondition(scope), districtId ? eq(cases.districtId, districtId) : undefined);
-  const closed = sql`${cases.closedAt} IS NOT NULL AND ${cases.status} <> 'cancelled'`;
+  const closed = caseClosedCounted;
   const [byStatus, byLevel, resolved, [totals]] = await Promise.all([
     db.select({ status: cases.status, cases: sql<number>`count(*)::int` }).from(cases).where(where).groupBy(cases.status).orderBy(cases.status),
     db.select({ level: sql<string>`coalesce(${cases.level}, 'unrouted')`, cases: sql<number>`count(*)::int` }).from(cases).where(where).groupBy(sql`1`).orderBy(sql`1`),
@@ -173,7 +184,7 @@ export async function caseStatistics(db: Db, { from, to, scope, districtId }: { 
         closed: sql<number>`(count(*) filter (where ${closed}))::int`,
         sameDay: sql<number>`(count(*) filter (where ${closed} and (${cases.closedAt} at time zone 'Asia/Shanghai')::date = (${cases.receivedAt} at time zone 'Asia/Shanghai')::date))::int`,
         evaluated: sql<number>`(count(*) filter (where ${cases.rating} is not null))::int`,
-        satisfied: sql<number>`(count(*) filter (where ${cases.rating} in ('satisfied', 'basically-satisfied')))::int`,
+        satisfied: sql<number>`(count(*) filter (where ${caseRatedSatisfied}))::int`,
         handlingHours: sql<number | null>`avg(extract(epoch from ${cases.closedAt} - ${cases.receivedAt}) / 3600) filter (where ${closed})`,
       })
       .from(cases)

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { ProcessDefinition } from '../domain/process/definition.js';
+import type { UnitArea } from '../domain/units.js';
 import { bigint, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
 
 /** Units as a tree by `parent_id`: the district centre at the root, departments and streets below, communities below streets. */
@@ -14,6 +15,8 @@ export const units = pgTable(
     kind: text('kind').notNull(),
     parentId: text('parent_id').references((): AnyPgColumn => units.id),
     active: boolean('active').notNull().default(true),
+    /** The area the unit covers (communities and grids), so a reported point can be placed in it. */
+    area: jsonb('area').$type<UnitArea>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('units_parent_idx').on(t.parentId)],
@@ -245,7 +248,11 @@ export const rankings = pgTable(
   (t) => [primaryKey({ columns: [t.period, t.unitId] }), index('rankings_district_idx').on(t.period, t.districtId, t.level)],
 );
 
-/** Every notification sent, keyed by its id so a retried send is recorded once. */
+/**
+ * The notification outbox: every notification, keyed by its id so a retried activity records it once, and
+ * delivered from here by the workers of its task queue (`queue`) with bounded retries, so a dead receiver
+ * never holds a case open. Delivered, or given up on (`failed_at`) after the configured attempts.
+ */
 export const notifications = pgTable(
   'notifications',
   {
@@ -256,8 +263,17 @@ export const notifications = pgTable(
     message: text('message').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+    /** The task queue whose workers deliver it. */
+    queue: text('queue').notNull().default(''),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    lastError: text('last_error'),
+    failedAt: timestamp('failed_at', { withTimezone: true }),
   },
-  (t) => [index('notifications_case_idx').on(t.caseNo)],
+  (t) => [
+    index('notifications_case_idx').on(t.caseNo),
+    index('notifications_due_idx').on(t.queue, t.nextAttemptAt).where(sql`${t.deliveredAt} IS NULL AND ${t.failedAt} IS NULL`),
+  ],
 );
 
 /** API keys: only a SHA-256 hash of the secret is stored; the key is shown once, when created. */

@@ -1,4 +1,4 @@
-import { loadChineseCalendar } from '../activities/calendar-source.js';
+import { loadChineseCalendar } from './calendar-source.js';
 import { DEFAULT_RANKING_POLICY } from '../domain/accountability.js';
 import { shippedProcess, shippedProcessXml } from '../processes/shipped.js';
 import type { Db } from './client.js';
@@ -18,42 +18,45 @@ const departments: Array<[id: string, name: string]> = [
   ['dept-health', 'Health Commission'],
 ];
 
-const streets: Array<[id: string, name: string, communities: Array<[id: string, name: string]>]> = [
+/** Radius of a sample community's area: the sample communities' centres lie about 1.2 km apart. */
+const COMMUNITY_RADIUS_M = 600;
+
+const streets: Array<[id: string, name: string, communities: Array<[id: string, name: string, centre: [lat: number, long: number]]>]> = [
   [
     'street-heping',
     'Heping Street',
     [
-      ['comm-heping-north', 'Heping North Community'],
-      ['comm-heping-south', 'Heping South Community'],
-      ['comm-heping-east', 'Heping East Community'],
+      ['comm-heping-north', 'Heping North Community', [31.31, 120.59]],
+      ['comm-heping-south', 'Heping South Community', [31.299, 120.59]],
+      ['comm-heping-east', 'Heping East Community', [31.3045, 120.602]],
     ],
   ],
   [
     'street-xinhua',
     'Xinhua Street',
     [
-      ['comm-xinhua-garden', 'Xinhua Garden Community'],
-      ['comm-xinhua-station', 'Xinhua Station Community'],
+      ['comm-xinhua-garden', 'Xinhua Garden Community', [31.31, 120.62]],
+      ['comm-xinhua-station', 'Xinhua Station Community', [31.299, 120.62]],
     ],
   ],
   [
     'street-binhe',
     'Binhe Street',
     [
-      ['comm-binhe-riverside', 'Binhe Riverside Community'],
-      ['comm-binhe-bridge', 'Binhe Bridge Community'],
-      ['comm-binhe-park', 'Binhe Park Community'],
+      ['comm-binhe-riverside', 'Binhe Riverside Community', [31.285, 120.59]],
+      ['comm-binhe-bridge', 'Binhe Bridge Community', [31.285, 120.605]],
+      ['comm-binhe-park', 'Binhe Park Community', [31.285, 120.62]],
     ],
   ],
 ];
 
-/** The sample district: a centre with eight departments, three streets, two or three communities each. */
+/** The sample district: a centre with eight departments, three streets, two or three communities each (with made-up areas). */
 export const sampleUnits: NewUnit[] = [
   { id: CENTRE_ID, name: 'Sample District Joint-Dispatch Centre', level: 'district', kind: 'centre', parentId: null },
   ...departments.map(([id, name]) => ({ id, name, level: 'district', kind: 'department', parentId: CENTRE_ID })),
   ...streets.flatMap(([id, name, communities]) => [
     { id, name, level: 'street', kind: 'street', parentId: CENTRE_ID },
-    ...communities.map(([cid, cname]) => ({ id: cid, name: cname, level: 'community', kind: 'community', parentId: id })),
+    ...communities.map(([cid, cname, [lat, long]]) => ({ id: cid, name: cname, level: 'community', kind: 'community', parentId: id, area: { lat, long, radiusM: COMMUNITY_RADIUS_M } })),
   ]),
 ];
 

@@ -4,6 +4,7 @@
  * Pure functions over plain data; imported by workflows.
  */
 import type { TimelineEntry } from './case.js';
+import { isSatisfied } from './ratings.js';
 
 const MS_PER_HOUR = 3_600_000;
 /** Periods and strike windows follow China Standard Time. */
@@ -26,18 +27,30 @@ export interface UnitOutcome {
 }
 
 /**
- * The outcome ledger of a case from its timeline: one row per unit that held it or was summoned to it.
- * Deterministic: the same timeline always gives the same rows.
+ * What a case has done to each unit so far: built entry by entry as the timeline grows, so a case need
+ * not keep its whole timeline to know its outcome rows (its timeline lives in the read model). Plain
+ * data, carried over continue-as-new.
  */
-export function caseOutcomes(timeline: TimelineEntry[]): UnitOutcome[] {
-  const rows = new Map<string, UnitOutcome>();
+export interface OutcomeLedger {
+  rows: UnitOutcome[];
+  /** The unit whose reply the citizen rates next. */
+  lastResolver: string | null;
+}
+
+export const emptyLedger = (): OutcomeLedger => ({ rows: [], lastResolver: null });
+
+/**
+ * Adds one timeline entry to the ledger: one row per unit that held the case or was summoned to it.
+ * Deterministic: the same entries in the same order always give the same rows.
+ */
+export function addToLedger(ledger: OutcomeLedger, entry: TimelineEntry): void {
   /** The unit's row; `holder`/`co` when the entry assigns the case to it, `keep` when it only records what the unit did. */
   const row = (unitId: string | undefined, role: UnitOutcome['role'] | 'keep' = 'keep'): UnitOutcome | undefined => {
     if (!unitId) return undefined;
-    let existing = rows.get(unitId);
+    let existing = ledger.rows.find((r) => r.unitId === unitId);
     if (!existing) {
       existing = { unitId, role: role === 'co' ? 'co' : 'holder', responded: false, respondedOnTime: false, resolved: false, resolvedOnTime: false, escalatedByTimeout: false, returned: false, reportedInOnTime: null, rating: null };
-      rows.set(unitId, existing);
+      ledger.rows.push(existing);
     } else if (role === 'holder') existing.role = 'holder';
     return existing;
   };
@@ -47,63 +60,68 @@ export function caseOutcomes(timeline: TimelineEntry[]): UnitOutcome[] {
     r.responded = true;
     r.respondedOnTime = onTime;
   };
-  let lastResolver: UnitOutcome | undefined;
-  for (const entry of timeline) {
-    const detail = entry.detail ?? {};
-    switch (entry.action) {
-      case 'routed':
-      case 'sent-to-dispatcher':
-      case 'reassigned':
-        row(entry.toUnitId, 'holder');
-        break;
-      case 'escalated':
-        if (entry.reason === 'timeout') {
-          const from = row(entry.fromUnitId);
-          if (from) from.escalatedByTimeout = true;
-        }
-        row(entry.toUnitId, 'holder');
-        break;
-      case 'dispatched':
-      case 'arbitrated':
-        respond(entry.actor.unitId, detail.onTime !== false);
-        row(entry.toUnitId, 'holder');
-        for (const co of (detail.coDepartments as string[] | undefined) ?? []) row(co, 'co');
-        break;
-      case 'signed':
-        respond(entry.actor.unitId, true);
-        break;
-      case 'reported-in': {
-        const onTime = detail.late !== true;
-        respond(entry.actor.unitId, onTime);
-        const r = row(entry.actor.unitId);
-        if (r) r.reportedInOnTime = onTime;
-        break;
+  const detail = entry.detail ?? {};
+  switch (entry.action) {
+    case 'routed':
+    case 'sent-to-dispatcher':
+    case 'reassigned':
+      row(entry.toUnitId, 'holder');
+      break;
+    case 'escalated':
+      if (entry.reason === 'timeout') {
+        const from = row(entry.fromUnitId);
+        if (from) from.escalatedByTimeout = true;
       }
-      case 'report-in-missed': {
-        const r = row(entry.toUnitId);
-        if (r) r.reportedInOnTime = false;
-        break;
+      row(entry.toUnitId, 'holder');
+      break;
+    case 'dispatched':
+    case 'arbitrated':
+      respond(entry.actor.unitId, detail.onTime !== false);
+      row(entry.toUnitId, 'holder');
+      for (const co of (detail.coDepartments as string[] | undefined) ?? []) row(co, 'co');
+      break;
+    case 'signed':
+      respond(entry.actor.unitId, true);
+      break;
+    case 'reported-in': {
+      const onTime = detail.late !== true;
+      respond(entry.actor.unitId, onTime);
+      const r = row(entry.actor.unitId);
+      if (r) r.reportedInOnTime = onTime;
+      break;
+    }
+    case 'report-in-missed': {
+      const r = row(entry.toUnitId);
+      if (r) r.reportedInOnTime = false;
+      break;
+    }
+    case 'resolved': {
+      const r = row(entry.actor.unitId);
+      if (r) {
+        r.resolved = true;
+        r.resolvedOnTime = detail.onTime !== false;
+        ledger.lastResolver = r.unitId;
       }
-      case 'resolved': {
-        const r = row(entry.actor.unitId);
-        if (r) {
-          r.resolved = true;
-          r.resolvedOnTime = detail.onTime !== false;
-          lastResolver = r;
-        }
-        break;
-      }
-      case 'returned': {
-        const r = row(entry.actor.unitId);
-        if (r) r.returned = true;
-        break;
-      }
-      case 'evaluated':
-        if (lastResolver) lastResolver.rating = typeof detail.rating === 'string' ? detail.rating : null;
-        break;
+      break;
+    }
+    case 'returned': {
+      const r = row(entry.actor.unitId);
+      if (r) r.returned = true;
+      break;
+    }
+    case 'evaluated': {
+      const resolver = ledger.rows.find((r) => r.unitId === ledger.lastResolver);
+      if (resolver) resolver.rating = typeof detail.rating === 'string' ? detail.rating : null;
+      break;
     }
   }
-  return [...rows.values()];
+}
+
+/** The outcome ledger of a whole timeline: one row per unit that held the case or was summoned to it. */
+export function caseOutcomes(timeline: TimelineEntry[]): UnitOutcome[] {
+  const ledger = emptyLedger();
+  for (const entry of timeline) addToLedger(ledger, entry);
+  return ledger.rows;
 }
 
 /** The month (YYYY-MM, China Standard Time) an instant falls in: the period a closed case counts for. */
@@ -198,7 +216,7 @@ export function rankUnits(outcomes: UnitOutcome[], units: Array<{ id: string; le
     const held = rows.filter((r) => r.role === 'holder');
     const count = (list: UnitOutcome[], f: (r: UnitOutcome) => boolean) => list.filter(f).length;
     const evaluated = count(rows, (r) => r.rating !== null);
-    const satisfied = count(rows, (r) => r.rating === 'satisfied' || r.rating === 'basically-satisfied');
+    const satisfied = count(rows, (r) => isSatisfied(r.rating));
     const p = {
       unitId,
       level: levelOf.get(unitId)!,

@@ -18,12 +18,14 @@ export interface Actor {
   unitId?: string;
 }
 
-export const SYSTEM: Actor = { role: 'system', id: 'engine' };
-
-/** Personal data of the citizen: encrypted in Temporal, redacted in logs, never in search attributes. */
+/**
+ * Personal data of the citizen: encrypted in Temporal, redacted in logs, never in search attributes.
+ * Either field may be absent (an Open311 report without a phone, a citizen who gives no name); an
+ * absent field is not shown.
+ */
 export interface Citizen {
-  name: string;
-  phone: string;
+  name?: string;
+  phone?: string;
 }
 
 /** A complaint as an intake portal files it. */
@@ -44,11 +46,23 @@ export interface Complaint {
   citizen: Citizen;
 }
 
-const CASE_PART = /^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$/;
+const SOURCE_NAME = /^[a-z][a-z0-9]{0,31}$/;
+const TICKET_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$/;
 
-/** True when a source or ticket id can be part of a case number. */
-export function isCaseNoPart(value: string): boolean {
-  return CASE_PART.test(value);
+/** What a portal's name (an intake key's source) must look like: it begins every case number. */
+export const SOURCE_NAME_RULE = '1–32 lowercase letters or digits, starting with a letter (no "-", ".", "_")';
+
+/**
+ * True when `value` can name a portal. A source never contains the separator, so a case number splits
+ * at its first "-" and two (source, ticket) pairs can never make the same case number.
+ */
+export function isSourceName(value: string): boolean {
+  return SOURCE_NAME.test(value);
+}
+
+/** True when a portal's ticket id can be part of a case number. */
+export function isTicketId(value: string): boolean {
+  return TICKET_ID.test(value);
 }
 
 /**
@@ -56,9 +70,8 @@ export function isCaseNoPart(value: string): boolean {
  * reach the same case, without any database sequence on the intake path.
  */
 export function caseNoFor(source: string, ticketId: string): string {
-  if (!isCaseNoPart(source) || !isCaseNoPart(ticketId)) {
-    throw new Error('source and ticketId must be 1–48 characters of letters, digits, ".", "_" or "-"');
-  }
+  if (!isSourceName(source)) throw new Error(`A source must be ${SOURCE_NAME_RULE} (got "${source}")`);
+  if (!isTicketId(ticketId)) throw new Error('A ticket id must be 1–48 characters of letters, digits, ".", "_" or "-"');
   return `${source}-${ticketId}`;
 }
 

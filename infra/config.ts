@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,6 +36,11 @@ export interface Config {
      * server (one SQLite file) or `temporal-server` on PostgreSQL, as a city centre would run it.
      */
     localServer: LocalTemporalServer;
+    /**
+     * TLS to Temporal (files in PEM): the server's CA and name, and this process's client certificate for
+     * mTLS (docs/compose.md). Undefined: plaintext, for a server reachable only on a private network.
+     */
+    tls: { caPath: string | undefined; certPath: string | undefined; keyPath: string | undefined; serverName: string | undefined } | undefined;
   };
   /**
    * PostgreSQL for the local `temporal-server`'s persistence and visibility (two databases: the URL's, and
@@ -48,6 +54,10 @@ export interface Config {
     port: number;
     /** Complaints one intake key may file per minute. */
     intakeRateLimit: number;
+    /** Case actions (including comments and urges) one key may take per minute. */
+    actionRateLimit: number;
+    /** Reads one client address may make per minute without a key (Open311's public service requests). */
+    publicReadRateLimit: number;
   };
   /**
    * Worker tuning (bench/TUNING.md): how many workflows stay cached in memory; the others replay their
@@ -56,8 +66,8 @@ export interface Config {
   worker: { maxCachedWorkflows: number };
   /** When the monthly evaluation runs (a cron expression in a time zone). */
   evaluation: { cron: string; timezone: string };
-  /** Notifications: a signed webhook when a URL is set, the log otherwise. */
-  notify: { webhookUrl: string | undefined; webhookSecret: string | undefined };
+  /** Notifications: a signed webhook when a URL is set, the log otherwise; given up after `maxAttempts` sends. */
+  notify: { webhookUrl: string | undefined; webhookSecret: string | undefined; maxAttempts: number };
   /** Ports `npm run dev` gives the Temporal dev server, its Web UI and the embedded PostgreSQL. */
   dev: { temporalPort: number; temporalUiPort: number; postgresPort: number };
   /** Payload encryption keys: the first encrypts, all decrypt (rotation). */
@@ -149,6 +159,21 @@ export function loadConfig(env: Env = process.env): Config {
     }
     return keys;
   };
+  const readableFile = (name: string): string | undefined => {
+    const value = str(name);
+    if (value === undefined) return undefined;
+    try {
+      accessSync(value, constants.R_OK);
+    } catch {
+      problems.push(`${name} must name a readable file (got "${value}")`);
+    }
+    return value;
+  };
+  const temporalTls = (): Config['temporal']['tls'] => {
+    const tls = { caPath: readableFile('TEMPORAL_TLS_CA'), certPath: readableFile('TEMPORAL_TLS_CERT'), keyPath: readableFile('TEMPORAL_TLS_KEY'), serverName: str('TEMPORAL_TLS_SERVER_NAME') };
+    if ((tls.certPath === undefined) !== (tls.keyPath === undefined)) problems.push('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together (the client certificate for mTLS and its key)');
+    return Object.values(tls).some((v) => v !== undefined) ? tls : undefined;
+  };
   const address = str('TEMPORAL_ADDRESS');
   if (address !== undefined && !/^[^\s:/]+:\d{1,5}$/.test(address)) {
     problems.push(`TEMPORAL_ADDRESS must look like host:port (got "${address}")`);
@@ -165,6 +190,7 @@ export function loadConfig(env: Env = process.env): Config {
       uiUrl: (url('TEMPORAL_UI_URL', ['http:', 'https:']) ?? 'http://localhost:8233').replace(/\/+$/, ''),
       cliPath: str('TEMPORAL_CLI_PATH'),
       localServer: oneOf('JIESU_TEMPORAL_SERVER', LOCAL_SERVERS, 'dev'),
+      tls: temporalTls(),
     },
     temporalDatabaseUrl: url('TEMPORAL_DATABASE_URL', ['postgres:', 'postgresql:']),
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
@@ -172,10 +198,12 @@ export function loadConfig(env: Env = process.env): Config {
       host: str('HOST') ?? '127.0.0.1',
       port: port('PORT', 3000),
       intakeRateLimit: positive('INTAKE_RATE_LIMIT', 600),
+      actionRateLimit: positive('ACTION_RATE_LIMIT', 120),
+      publicReadRateLimit: positive('PUBLIC_READ_RATE_LIMIT', 120),
     },
     worker: { maxCachedWorkflows: positive('WORKER_MAX_CACHED_WORKFLOWS', 500) },
     evaluation: { cron: str('EVALUATION_CRON') ?? '0 2 1 * *', timezone: str('EVALUATION_TIMEZONE') ?? 'Asia/Shanghai' },
-    notify: { webhookUrl: url('NOTIFY_WEBHOOK_URL', ['http:', 'https:']), webhookSecret: str('NOTIFY_WEBHOOK_SECRET') },
+    notify: { webhookUrl: url('NOTIFY_WEBHOOK_URL', ['http:', 'https:']), webhookSecret: str('NOTIFY_WEBHOOK_SECRET'), maxAttempts: positive('NOTIFY_MAX_ATTEMPTS', 10) },
     dev: { temporalPort: port('TEMPORAL_PORT', 7233), temporalUiPort: port('TEMPORAL_UI_PORT', 8233), postgresPort: port('JIESU_DEV_PG_PORT', 54329) },
     encryptionKeys: encryptionKeys(),
     chromiumPath: str('CHROMIUM_PATH'),

@@ -1,9 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createDb } from '../db/client.js';
-import { migrateDatabase } from '../db/migrate.js';
-import { seedSampleDistrict } from '../db/seed.js';
+import type { SearchAttributeType } from '@temporalio/common';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { EmbeddedPostgres, throwawayDataDir } from './postgres.js';
@@ -35,16 +33,20 @@ export interface LocalStackOptions {
   postgresPort?: number;
   /** Codec server for the dev server's Web UI. */
   codecEndpoint?: string;
+  /** Custom search attributes the dev server registers. */
+  searchAttributes: ReadonlyArray<{ name: string; type: SearchAttributeType }>;
+  /** Readies the database once it runs (the caller migrates and seeds it). */
+  prepareDatabase(databaseUrl: string): Promise<void>;
 }
 
 /**
- * Brings up what Jiesu needs around it: PostgreSQL (external, or embedded) with migrations applied and the
- * sample district seeded, and a Temporal server: external, the CLI's dev server found or built locally,
+ * Brings up the servers around the application: PostgreSQL (external, or embedded), readied by the
+ * caller's `prepareDatabase`, and a Temporal server: external, the CLI's dev server found or built locally,
  * or (`JIESU_TEMPORAL_SERVER=postgres`) `temporal-server` built locally and run on PostgreSQL. Used by
  * `npm run dev`, `npm run topology` and by the test suite's global setup.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const { config, logger, persistent, postgresPort } = options;
+  const { config, logger, persistent, postgresPort, prepareDatabase } = options;
   const dataDir = options.dataDir ?? config.dataDir;
   const stops: Array<() => Promise<void>> = [];
   const stop = async (): Promise<void> => {
@@ -70,13 +72,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const temporal = await startTemporal({ ...options, dataDir, databaseUrl });
     if (temporal.server) stops.push(temporal.server.stop);
 
-    const database = createDb({ url: databaseUrl, max: 2 });
-    try {
-      await migrateDatabase(database.pool);
-      await seedSampleDistrict(database.db);
-    } finally {
-      await database.close();
-    }
+    await prepareDatabase(databaseUrl);
     return { temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, temporalLogFile: temporal.server?.logFile, databaseUrl, postgres, stop };
   } catch (error) {
     await stop();
@@ -94,6 +90,7 @@ async function startTemporal({
   temporalPort,
   temporalUiPort,
   codecEndpoint,
+  searchAttributes,
 }: LocalStackOptions & { dataDir: string; databaseUrl: string }): Promise<{ address: string; uiUrl: string | undefined; server?: RunningTemporalServer }> {
   if (config.temporal.address !== undefined) {
     logger.info({ address: config.temporal.address }, 'Using the Temporal server at TEMPORAL_ADDRESS');
@@ -109,7 +106,15 @@ async function startTemporal({
     const scratch = persistent ? undefined : await mkdtemp(path.join(os.tmpdir(), 'jiesu-temporal-'));
     const databases = temporalDatabases(config.temporalDatabaseUrl ?? databaseUrl, { ownDatabase: config.temporalDatabaseUrl !== undefined });
     logger.info({ databases: `${databases.persistence}, ${databases.visibility} on ${databases.host}:${databases.port}` }, 'Starting temporal-server on PostgreSQL');
-    const server = await startTemporalPostgresServer({ binaries, databases, namespace: config.temporal.namespace, dir: scratch ?? path.join(dataDir, 'temporal-server'), logger, ...ports });
+    const server = await startTemporalPostgresServer({
+      binaries,
+      databases,
+      namespace: config.temporal.namespace,
+      searchAttributes,
+      dir: scratch ?? path.join(dataDir, 'temporal-server'),
+      logger,
+      ...ports,
+    });
     const stop = async (): Promise<void> => {
       await server.stop();
       if (scratch) await rm(scratch, { recursive: true, force: true });
@@ -122,6 +127,7 @@ async function startTemporal({
   const server = await startTemporalDevServer({
     source,
     namespace: config.temporal.namespace,
+    searchAttributes,
     ...(persistent ? { dbFilename: path.join(dataDir, 'temporal.sqlite') } : { fast: true }),
     ...ports,
   });

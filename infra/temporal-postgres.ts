@@ -4,6 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
+import type { SearchAttributeType } from '@temporalio/common';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import pg from 'pg';
 import { projectRoot } from './config.js';
@@ -104,6 +105,8 @@ export interface TemporalPostgresOptions {
   binaries: TemporalServerBinaries;
   databases: TemporalDatabases;
   namespace: string;
+  /** Custom search attributes to register in the namespace. */
+  searchAttributes: ReadonlyArray<{ name: string; type: SearchAttributeType }>;
   /** Folder for the generated configuration and the server's log. */
   dir: string;
   logger: Logger;
@@ -217,7 +220,7 @@ async function until<T>(what: string, timeoutMs: number, attempt: () => Promise<
  * UI in front of it. Resolves once a client can use the namespace.
  */
 export async function startTemporalPostgresServer(options: TemporalPostgresOptions): Promise<RunningTemporalServer> {
-  const { binaries, databases, namespace, dir, logger, uiPort, codecEndpoint, serverLogLevel = 'warn' } = options;
+  const { binaries, databases, namespace, searchAttributes, dir, logger, uiPort, codecEndpoint, serverLogLevel = 'warn' } = options;
   await prepareTemporalDatabases(binaries.sqlTool, databases, logger);
   const [frontend, http, history, matching, worker] = await Promise.all([options.port ?? freePort(), ...Array.from({ length: 4 }, () => freePort())]);
   // Membership ports are stored in a smallint column (cluster_membership.rpc_port): below 32768.
@@ -254,10 +257,11 @@ export async function startTemporalPostgresServer(options: TemporalPostgresOptio
           logger.info({ namespace }, 'Registered the Temporal namespace');
         }
       }, died);
-      await until('the search attributes', 60_000, () => ensureSearchAttributes(connection, namespace, logger), died);
+      await until('the search attributes', 60_000, () => ensureSearchAttributes(connection, namespace, searchAttributes, logger), died);
       // The frontend answers a query on the attributes once its namespace cache has them; the history
       // service refreshes its own cache on the same interval (system.namespaceCacheRefreshInterval, 2 s).
-      await until('the search attributes to be usable', 60_000, () => connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1, query: "JiesuStatus = 'ready'" }), died);
+      const probe = searchAttributes.find((key) => key.type === 'KEYWORD');
+      if (probe) await until('the search attributes to be usable', 60_000, () => connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1, query: `${probe.name} = 'ready'` }), died);
       await new Promise((resolve) => setTimeout(resolve, 2_500));
       // The frontend answers before every service has joined the membership ring; history and matching
       // answer "Not enough hosts" until then. Ready: history says an unknown workflow is not found, and
@@ -285,7 +289,10 @@ export async function startTemporalPostgresServer(options: TemporalPostgresOptio
   }
 }
 
-/** The Web UI server, configured like the CLI's dev server configures its own. */
+/**
+ * The Web UI server, configured like the CLI's dev server configures its own, but read-only like the
+ * compose stack's (docs/compose.md, "Temporal is the trust boundary"): cases change only through the API.
+ */
 async function startUi({ binary, dir, address, namespace, port, codecEndpoint, stops }: { binary: string; dir: string; address: string; namespace: string; port: number; codecEndpoint: string | undefined; stops: Array<() => Promise<void>> }): Promise<string> {
   await mkdir(path.join(dir, 'config'), { recursive: true });
   const config = {
@@ -295,6 +302,7 @@ async function startUi({ binary, dir, address, namespace, port, codecEndpoint, s
     enableUi: true,
     defaultNamespace: namespace,
     hideLogs: true,
+    disableWriteActions: true,
     cors: { cookieInsecure: true },
     codec: codecEndpoint ? { endpoint: codecEndpoint, includeCredentials: true } : {},
   };

@@ -1,5 +1,5 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { allSearchAttributeKeys } from '../workflows/search-attributes.js';
+import type { SearchAttributeType } from '@temporalio/common';
 import type { TemporalServerSource } from './temporal-cli.js';
 
 /** A Temporal server this process started: the CLI's dev server or `temporal-server` on PostgreSQL. */
@@ -26,15 +26,17 @@ export interface DevServerOptions {
   fast?: boolean;
   /** The codec server the Web UI decodes payloads with. */
   codecEndpoint?: string;
+  /** Custom search attributes to register on start. */
+  searchAttributes: ReadonlyArray<{ name: string; type: SearchAttributeType }>;
 }
 
 /**
- * Starts `temporal server start-dev` through `@temporalio/testing`, with Jiesu's search attributes
+ * Starts `temporal server start-dev` through `@temporalio/testing`, with the given search attributes
  * registered on the command line. The same path serves `npm run dev` (persistent file, UI) and the
  * test suite (in memory, fast pragmas).
  */
 export async function startTemporalDevServer(options: DevServerOptions): Promise<RunningTemporalServer> {
-  const { source, namespace, dbFilename, port, uiPort, fast = false, codecEndpoint } = options;
+  const { source, namespace, dbFilename, port, uiPort, fast = false, codecEndpoint, searchAttributes } = options;
   const pragmas = fast ? ['journal_mode=WAL', 'synchronous=OFF'] : ['journal_mode=WAL'];
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
@@ -47,7 +49,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
       ...(port !== undefined ? { port } : {}),
       ...(dbFilename !== undefined ? { dbFilename } : {}),
       ...(uiPort !== undefined ? { ui: true, uiPort } : { ui: false }),
-      searchAttributes: allSearchAttributeKeys,
+      searchAttributes: [...searchAttributes],
       extraArgs: [...pragmas.flatMap((p) => ['--sqlite-pragma', p]), ...(codecEndpoint ? ['--ui-codec-endpoint', codecEndpoint] : [])],
       log: { format: 'json', level: 'warn' },
     },

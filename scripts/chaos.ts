@@ -9,6 +9,7 @@ import { loadConfig } from '../infra/config.js';
 import { createLogger } from '../infra/logger.js';
 import { resolveTemporalServer } from '../infra/temporal-cli.js';
 import { startTemporalDevServer } from '../infra/temporal-server.js';
+import { allSearchAttributeKeys } from '../workflows/search-attributes.js';
 
 const { values } = parseArgs({
   options: {
@@ -23,7 +24,7 @@ const { values } = parseArgs({
 const config = loadConfig();
 const logger = createLogger({ level: 'warn', name: 'chaos' });
 const source = await resolveTemporalServer({ config, logger });
-const server = source.kind === 'external' ? undefined : await startTemporalDevServer({ source, namespace: config.temporal.namespace, fast: true });
+const server = source.kind === 'external' ? undefined : await startTemporalDevServer({ source, namespace: config.temporal.namespace, fast: true, searchAttributes: allSearchAttributeKeys });
 const started = Date.now();
 try {
   const report = await runChaos({

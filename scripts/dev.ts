@@ -16,9 +16,12 @@ import proto from '@temporalio/proto';
 import { loadConfig, projectRoot } from '../infra/config.js';
 import { createLogger } from '../infra/logger.js';
 import { startLocalStack } from '../infra/local-stack.js';
+import { temporalConnectionOptions } from '../infra/temporal.js';
 import { isPortFree } from '../infra/postgres.js';
 import { TEMPORAL_SERVER_VERSION } from '../infra/temporal-server-build.js';
 import { createDb } from '../db/client.js';
+import { prepareDatabase } from '../db/prepare.js';
+import { allSearchAttributeKeys } from '../workflows/search-attributes.js';
 import { ensureDevKeys } from './dev-keys.js';
 
 const usage = 'usage: tsx scripts/dev.ts [--server dev|postgres] [--workers N] [--apis M]';
@@ -65,6 +68,8 @@ const stack = await startLocalStack({
   temporalUiPort: config.dev.temporalUiPort,
   postgresPort: config.dev.postgresPort,
   codecEndpoint: `http://localhost:${config.api.port}/codec`,
+  searchAttributes: allSearchAttributeKeys,
+  prepareDatabase: (url) => prepareDatabase(url, { sampleDistrict: true }),
 });
 const temporalUiUrl = stack.temporalUiUrl ?? config.temporal.uiUrl;
 const keysFile = path.join(dataDir, 'dev-keys.json');
@@ -138,7 +143,7 @@ async function waitUntil(what: string, ready: () => Promise<boolean>): Promise<v
 }
 for (const apiUrl of apiUrls) await waitUntil(`The API at ${apiUrl}`, async () => (await fetch(`${apiUrl}/readyz`)).ok);
 // A worker is running once it polls the task queue (its identity is `<pid>@<host>`).
-const connection = await Connection.connect({ address: stack.temporalAddress });
+const connection = await Connection.connect(temporalConnectionOptions(config, stack.temporalAddress));
 await waitUntil('The workers', async () => {
   const { pollers } = await connection.workflowService.describeTaskQueue({
     namespace: config.temporal.namespace,
@@ -161,6 +166,7 @@ if (!stopping) {
     ...apiUrls.map((url, i) => column(numbered('API', i, apis), url)),
     column('OpenAPI docs', `${apiUrls[0]}/docs`),
     column('Temporal UI', temporalUiUrl),
+    column('UI codec', `${apiUrls[0]}/codec  (supervisors sign in here to read cases in the UI)`),
     ...(onPostgres
       ? [
           column('Temporal', `${stack.temporalAddress} (namespace ${config.temporal.namespace})`),

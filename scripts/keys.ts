@@ -44,7 +44,7 @@ try {
   } else if (command === 'revoke') {
     if (!rest[0]) fail('revoke needs a key id');
     if (!(await revokeApiKey(database.db, rest[0]!))) fail(`No key ${rest[0]}`);
-    process.stdout.write(`Revoked ${rest[0]}; API processes stop accepting it within 10 seconds.\n`);
+    process.stdout.write(`Revoked ${rest[0]}; API processes stop accepting it within 10 seconds, and its browser sessions end within 2.\n`);
   } else {
     fail(command ? `Unknown command "${command}"` : 'No command');
   }

@@ -23,6 +23,7 @@ const compose = parse(await readFile(path.join(projectRoot, 'temporal-compose.ym
   volumes?: Record<string, unknown>;
 };
 const dockerfile = await readFile(path.join(projectRoot, 'Dockerfile'), 'utf8');
+const composeDoc = await readFile(path.join(projectRoot, 'docs', 'compose.md'), 'utf8');
 const { services } = compose;
 const service = (name: string): Service => {
   const found = services[name];
@@ -75,8 +76,8 @@ const setupScript = (): string => {
 
 // No container engine runs here, so the compose file is validated as data.
 describe('temporal-compose.yml', () => {
-  it('runs Temporal on PostgreSQL, its UI, the app database, the worker and the API', () => {
-    expect(Object.keys(services).sort()).toEqual(['api', 'app-db', 'temporal', 'temporal-db', 'temporal-setup', 'temporal-ui', 'worker']);
+  it('runs Temporal on PostgreSQL, its UI, the app database, its migration step, the worker and the API', () => {
+    expect(Object.keys(services).sort()).toEqual(['api', 'app-db', 'app-migrate', 'temporal', 'temporal-db', 'temporal-setup', 'temporal-ui', 'worker']);
     expect(service('temporal').environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'temporal-db' });
     expect(service('app-db').environment).toMatchObject({ POSTGRES_DB: 'jiesu' });
     for (const db of ['temporal-db', 'app-db']) {
@@ -97,6 +98,7 @@ describe('temporal-compose.yml', () => {
     expect(service('temporal-setup').image).toMatch(/^temporalio\/admin-tools:1\.29\.\d+/);
     expect(service('temporal-ui').image).toMatch(/^temporalio\/ui:2\.42\.\d+$/);
     expect(bases.map(([, image]) => image)).toEqual(['node:24-bookworm-slim']);
+    expect(service('app-migrate')).toMatchObject({ build: '.', command: ['npx', 'tsx', 'scripts/db.ts', 'migrate'] });
     expect(service('worker')).toMatchObject({ build: '.', command: ['npx', 'tsx', 'worker/main.ts'] });
     expect(service('api')).toMatchObject({ build: '.', command: ['npx', 'tsx', 'api/server.ts'] });
   });
@@ -126,6 +128,27 @@ describe('temporal-compose.yml', () => {
 
   it('publishes Temporal on 7233, its UI on 8233 and the API on 3000', () => {
     expect(published()).toEqual({ '7233': 'temporal:7233', '8233': 'temporal-ui:8080', '3000': 'api:3000' });
+  });
+
+  it('keeps Temporal and its UI on this host, the UI read-only and decoding through the API', () => {
+    // Anyone who reaches Temporal's port can terminate cases, and the UI has no sign-in: loopback only.
+    for (const name of ['temporal', 'temporal-ui']) {
+      for (const mapping of service(name).ports ?? []) expect(String(mapping), name).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+    }
+    for (const [name, s] of Object.entries(services)) {
+      if (!['temporal', 'temporal-ui', 'api'].includes(name)) expect(s.ports ?? [], `${name} publishes nothing`).toEqual([]);
+    }
+    const ui = service('temporal-ui').environment!;
+    expect(ui).toMatchObject({ TEMPORAL_DISABLE_WRITE_ACTIONS: 'true', TEMPORAL_CODEC_INCLUDE_CREDENTIALS: 'true' });
+    const api = loadConfig(containerEnv('api'));
+    expect(ui.TEMPORAL_CODEC_ENDPOINT).toBe(`http://localhost:${api.api.port}/codec`);
+    expect(new URL(String(ui.TEMPORAL_CODEC_ENDPOINT)).origin, 'the codec cookie is SameSite=Strict: the UI and the API share a site').toMatch(
+      new RegExp(`^http://${new URL(api.temporal.uiUrl).hostname}:`),
+    );
+  });
+
+  it('documents the private port, mTLS and the read-only UI', () => {
+    for (const words of ['127.0.0.1', 'mTLS', 'TEMPORAL_TLS_REQUIRE_CLIENT_AUTH', 'TEMPORAL_DISABLE_WRITE_ACTIONS']) expect(composeDoc).toContain(words);
   });
 
   it('points every Temporal client at the temporal service', () => {
@@ -183,9 +206,11 @@ describe('temporal-compose.yml', () => {
         if (condition === 'service_healthy') expect(service(dependency).healthcheck, `${name} waits for ${dependency} to be healthy`).toBeDefined();
       }
     }
+    // Workers and the API only check the schema: the migration step runs first, once, and must succeed.
+    expect(dependencies(service('app-migrate'))).toEqual({ 'app-db': { condition: 'service_healthy' } });
     for (const name of ['worker', 'api']) {
       expect(dependencies(service(name)), name).toEqual({
-        'app-db': { condition: 'service_healthy' },
+        'app-migrate': { condition: 'service_completed_successfully' },
         'temporal-setup': { condition: 'service_completed_successfully' },
       });
     }

@@ -6,7 +6,9 @@ import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../infra/config.js';
 import { createLogger } from '../infra/logger.js';
 import { startLocalStack } from '../infra/local-stack.js';
-import { workflowsPath } from '../worker/create-worker.js';
+import { workflowInterceptorModules, workflowsPath } from '../worker/create-worker.js';
+import { prepareDatabase } from '../db/prepare.js';
+import { allSearchAttributeKeys } from '../workflows/search-attributes.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -29,9 +31,15 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const config = loadConfig({ ...process.env, JIESU_ENV: 'test' });
   const logger = createLogger({ level: 'warn', name: 'test-setup', pretty: false });
-  const stack = await startLocalStack({ config, logger, persistent: false });
+  const stack = await startLocalStack({
+    config,
+    logger,
+    persistent: false,
+    searchAttributes: allSearchAttributeKeys,
+    prepareDatabase: (url) => prepareDatabase(url, { sampleDistrict: true }),
+  });
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'jiesu-test-'));
-  const bundle = await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: (m) => logger.error(m), log() {} } });
+  const bundle = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: (m) => logger.error(m), log() {} } });
   const workflowBundlePath = path.join(scratch, 'workflow-bundle.js');
   await writeFile(workflowBundlePath, bundle.code);
 

@@ -1,3 +1,5 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
@@ -39,5 +41,47 @@ describe('the determinism lint rule for workflows/', () => {
       filePath: path.join(projectRoot, 'api', 'lint-probe.ts'),
     });
     expect(result!.messages.map((m) => m.ruleId)).toContain('@typescript-eslint/no-restricted-imports');
+  });
+});
+
+describe('the layer rules (dependency-cruiser)', () => {
+  it('fail an upward import, a domain file using Node, infra knowing the domain, and a loop', async () => {
+    const { cruise } = await import('dependency-cruiser');
+    const { default: extractConfig } = await import('dependency-cruiser/config-utl/extract-depcruise-config');
+    const config = await extractConfig(path.join(projectRoot, '.dependency-cruiser.cjs'));
+    const root = await mkdtemp(path.join(os.tmpdir(), 'jiesu-layers-'));
+    try {
+      const files: Record<string, string> = {
+        'domain/rule.ts': "import { readFileSync } from 'node:fs';\nimport type { Db } from '../db/client.js';\nexport type R = Db | typeof readFileSync;\n",
+        'db/client.ts': "export type Db = { q: string };\n",
+        'infra/config.ts': "import { rule } from '../domain/pure.js';\nexport const c = rule;\n",
+        'domain/pure.ts': "export const rule = 1;\n",
+        'workflows/a.ts': "import { b } from './b.js';\nexport const a = () => b;\n",
+        'workflows/b.ts': "import { a } from './a.js';\nexport const b = () => a;\n",
+      };
+      for (const [file, text] of Object.entries(files)) {
+        await mkdir(path.dirname(path.join(root, file)), { recursive: true });
+        await writeFile(path.join(root, file), text);
+      }
+      const cwd = process.cwd();
+      process.chdir(root);
+      let result;
+      try {
+        result = await cruise(['domain', 'db', 'infra', 'workflows'], { ruleSet: { forbidden: config.forbidden ?? [] }, validate: true, tsPreCompilationDeps: true, baseDir: root });
+      } finally {
+        process.chdir(cwd);
+      }
+      const violations = (typeof result.output === 'string' ? [] : result.output.summary.violations).map((v) => `${v.rule.name}: ${v.from} → ${v.to}`);
+      expect(violations).toEqual(
+        expect.arrayContaining([
+          'domain-imports-domain: domain/rule.ts → db/client.ts',
+          'domain-is-pure: domain/rule.ts → fs',
+          'infra-knows-no-domain: infra/config.ts → domain/pure.ts',
+          expect.stringMatching(/^no-cycles: workflows\/(a|b)\.ts → workflows\/(a|b)\.ts$/),
+        ]),
+      );
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -1,12 +1,20 @@
 import { createRequire } from 'node:module';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../activities/index.js';
+import type { ActivityDeps } from '../activities/deps.js';
+import { createActivities } from '../activities/index.js';
+import type { EncryptionKey } from '../infra/config.js';
 import { PinoTemporalLogger, type Logger } from '../infra/logger.js';
+import { workerDataConverter } from '../infra/temporal.js';
 
 const require = createRequire(import.meta.url);
 
 /** Path of the workflow entry module, bundled by the worker. */
 export const workflowsPath = require.resolve('../workflows/index.ts');
+/**
+ * Workflow interceptor modules every bundle of `workflows/` must carry (a prebuilt bundle ignores the
+ * worker's own list): they refuse messages the worker's codec did not trust (workflows/interceptors.ts).
+ */
+export const workflowInterceptorModules = [require.resolve('../workflows/interceptors.ts')];
 
 /** Routes SDK, workflow and activity logs, including core's, into the process's pino logger. Once per process. */
 export function installRuntimeLogger(logger: Logger): void {
@@ -21,21 +29,21 @@ export interface CaseWorkerOptions {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
-  /** The encryption codec (see infra/temporal.ts `dataConverter`). */
-  dataConverter: WorkerOptions['dataConverter'];
-  /** A prebuilt bundle (tests build one per run); otherwise the worker bundles `workflows/`. */
+  /** Payload encryption keys (the worker decodes with infra/temporal.ts `workerDataConverter`). */
+  encryptionKeys: EncryptionKey[];
+  /** A prebuilt bundle (tests build one per run, with `workflowInterceptorModules`); otherwise the worker bundles `workflows/`. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   tuning?: Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentActivityTaskExecutions'>;
 }
 
 /** The case worker: complaint workflows plus their activities. */
-export function createCaseWorker({ connection, namespace, taskQueue, deps, dataConverter, workflowBundle, tuning }: CaseWorkerOptions): Promise<Worker> {
+export function createCaseWorker({ connection, namespace, taskQueue, deps, encryptionKeys, workflowBundle, tuning }: CaseWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
-    dataConverter,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
+    dataConverter: workerDataConverter({ encryptionKeys }),
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath, interceptors: { workflowModules: workflowInterceptorModules } }),
     activities: createActivities(deps),
     ...tuning,
   });

@@ -1,6 +1,6 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { Logger } from '../infra/logger.js';
-import { MONTHLY_EVALUATION_SCHEDULE_ID } from '../workflows/messages.js';
+import { MONTHLY_EVALUATION_SCHEDULE_ID, MONTHLY_EVALUATION_WORKFLOW_TYPE } from '../workflows/messages.js';
 
 export interface EvaluationScheduleOptions {
   taskQueue: string;
@@ -15,7 +15,7 @@ export interface EvaluationScheduleOptions {
  */
 export async function ensureEvaluationSchedule(client: Client, { taskQueue, cron, timezone }: EvaluationScheduleOptions, logger: Logger): Promise<void> {
   const spec = { cronExpressions: [cron], timezone };
-  const action = { type: 'startWorkflow' as const, workflowType: 'monthlyEvaluationWorkflow', taskQueue, args: [{}], workflowId: 'monthly-evaluation' };
+  const action = { type: 'startWorkflow' as const, workflowType: MONTHLY_EVALUATION_WORKFLOW_TYPE, taskQueue, args: [{}], workflowId: 'monthly-evaluation' };
   // The server turns cron into calendar specs; the note remembers the configuration to compare with.
   const note = `cron=${cron}; timezone=${timezone}; taskQueue=${taskQueue}`;
   try {

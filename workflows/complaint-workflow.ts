@@ -3,6 +3,7 @@ import {
   CancellationScope,
   allHandlersFinished,
   condition,
+  continueAsNew,
   isCancellation,
   log,
   patched,
@@ -17,7 +18,8 @@ import {
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { CaseEngine } from '../domain/engine/case-engine.js';
-import type { ActivityCall, CaseAction, CaseView, Effect } from '../domain/engine/types.js';
+import { caseLimitsOf } from '../domain/process/definition.js';
+import type { ActivityCall, ActivityCompletion, CaseAction, CaseView, Effect } from '../domain/engine/types.js';
 import {
   actionUpdates,
   caseStateQuery,
@@ -45,6 +47,9 @@ const reads = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 second
 
 const now = (): string => new Date().toISOString();
 
+/** Timeline entries per read-model write: a burst of notes becomes several bounded activity inputs. */
+const PROJECTION_CHUNK = 100;
+
 /**
  * One complaint from intake to close. The workflow is the source of truth: it pins its process
  * definition, runs the case engine over it, races durable timers against people's actions
@@ -55,6 +60,8 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
   // Cases started before this version read through regular activities and projected every intermediate
   // state; `patched` keeps their replay on that path (docs/replay.md).
   const settledWrites = patched('local-reads-settled-writes');
+  // Cases started before this version keep unbounded notes, whole-burst projections and a single run.
+  const bounded = patched('bounded-cases');
   const read = settledWrites ? reads : db;
   // The read model and search attributes get settled states only (routing and deadlines known), not the
   // intermediate ones while the engine waits for an activity.
@@ -70,6 +77,7 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
   const inflight = new Set<Promise<unknown>>();
   let failure: Error | undefined;
 
+  const resume = input.resume;
   // Handlers are registered first: an update that arrives while the case is still starting is
   // refused with a reason instead of being rejected as unknown.
   const refuseIfNotReady = (): CaseEngine => {
@@ -91,7 +99,7 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
         if (refusal) throw ApplicationFailure.create({ type: refusal.type, message: refusal.message, nonRetryable: true });
         carryOut(e.apply(a, actor, now()));
         await condition(() => !e.waitingForDeadline() || e.closed);
-        return e.view(now());
+        return e.view();
       },
       {
         validator: (args: ActionInput<UpdateAction>): void => {
@@ -116,8 +124,9 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
   setHandler(commentSignal, ({ actor, ...rest }) => onSignal({ type: 'comment', ...rest }, actor));
   const processKey = input.process?.key ?? 'complaint';
   setHandler(caseStateQuery, () =>
-    engine ? engine.view(now()) : CaseEngine.startingView({ caseNo: input.caseNo, workflowId, complaint: input.complaint, receivedAt: input.receivedAt }, processKey),
+    engine ? engine.view() : CaseEngine.startingView({ caseNo: input.caseNo, workflowId, complaint: input.complaint, receivedAt: input.receivedAt }, processKey),
   );
+  const processVersion = input.process?.version ?? null;
 
   /** Runs what the engine asks for; results come back through `queued`, in order, to the main loop. */
   function carryOut(effects: Effect[]): void {
@@ -155,22 +164,23 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
     revision += 1;
   }
 
-  function callActivity(call: ActivityCall): Promise<unknown> {
+  /** Runs an activity the engine asked for; its answer goes back typed by the activity's name. */
+  function callActivity(call: ActivityCall): Promise<ActivityCompletion> {
     switch (call.name) {
       case 'routeComplaint':
-        return read.routeComplaint(call.input);
+        return read.routeComplaint(call.input).then((result) => ({ name: call.name, result }));
       case 'computeDeadlines':
-        if (!settledWrites) return db.computeDeadlines(call.input);
+        if (!settledWrites) return db.computeDeadlines(call.input).then((result) => ({ name: call.name, result }));
         return reads.computeDeadlinesTimed(call.input).then(({ deadlines, at }) => {
           clockHint = Math.max(clockHint, Date.parse(at));
-          return deadlines;
+          return { name: call.name, result: deadlines };
         });
       case 'notify':
-        return outbound.notify(call.input);
+        return outbound.notify(call.input).then((result) => ({ name: call.name, result }));
       case 'deliverStrike':
-        return outbound.deliverStrike(call.input);
+        return outbound.deliverStrike(call.input).then((result) => ({ name: call.name, result }));
       case 'recordOutcome':
-        return db.recordOutcome(call.input);
+        return db.recordOutcome(call.input).then((result) => ({ name: call.name, result }));
     }
   }
 
@@ -178,8 +188,8 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
   let revision = 0;
   let publishedRevision = 0;
   let projectedRevision = 0;
-  let projectedSeq = 0;
-  const published = new Map<string, unknown>();
+  let projectedSeq = resume?.projectedSeq ?? 0;
+  const published = new Map<string, unknown>(Object.entries(resume?.published ?? {}));
   function publish(): void {
     const snapshot = engine!.snapshot();
     const values: Array<[keyof typeof sa, unknown]> = [
@@ -215,27 +225,56 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
       await condition(() => (projectedRevision < revision && settled()) || engine!.closed);
       if (projectedRevision >= revision) return;
       const target = revision;
-      const entries = engine!.state.timeline.slice(projectedSeq);
+      const pending = engine!.state.timeline.filter((e) => e.seq > projectedSeq);
+      const entries = bounded ? pending.slice(0, PROJECTION_CHUNK) : pending;
       await db.projectCase({ snapshot: engine!.snapshot(), entries });
-      projectedSeq += entries.length;
-      projectedRevision = target;
+      if (entries.length > 0) projectedSeq = entries.at(-1)!.seq;
+      if (entries.length === pending.length) projectedRevision = target;
+      if (bounded) engine!.trimTimeline(projectedSeq);
     }
   }
 
-  const { definition } = await read.loadProcess({ key: processKey, version: input.process?.version ?? null });
-  const started = CaseEngine.start({ definition, caseNo: input.caseNo, workflowId, complaint: input.complaint, receivedAt: input.receivedAt }, now());
-  engine = started.engine;
-  carryOut(started.effects);
+  const { definition } = await read.loadProcess({ key: processKey, version: processVersion });
+  if (resume) {
+    engine = CaseEngine.resume(definition, resume.state);
+    carryOut(engine.armedTimers());
+    // The previous run left the read model and the search attributes current.
+    projectedRevision = publishedRevision = revision;
+  } else {
+    const started = CaseEngine.start(
+      { definition, caseNo: input.caseNo, workflowId, complaint: input.complaint, receivedAt: input.receivedAt, limitNotes: bounded },
+      now(),
+    );
+    engine = started.engine;
+    carryOut(started.effects);
+  }
   earlySignals.splice(0).forEach((apply) => apply());
   const projection = projector();
 
   const unpublished = (): boolean => publishedRevision < revision && settled();
+  // A long history is slow to replay and meets Temporal's limits: once it grows past the process's limit (or
+  // Temporal suggests it), the case continues as new at a quiet moment — nothing in flight, all written.
+  const { continueAsNewAfter } = caseLimitsOf(definition);
+  const longHistory = (): boolean => {
+    const info = workflowInfo();
+    return bounded && (info.continueAsNewSuggested || (continueAsNewAfter !== undefined && info.historyLength >= continueAsNewAfter));
+  };
+  const quiet = (): boolean =>
+    queued.length === 0 && inflight.size === 0 && !engine!.busy() && projectedRevision >= revision && publishedRevision >= revision && allHandlersFinished();
   while (!engine.closed) {
     if (unpublished()) {
       publishedRevision = revision;
       publish();
     }
-    await condition(() => queued.length > 0 || unpublished() || failure !== undefined || engine!.closed);
+    if (longHistory() && quiet()) {
+      log.info('Continuing the case as new', { historyLength: workflowInfo().historyLength, seq: engine.state.seq });
+      await continueAsNew<typeof complaintWorkflow>({
+        ...input,
+        process: { key: definition.key, version: definition.version },
+        resume: { state: engine.state, projectedSeq, published: Object.fromEntries(published), runs: (resume?.runs ?? 0) + 1 },
+      });
+    }
+    await condition(() => queued.length > 0 || unpublished() || failure !== undefined || engine!.closed || (longHistory() && quiet()));
     if (failure) throw failure;
     while (queued.length > 0) carryOut(queued.shift()!());
   }

@@ -5,14 +5,16 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AccountabilityState, Strike } from '../domain/accountability.js';
 import type { Actor, Complaint } from '../domain/case.js';
-import type { CaseAction, CaseView } from '../domain/engine/types.js';
+import type { CaseAction, CaseView, EngineState } from '../domain/engine/types.js';
 import type { Outcome } from '../domain/process/definition.js';
 
 export type { CaseView } from '../domain/engine/types.js';
 export { REFUSALS, type RefusalType } from '../domain/engine/types.js';
 
-/** Default task queue of the case workers. */
-export const DEFAULT_TASK_QUEUE = 'jiesu-cases';
+/** Workflow types, as the worker registers them (workflows/index.ts exports functions of these names). */
+export const COMPLAINT_WORKFLOW_TYPE = 'complaintWorkflow';
+export const UNIT_ACCOUNTABILITY_WORKFLOW_TYPE = 'unitAccountabilityWorkflow';
+export const MONTHLY_EVALUATION_WORKFLOW_TYPE = 'monthlyEvaluationWorkflow';
 
 export const COMPLAINT_WORKFLOW_PREFIX = 'complaint-';
 
@@ -29,6 +31,19 @@ export interface ComplaintWorkflowInput {
   receivedAt: string;
   /** Pin a process (key and optionally version); default: the newest version of `complaint`. */
   process?: { key: string; version?: number };
+  /** Set when the case continues as new: where the previous run left off. */
+  resume?: ComplaintResume;
+}
+
+/** What a case carries into its next run when its history grows long (continue-as-new). */
+export interface ComplaintResume {
+  state: EngineState;
+  /** Sequence number of the newest timeline entry already in the read model. */
+  projectedSeq: number;
+  /** Search attribute values already on the workflow. */
+  published: Record<string, unknown>;
+  /** How many runs the case had before this one. */
+  runs: number;
 }
 
 /** Result of `complaintWorkflow`: how the case ended. */
@@ -65,6 +80,10 @@ export const arbitrateUpdate = defineUpdate<CaseView, [ActionInput<'arbitrate'>]
 export const reassignUpdate = defineUpdate<CaseView, [ActionInput<'reassign'>]>('reassign');
 /** A supervisor cancels a duplicate, naming the original case. */
 export const cancelUpdate = defineUpdate<CaseView, [ActionInput<'cancel'>]>('cancel');
+/** A supervisor or dispatcher presses the unit; recorded and notified. Refused once the case has its process's most urges. */
+export const urgeUpdate = defineUpdate<CaseView, [ActionInput<'urge'>]>('urgeUnit');
+/** A note on the case's timeline. Refused once the case has its process's most comments. */
+export const commentUpdate = defineUpdate<CaseView, [ActionInput<'comment'>]>('addComment');
 
 /** Every action update by action type, for the API and tests. */
 export const actionUpdates = {
@@ -80,12 +99,18 @@ export const actionUpdates = {
   arbitrate: arbitrateUpdate,
   reassign: reassignUpdate,
   cancel: cancelUpdate,
-} as const;
+  urge: urgeUpdate,
+  comment: commentUpdate,
+} as const satisfies Record<CaseAction['type'], unknown>;
 export type UpdateAction = keyof typeof actionUpdates;
 
-/** A supervisor presses the unit; recorded and notified. Fire-and-forget. */
+/**
+ * Urges and comments as fire-and-forget signals: how cases started before they became updates (with a
+ * per-case limit and an answer) received them. Still handled; the API sends {@link urgeUpdate} and
+ * {@link commentUpdate}.
+ */
 export const urgeSignal = defineSignal<[ActionInput<'urge'>]>('urge');
-/** A note on the case's timeline. Fire-and-forget. */
+/** See {@link urgeSignal}. */
 export const commentSignal = defineSignal<[ActionInput<'comment'>]>('comment');
 
 /** Full state of a case: status, level, unit, deadlines, timeline, allowed actions per role. */

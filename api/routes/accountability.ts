@@ -1,10 +1,12 @@
-import { and, asc, count, desc, eq, gte, lt, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gte, lt, sql } from 'drizzle-orm';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Principal } from '../../db/api-keys.js';
-import { caseOutcomes, cases, investigations, rankingPolicies, rankings, sanctions, strikes } from '../../db/schema.js';
-import { DEFAULT_RANKING_POLICY, periodOf, periodStart, rankUnits, type AccountabilityState, type UnitOutcome, type UnitPerformance } from '../../domain/accountability.js';
+import { caseClosedResolved, rankingPolicyInForce } from '../../db/case-facts.js';
+import { caseOutcomes, cases, investigations, rankings, sanctions, strikes } from '../../db/schema.js';
+import { periodOf, periodStart, rankUnits, type AccountabilityState, type UnitOutcome, type UnitPerformance } from '../../domain/accountability.js';
 import {
+  MONTHLY_EVALUATION_WORKFLOW_TYPE,
   closeInvestigationUpdate,
   interviewHeldUpdate,
   liftFreezeUpdate,
@@ -13,7 +15,7 @@ import {
   type MonthlyEvaluationInput,
   type MonthlyEvaluationResult,
 } from '../../workflows/messages.js';
-import type { RouteDeps } from '../app.js';
+import type { RouteDeps } from '../deps.js';
 import { principalOf } from '../auth.js';
 import { actorOf, caseProblem } from '../cases.js';
 import { HttpProblem, notFound } from '../problem.js';
@@ -75,7 +77,7 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
       .select({
         level: sql<string>`coalesce(${cases.routedLevel}, 'dispatcher')`,
         cases: count(),
-        resolvedWithoutEscalation: sql<number>`count(*) filter (where ${cases.escalations} = 0 and ${cases.status} in ('closed', 'closed-unevaluated'))::int`,
+        resolvedWithoutEscalation: sql<number>`count(*) filter (where ${cases.escalations} = 0 and ${caseClosedResolved})::int`,
       })
       .from(cases)
       .where(and(eq(cases.districtId, districtId), gte(cases.closedAt, from), lt(cases.closedAt, to)))
@@ -140,8 +142,7 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
       requireUnit(id);
       if (!mayView(principalOf(request), id, directory)) throw forbidden(id);
       const districtId = districtOf(id);
-      const [policyRow] = await db.select().from(rankingPolicies).orderBy(desc(rankingPolicies.version)).limit(1);
-      const policy = policyRow ? { version: policyRow.version, weights: policyRow.weights, minCases: policyRow.minCases, bottomPerLevel: policyRow.bottomPerLevel } : DEFAULT_RANKING_POLICY;
+      const policy = await rankingPolicyInForce(db);
       const outcomes = await db.select().from(caseOutcomes).where(and(eq(caseOutcomes.period, request.query.period), eq(caseOutcomes.districtId, districtId)));
       const rankable = directory.all().filter((u) => u.kind !== 'centre' && directory.within(u.id, districtId));
       const performance = rankUnits(outcomes.map((o) => ({ ...o, role: o.role as UnitOutcome['role'] })), rankable, policy).find((p) => p.unitId === id) ?? null;
@@ -271,7 +272,7 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
       if (p >= periodOf(new Date().toISOString())) throw new HttpProblem(422, 'period-not-over', 'Period not over', `${p} has not ended yet`);
       if (districtId) requireUnit(districtId);
       const input: MonthlyEvaluationInput = { period: p, ...(districtId ? { districtId } : {}) };
-      return temporal.client.workflow.execute<(i: MonthlyEvaluationInput) => Promise<MonthlyEvaluationResult>>('monthlyEvaluationWorkflow', {
+      return temporal.client.workflow.execute<(i: MonthlyEvaluationInput) => Promise<MonthlyEvaluationResult>>(MONTHLY_EVALUATION_WORKFLOW_TYPE, {
         taskQueue: temporal.taskQueue,
         workflowId: monthlyEvaluationWorkflowId(p, districtId),
         args: [input],

@@ -1,11 +1,11 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, gt } from 'drizzle-orm';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { caseTimeline, cases } from '../../db/schema.js';
+import { caseTimeline } from '../../db/schema.js';
 import { complaintWorkflowId } from '../../workflows/messages.js';
-import type { RouteDeps } from '../app.js';
+import type { RouteDeps } from '../deps.js';
 import { principalOf } from '../auth.js';
-import { canRead, caseLinks, fileComplaint, queryCase, viewFor } from '../cases.js';
+import { canRead, caseLinks, caseReadScope, fileComplaint, INTAKE_REFUSALS, intakeSource, queryCase, viewFor } from '../cases.js';
 import { HttpProblem, notFound } from '../problem.js';
 import { CaseNoParams, CaseViewSchema, ComplaintBody, CreatedCase, problemResponses, TimelineEntrySchema } from '../schemas.js';
 
@@ -20,15 +20,28 @@ export const complaintRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
       schema: {
         tags: ['complaints'],
         summary: "File a complaint; idempotent by the portal's ticket id",
-        description: 'The same (source, ticketId) always yields the same case, also for concurrent duplicates. The source is the intake key\'s portal.',
+        description:
+          "The same (source, ticketId) with the same content always yields the same case, also for concurrent duplicates (201 each time); the same ticket with other content is 409 TicketConflict, and a ticket whose case has closed is 409 TicketClosed. The source is the intake key's portal. A location that is not an active community, grid or street of a district is 422 UnknownUnit.",
         security: [{ apiKey: [] }],
         body: ComplaintBody,
-        response: { 201: CreatedCase, ...problemResponses(400, 401, 403) },
+        response: { 201: CreatedCase, ...problemResponses(400, 401, 403, 409, 422) },
       },
     },
     async (request, reply) => {
-      const { caseNo, workflowId } = await fileComplaint(temporal, { ...request.body, source: principalOf(request).source!, urgency: request.body.urgency ?? 'normal' });
-      request.log.info({ caseNo, workflowId }, 'Complaint accepted');
+      const source = intakeSource(principalOf(request));
+      const unitId = request.body.location.unitId;
+      const problem = units.loaded ? units.locationProblem(unitId) : undefined;
+      if (problem) {
+        throw new HttpProblem(422, 'unknown-unit', 'Unknown location', problem, { reason: INTAKE_REFUSALS.unknownUnit, errors: [{ field: 'body/location/unitId', message: problem }] });
+      }
+      const filed = await fileComplaint(temporal, { ...request.body, source, urgency: request.body.urgency ?? 'normal' });
+      const { caseNo, workflowId } = filed;
+      if (filed.closed) {
+        throw new HttpProblem(409, 'ticket-closed', 'Ticket already used', `Ticket ${request.body.ticketId} was case ${caseNo}, which has closed; a new complaint needs a ticket id of its own`, {
+          reason: INTAKE_REFUSALS.ticketClosed,
+        });
+      }
+      request.log.info({ caseNo, workflowId, created: filed.created }, filed.created ? 'Complaint accepted' : 'Complaint posted again: same case');
       return reply.status(201).send({ caseNo, workflowId, links: caseLinks(config, caseNo) });
     },
   );
@@ -48,6 +61,13 @@ export const complaintRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
     async (request) => {
       const principal = principalOf(request);
       const { caseNo } = request.params;
+      // Who may read is settled from the read model first, so a key outside the case's area never makes a
+      // worker answer a query; a case too new for the read model (or PostgreSQL down) is checked on its view.
+      const row = await caseReadScope(database.db, caseNo).catch((error: unknown) => {
+        request.log.warn({ err: error, caseNo }, 'Read model unavailable; checking read access on the live view');
+        return undefined;
+      });
+      if (row && !canRead(principal, row, units)) throw forbidden(caseNo);
       const view = await queryCase(temporal.client, caseNo);
       if (!canRead(principal, view, units)) throw forbidden(caseNo);
       return { ...viewFor(principal, view, units), links: caseLinks(config, caseNo) };
@@ -60,24 +80,37 @@ export const complaintRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
       config: { roles: ['intake', 'handler', 'dispatcher', 'supervisor', 'evaluator', 'admin'] },
       schema: {
         tags: ['complaints'],
-        summary: 'The timeline of a case from the read model (also for closed cases)',
+        summary: 'The whole timeline of a case from the read model (also for closed cases), a page at a time',
+        description: 'Entries in order of `seq`; `next` is the `after` value of the following page, absent on the last page.',
         security: [{ apiKey: [] }],
         params: CaseNoParams,
-        response: { 200: Type.Object({ caseNo: Type.String(), entries: Type.Array(TimelineEntrySchema) }), ...problemResponses(400, 401, 403, 404) },
+        querystring: Type.Object({
+          after: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 0, description: 'Entries after this seq' })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200 })),
+        }),
+        response: {
+          200: Type.Object({ caseNo: Type.String(), entries: Type.Array(TimelineEntrySchema), next: Type.Optional(Type.Integer()) }),
+          ...problemResponses(400, 401, 403, 404),
+        },
       },
     },
     async (request) => {
       const principal = principalOf(request);
       const { caseNo } = request.params;
-      const workflowId = complaintWorkflowId(caseNo);
-      const [row] = await database.db.select({ source: cases.source }).from(cases).where(eq(cases.caseNo, caseNo));
-      if (!row) throw notFound(`No case ${caseNo} in the read model`);
-      const rows = await database.db.select().from(caseTimeline).where(eq(caseTimeline.workflowId, workflowId)).orderBy(caseTimeline.seq);
-      const holders = [...new Set(rows.flatMap((r) => [r.toUnitId, r.fromUnitId]).filter((u): u is string => u !== null))];
-      if (!canRead(principal, { holders, source: row.source }, units)) throw forbidden(caseNo);
+      const { after = 0, limit = 200 } = request.query;
+      const scope = await caseReadScope(database.db, caseNo);
+      if (!scope) throw notFound(`No case ${caseNo} in the read model`);
+      if (!canRead(principal, scope, units)) throw forbidden(caseNo);
+      const rows = await database.db
+        .select()
+        .from(caseTimeline)
+        .where(and(eq(caseTimeline.workflowId, complaintWorkflowId(caseNo)), gt(caseTimeline.seq, after)))
+        .orderBy(caseTimeline.seq)
+        .limit(limit + 1);
+      const page = rows.slice(0, limit);
       return {
         caseNo,
-        entries: rows.map((r) => ({
+        entries: page.map((r) => ({
           seq: r.seq,
           at: r.at.toISOString(),
           action: r.action,
@@ -89,6 +122,7 @@ export const complaintRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
           ...(r.toLevel !== null ? { toLevel: r.toLevel } : {}),
           ...(r.detail !== null ? { detail: r.detail } : {}),
         })),
+        ...(rows.length > limit ? { next: page.at(-1)!.seq } : {}),
       };
     },
   );

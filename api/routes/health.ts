@@ -1,17 +1,20 @@
 import { sql } from 'drizzle-orm';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { RouteDeps } from '../app.js';
+import type { FastifyBaseLogger } from 'fastify';
+import type { RouteDeps } from '../deps.js';
 
-const Check = Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]), detail: Type.Optional(Type.String()) });
+const Check = Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]) });
 const Readiness = Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]), checks: Type.Object({ temporal: Check, postgres: Check }) });
 
-async function probe(check: () => Promise<unknown>): Promise<{ status: 'ok' | 'unavailable'; detail?: string }> {
+/** Whether a backend answers. Why it does not goes to the log only: the endpoint is public, backend errors are not. */
+async function probe(name: string, check: () => Promise<unknown>, log: FastifyBaseLogger): Promise<{ status: 'ok' | 'unavailable' }> {
   try {
     await check();
     return { status: 'ok' };
   } catch (error) {
-    return { status: 'unavailable', detail: error instanceof Error ? error.message : String(error) };
+    log.warn({ err: error, backend: name }, 'Readiness check failed');
+    return { status: 'unavailable' };
   }
 }
 
@@ -23,10 +26,10 @@ export const healthRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
   app.get(
     '/readyz',
     { schema: { tags: ['operations'], summary: 'Readiness: Temporal and PostgreSQL reachable', response: { 200: Readiness, 503: Readiness } } },
-    async (_request, reply) => {
+    async (request, reply) => {
       const [temporalCheck, postgresCheck] = await Promise.all([
-        probe(() => temporal.client.connection.workflowService.getSystemInfo({})),
-        probe(() => database.db.execute(sql`SELECT 1`)),
+        probe('temporal', () => temporal.client.connection.workflowService.getSystemInfo({}), request.log),
+        probe('postgres', () => database.db.execute(sql`SELECT 1`), request.log),
       ]);
       const ok = temporalCheck.status === 'ok' && postgresCheck.status === 'ok';
       return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks: { temporal: temporalCheck, postgres: postgresCheck } });

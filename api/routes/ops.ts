@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { projectRoot } from '../../infra/config.js';
-import type { RouteDeps } from '../app.js';
+import type { RouteDeps } from '../deps.js';
+import { escapeHtml } from '../html.js';
 import { notFound } from '../problem.js';
 
 const require = createRequire(import.meta.url);
@@ -18,8 +19,6 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   'process-map.js': { file: path.join(projectRoot, 'api', 'ops', 'process-map.js'), type: 'text/javascript; charset=utf-8' },
   'process-map.css': { file: path.join(projectRoot, 'api', 'ops', 'process-map.css'), type: 'text/css; charset=utf-8' },
 };
-
-const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** Operators' pages: the live process map. The page is public; the data behind it needs an API key. */
 export const opsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { config }) => {
@@ -66,7 +65,7 @@ export const opsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { con
   );
 
   app.get('/ops/assets/:name', { schema: { hide: true, params: Type.Object({ name: Type.String({ maxLength: 40 }) }) } }, async (request, reply) => {
-    const asset = ASSETS[request.params.name];
+    const asset = Object.hasOwn(ASSETS, request.params.name) ? ASSETS[request.params.name] : undefined;
     if (!asset) throw notFound(`No asset ${request.params.name}`);
     return reply.type(asset.type).header('cache-control', 'public, max-age=3600').send(createReadStream(asset.file));
   });

@@ -1,10 +1,11 @@
-import { and, count, desc, eq, isNull, max, sql } from 'drizzle-orm';
+import { and, count, desc, eq, max, sql } from 'drizzle-orm';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { PRINCIPAL_ROLES } from '../../db/api-keys.js';
+import { caseOpen } from '../../db/case-facts.js';
 import { cases, processDefinitions } from '../../db/schema.js';
 import { compileBpmn } from '../../domain/process/bpmn.js';
-import type { RouteDeps } from '../app.js';
+import type { RouteDeps } from '../deps.js';
 import { HttpProblem, notFound } from '../problem.js';
 import { problemResponses } from '../schemas.js';
 
@@ -128,7 +129,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
           overdue: sql<number>`(count(*) filter (where ${cases.overdue} or ${cases.overdueAtTop}))::int`,
         })
         .from(cases)
-        .where(and(eq(cases.processKey, request.params.key), isNull(cases.closedAt), version !== undefined ? eq(cases.processVersion, version) : undefined))
+        .where(and(eq(cases.processKey, request.params.key), caseOpen, version !== undefined ? eq(cases.processVersion, version) : undefined))
         .groupBy(cases.step)
         .orderBy(cases.step);
       return {

@@ -1,15 +1,26 @@
-import { desc, eq, max } from 'drizzle-orm';
+import { eq, max } from 'drizzle-orm';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { PRINCIPAL_ROLES } from '../../db/api-keys.js';
+import { responsibilityList } from '../../db/reference-queries.js';
 import { calendarYears, responsibilityItems, responsibilityLists, units } from '../../db/schema.js';
-import type { RouteDeps } from '../app.js';
+import type { RouteDeps } from '../deps.js';
 import { HttpProblem, notFound } from '../problem.js';
 import { problemResponses } from '../schemas.js';
 
 const id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$' });
 const slug = Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$' });
-const UnitSchema = Type.Object({ id: Type.String(), name: Type.String(), level: Type.String(), kind: Type.String(), parentId: Type.Union([Type.String(), Type.Null()]), active: Type.Boolean() });
+const Area = Type.Object(
+  {
+    lat: Type.Number({ minimum: -90, maximum: 90 }),
+    long: Type.Number({ minimum: -180, maximum: 180 }),
+    radiusM: Type.Integer({ minimum: 1, maximum: 100_000, description: 'Metres around the point' }),
+  },
+  { additionalProperties: false, description: 'The area the unit covers (WGS 84): Open311 places a reported lat/long in the smallest community or grid area containing it' },
+);
+const NullableArea = Type.Union([Area, Type.Null()]);
+const UnitSchema = Type.Object({ id: Type.String(), name: Type.String(), level: Type.String(), kind: Type.String(), parentId: Type.Union([Type.String(), Type.Null()]), active: Type.Boolean(), area: NullableArea });
+const unitColumns = { id: units.id, name: units.name, level: units.level, kind: units.kind, parentId: units.parentId, active: units.active, area: units.area };
 const ItemSchema = Type.Object({ category: Type.String(), name: Type.String(), level: Type.String(), departmentId: Type.Union([Type.String(), Type.Null()]) });
 const ListSchema = Type.Object({ version: Type.Integer(), note: Type.String(), publishedAt: Type.String(), items: Type.Array(ItemSchema) });
 const date = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
@@ -24,7 +35,7 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
   app.get(
     '/v1/units',
     { config: { roles: everyone }, schema: { tags: ['reference data'], summary: 'The unit tree', security, response: { 200: Type.Array(UnitSchema), ...problemResponses(401) } } },
-    async () => db.select({ id: units.id, name: units.name, level: units.level, kind: units.kind, parentId: units.parentId, active: units.active }).from(units).orderBy(units.id),
+    async () => db.select(unitColumns).from(units).orderBy(units.id),
   );
 
   app.post(
@@ -35,7 +46,7 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
         tags: ['reference data'],
         summary: 'Add a unit under a parent, or a new district centre (no parent)',
         security,
-        body: Type.Object({ id, name: Type.String({ minLength: 1, maxLength: 200 }), level: slug, kind: slug, parentId: Type.Optional(id) }, { additionalProperties: false }),
+        body: Type.Object({ id, name: Type.String({ minLength: 1, maxLength: 200 }), level: slug, kind: slug, parentId: Type.Optional(id), area: Type.Optional(Area) }, { additionalProperties: false }),
         response: { 201: UnitSchema, ...problemResponses(400, 401, 403, 409, 422) },
       },
     },
@@ -43,10 +54,10 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
       const body = request.body;
       if (body.parentId === undefined && body.kind !== 'centre') throw new HttpProblem(422, 'parent-required', 'Parent required', 'Only a district centre has no parent');
       if (body.parentId !== undefined && !directory.get(body.parentId)) throw new HttpProblem(422, 'unknown-unit', 'Unknown unit', `No active parent unit "${body.parentId}"`);
-      const [row] = await db.insert(units).values({ ...body, parentId: body.parentId ?? null }).onConflictDoNothing().returning();
+      const [row] = await db.insert(units).values({ ...body, parentId: body.parentId ?? null }).onConflictDoNothing().returning(unitColumns);
       if (!row) throw new HttpProblem(409, 'conflict', 'Unit exists', `A unit "${body.id}" already exists`);
       await directory.refresh();
-      return reply.status(201).send({ id: row.id, name: row.name, level: row.level, kind: row.kind, parentId: row.parentId, active: row.active });
+      return reply.status(201).send(row);
     },
   );
 
@@ -56,11 +67,11 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
       config: { roles: ['admin'] },
       schema: {
         tags: ['reference data'],
-        summary: 'Rename, move or (de)activate a unit',
+        summary: 'Rename, move, (de)activate a unit, or set its area (null clears it)',
         security,
         params: Type.Object({ unitId: id }),
         body: Type.Object(
-          { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), parentId: Type.Optional(id), active: Type.Optional(Type.Boolean()) },
+          { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), parentId: Type.Optional(id), active: Type.Optional(Type.Boolean()), area: Type.Optional(NullableArea) },
           { additionalProperties: false, minProperties: 1 },
         ),
         response: { 200: UnitSchema, ...problemResponses(400, 401, 403, 404, 422) },
@@ -72,27 +83,16 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
       if (parentId !== undefined && (!directory.get(parentId) || directory.within(parentId, unitId))) {
         throw new HttpProblem(422, 'invalid-parent', 'Invalid parent', `"${parentId}" is unknown, or below "${unitId}"`);
       }
-      const [row] = await db.update(units).set(request.body).where(eq(units.id, unitId)).returning();
+      const [row] = await db.update(units).set(request.body).where(eq(units.id, unitId)).returning(unitColumns);
       if (!row) throw notFound(`No unit ${unitId}`);
       await directory.refresh();
-      return { id: row.id, name: row.name, level: row.level, kind: row.kind, parentId: row.parentId, active: row.active };
+      return row;
     },
   );
 
   const listVersion = async (version: number | undefined) => {
-    const [list] = await db
-      .select()
-      .from(responsibilityLists)
-      .where(version === undefined ? undefined : eq(responsibilityLists.version, version))
-      .orderBy(desc(responsibilityLists.version))
-      .limit(1);
-    if (!list) return undefined;
-    const items = await db
-      .select({ category: responsibilityItems.category, name: responsibilityItems.name, level: responsibilityItems.level, departmentId: responsibilityItems.departmentId })
-      .from(responsibilityItems)
-      .where(eq(responsibilityItems.listVersion, list.version))
-      .orderBy(responsibilityItems.category);
-    return { version: list.version, note: list.note, publishedAt: list.publishedAt.toISOString(), items };
+    const list = await responsibilityList(db, { version });
+    return list && { ...list, publishedAt: list.publishedAt.toISOString() };
   };
 
   app.get(

@@ -6,12 +6,12 @@ import { CASE_SORTS, caseStatistics, listCases, type CaseListFilters, type CaseS
 import type { CaseRow } from '../../db/schema.js';
 import { parseLimit } from '../../domain/calendar.js';
 import { periodStart } from '../../domain/accountability.js';
-import type { RouteDeps } from '../app.js';
+import type { RouteDeps } from '../deps.js';
 import { principalOf } from '../auth.js';
-import { caseLinks, maskName, maskPhone } from '../cases.js';
+import { caseLinks, maskCitizen } from '../cases.js';
 import { toCsv, wantsCsv } from '../csv.js';
 import { HttpProblem } from '../problem.js';
-import { problemResponses } from '../schemas.js';
+import { Citizen, problemResponses } from '../schemas.js';
 import type { UnitDirectory } from '../units.js';
 
 const everyone = ['intake', 'handler', 'dispatcher', 'supervisor', 'evaluator', 'admin'] as const;
@@ -60,7 +60,7 @@ const CaseSummary = Type.Object({
   overdueAtTop: Type.Boolean(),
   escalations: Type.Integer(),
   rating: Type.Union([Type.String(), Type.Null()]),
-  citizen: Type.Object({ name: Type.String(), phone: Type.String() }, { description: 'Masked in lists' }),
+  citizen: Type.Object(Citizen.properties, { description: 'Masked in lists' }),
   receivedAt: Type.String(),
   stepSince: Type.String(),
   closedAt: Type.Union([Type.String(), Type.Null()]),
@@ -122,7 +122,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
     overdueAtTop: row.overdueAtTop,
     escalations: row.escalations,
     rating: row.rating,
-    citizen: { name: maskName(row.citizenName ?? ''), phone: maskPhone(row.citizenPhone ?? '') },
+    citizen: maskCitizen({ ...(row.citizenName !== null ? { name: row.citizenName } : {}), ...(row.citizenPhone !== null ? { phone: row.citizenPhone } : {}) }),
     receivedAt: row.receivedAt.toISOString(),
     stepSince: row.stepSince.toISOString(),
     closedAt: row.closedAt?.toISOString() ?? null,

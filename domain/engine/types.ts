@@ -2,15 +2,13 @@
  * Types of the case engine: what goes in (actions, timer and activity results), what comes out
  * (effects the workflow carries out), and the serialisable state in between.
  */
-import type { Strike, UnitOutcome } from '../accountability.js';
+import type { OutcomeLedger, Strike, UnitOutcome } from '../accountability.js';
 import type { Actor, CaseSnapshot, Complaint, TimelineEntry, Urgency } from '../case.js';
 import type { EscalationCause, Outcome, ProcessDefinition, TaskKind } from '../process/definition.js';
+import type { Rating } from '../ratings.js';
 import type { UnitChain, UnitRef } from '../units.js';
 
-export const RATINGS = ['satisfied', 'basically-satisfied', 'unsatisfied'] as const;
-export type Rating = (typeof RATINGS)[number];
-
-/** Everything a person can do to a case. Updates carry one of these; urge and comment come as signals. */
+/** Everything a person can do to a case; each is an update (see the action catalogue, `actions.ts`). */
 export type CaseAction =
   | { type: 'signFor' }
   | { type: 'resolve'; reply: string }
@@ -48,6 +46,7 @@ export const REFUSALS = {
   notReportedIn: 'NotReportedIn',
   alreadyReportedIn: 'AlreadyReportedIn',
   invalidInput: 'InvalidInput',
+  limitReached: 'LimitReached',
 } as const;
 export type RefusalType = (typeof REFUSALS)[keyof typeof REFUSALS];
 
@@ -56,25 +55,41 @@ export interface Refusal {
   message: string;
 }
 
-export interface RouteResult {
-  kind: 'owner' | 'dispatch';
+interface RouteFields {
   level: string | null;
   departmentId: string | null;
   department: UnitRef | null;
   listVersion: number | null;
   reason?: string;
   location: UnitChain | null;
+}
+
+/** Where routing placed a case: with its owner (`owner`) or, when the list does not say, its centre's dispatcher (`dispatch`). */
+export interface PlacedRoute extends RouteFields {
+  kind: 'owner' | 'dispatch';
   /** The district centre, the dispatcher of last resort. */
   centre: UnitRef;
 }
 
-/** Activities the engine asks the workflow to run. */
-export type ActivityCall =
-  | { name: 'routeComplaint'; input: { category: string; locationUnitId: string } }
-  | { name: 'computeDeadlines'; input: { from: string; limits: Record<string, string> } }
-  | { name: 'notify'; input: NotificationInput }
-  | { name: 'deliverStrike'; input: Strike }
-  | { name: 'recordOutcome'; input: OutcomeInput };
+/** What `routeComplaint` answers: a place, or `unroutable` when the reference data cannot place the case at all (retried later). */
+export type RouteResult = PlacedRoute | (RouteFields & { kind: 'unroutable'; reason: string; centre: null });
+
+/** Activities the engine asks the workflow to run: each one's input and what it answers. */
+export interface EngineActivities {
+  routeComplaint: { input: { category: string; locationUnitId: string }; result: RouteResult };
+  /** Deadlines by name (`deadline`, `reportIn`, `extension`) from one instant. */
+  computeDeadlines: { input: { from: string; limits: Record<string, string> }; result: Record<string, string> };
+  notify: { input: NotificationInput; result: void };
+  deliverStrike: { input: Strike; result: void };
+  recordOutcome: { input: OutcomeInput; result: void };
+}
+export type ActivityName = keyof EngineActivities;
+
+/** An activity the engine asks for. */
+export type ActivityCall = { [N in ActivityName]: { name: N; input: EngineActivities[N]['input'] } }[ActivityName];
+
+/** An activity's answer, typed by the activity's name: what the engine is given back. */
+export type ActivityCompletion = { [N in ActivityName]: { name: N; result: EngineActivities[N]['result'] } }[ActivityName];
 
 /** The outcome ledger rows of a closed case. */
 export interface OutcomeInput {
@@ -140,11 +155,13 @@ export interface Token {
   reopening: boolean;
   /** Joint handling: who must report in, and when they did. */
   reportIns: ReportIn[];
+  /** Service tasks that cannot go on (routing found no district centre): why, until a retry succeeds. */
+  blocked?: string | null;
 }
 
 /** Case variables gateways can read (see `gatewayContext`). */
 export interface CaseVars {
-  route: RouteResult | null;
+  route: PlacedRoute | null;
   unit: UnitRef | null;
   /** Ancestors of `unit`, nearest first. */
   ancestors: UnitRef[];
@@ -171,11 +188,26 @@ export interface EngineState {
   tokens: Token[];
   /** Parallel-gateway joins: arrivals so far per gateway. */
   joins: Record<string, number>;
+  /**
+   * The newest timeline entries: those not yet written to the read model, and at least the newest
+   * {@link VIEW_TIMELINE_ENTRIES}. The whole timeline is in the read model; `seq` counts it.
+   */
   timeline: TimelineEntry[];
+  /** Sequence number of the newest timeline entry. */
+  seq: number;
+  /** The outcome rows so far, kept up to date entry by entry. */
+  ledger: OutcomeLedger;
+  /** Notes posted to the case, against the process's per-case limits. */
+  notes: { comments: number; urges: number };
+  /** Whether the per-case note limits apply (cases started before they existed replay without them). */
+  limitNotes: boolean;
   outcome: Outcome | null;
   closedAt: string | null;
   nextId: number;
 }
+
+/** How many of the newest timeline entries the live view (query and update results) carries. */
+export const VIEW_TIMELINE_ENTRIES = 50;
 
 export interface TaskView {
   node: string;
@@ -207,6 +239,11 @@ export interface CaseView extends Omit<CaseSnapshot, 'citizen' | 'description'> 
   tasks: TaskView[];
   /** For each role, the actions it may take now (unit checks still apply). */
   allowedActions: Partial<Record<Actor['role'], ActionType[]>>;
+  /** Comments and urges posted so far, and the most the case takes. */
+  notes: { comments: number; urges: number; maxComments: number; maxUrges: number };
+  /** Why the case cannot move on by itself (routing found no district centre), and when it retries. */
+  incident: { reason: string; retryAt: string | null } | null;
+  /** The newest entries (at most {@link VIEW_TIMELINE_ENTRIES}); `seq` counts them all; the read model has the whole timeline. */
   timeline: TimelineEntry[];
 }
 
@@ -216,4 +253,6 @@ export interface EngineInit {
   workflowId: string;
   complaint: Complaint;
   receivedAt: string;
+  /** Apply the per-case note limits (default true). */
+  limitNotes?: boolean;
 }

@@ -1,10 +1,10 @@
 /**
  * BPMN 2.0 → process definition. A district edits its process in any BPMN modeler; Jiesu compiles the
- * supported subset, with the `jiesu:` extension attributes that bind tasks to levels, roles and limits,
+ * supported subset, with the `jiesu:` extension attributes that bind tasks to levels and limits,
  * and rejects anything else with the element's id and the reason.
  */
 import { BpmnModdle, type ModdleElement } from 'bpmn-moddle';
-import { OUTCOMES, SERVICE_ACTIONS, TASK_KINDS, type Boundary, type EscalationCause, type GatewayBranch, type LimitByUrgency, type ProcessDefinition, type ProcessNode } from './definition.js';
+import { DEFAULT_CASE_LIMITS, OUTCOMES, SERVICE_ACTIONS, TASK_KINDS, type Boundary, type EscalationCause, type GatewayBranch, type LimitByUrgency, type ProcessDefinition, type ProcessNode } from './definition.js';
 import { validateDefinition, type ValidationIssue } from './validate.js';
 
 export const JIESU_NAMESPACE = 'http://jiesu.dev/schema/bpmn/1.0';
@@ -22,7 +22,17 @@ export const jiesuDescriptor = {
     {
       name: 'ProcessSettings',
       extends: ['bpmn:Process'],
-      properties: [attr('levels'), attr('returnLimit', 'Integer'), attr('reopenLimit', 'Integer'), attr('extensionMax', 'Integer'), attr('extensionMaxRatio', 'Real')],
+      properties: [
+        attr('levels'),
+        attr('returnLimit', 'Integer'),
+        attr('reopenLimit', 'Integer'),
+        attr('extensionMax', 'Integer'),
+        attr('extensionMaxRatio', 'Real'),
+        attr('maxComments', 'Integer'),
+        attr('maxUrges', 'Integer'),
+        attr('continueAsNewAfter', 'Integer'),
+        attr('routeRetry'),
+      ],
     },
     {
       name: 'TaskBinding',
@@ -146,9 +156,10 @@ export async function compileBpmn(xml: string, version: number): Promise<Compile
         case 'bpmn:UserTask': {
           if (el.loopCharacteristics) issue(elId, 'Multi-instance and loop tasks are not supported');
           const task = el.get('jiesu:task') as string | undefined;
-          const role = el.get('jiesu:role') as string | undefined;
           if (task === undefined) issue(elId, `A user task needs jiesu:task (${TASK_KINDS.join(', ')})`);
-          if (role === undefined) issue(elId, 'A user task needs jiesu:role');
+          // Who may act is the action catalogue's (domain/engine/actions.ts), one rule in one place; a role in
+          // the model would be a second, silently ignored one.
+          if (el.get('jiesu:role') !== undefined) issue(elId, 'jiesu:role is not supported: who may act on a task is defined once, in the action catalogue (docs/lifecycle.md); remove the attribute');
           const level = el.get('jiesu:level') as string | undefined;
           const limit = limitPair(el, 'limit', true);
           const reopenLimit = limitPair(el, 'reopenLimit', false);
@@ -159,7 +170,6 @@ export async function compileBpmn(xml: string, version: number): Promise<Compile
             id: elId,
             name: String(el.name ?? ''),
             task: (task ?? 'handle') as (typeof TASK_KINDS)[number],
-            role: (role ?? 'handler') as never,
             ...(level !== undefined ? { level } : {}),
             limit: limit ?? { normal: '', urgent: '' },
             ...(reopenLimit ? { reopenLimit } : {}),
@@ -269,6 +279,12 @@ export async function compileBpmn(xml: string, version: number): Promise<Compile
       returnLimit: number('returnLimit', 2),
       reopenLimit: number('reopenLimit', 1),
       extension: { max: number('extensionMax', 1), maxRatio: number('extensionMaxRatio', 1) },
+      caseLimits: {
+        maxComments: number('maxComments', DEFAULT_CASE_LIMITS.maxComments),
+        maxUrges: number('maxUrges', DEFAULT_CASE_LIMITS.maxUrges),
+        routeRetry: String(process.get('jiesu:routeRetry') ?? DEFAULT_CASE_LIMITS.routeRetry),
+        ...(process.get('jiesu:continueAsNewAfter') !== undefined ? { continueAsNewAfter: number('continueAsNewAfter', 0) } : {}),
+      },
     },
     start: start ?? '',
     nodes,

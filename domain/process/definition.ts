@@ -3,7 +3,7 @@
  * in PostgreSQL and pinned to a case when the case starts, so a new deployment never changes a
  * running case. BPMN models compile to this form; the default model is written in it directly.
  */
-import type { Role, Urgency } from '../case.js';
+import type { Urgency } from '../case.js';
 
 /** What a user task asks of people; each kind has its own actions (see the engine). */
 export const TASK_KINDS = ['signFor', 'handle', 'dispatch', 'jointHandle', 'arbitrate', 'evaluate'] as const;
@@ -16,6 +16,10 @@ export type ServiceAction = (typeof SERVICE_ACTIONS)[number];
 /** How a case ends, as an end event declares it. */
 export const OUTCOMES = ['closed', 'closed-unevaluated', 'closed-unsatisfied', 'cancelled'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
+/** Outcomes of a case that ended resolved: rated acceptable, or not rated in time. */
+export const RESOLVED_OUTCOMES: readonly Outcome[] = ['closed', 'closed-unevaluated'];
+/** True when a case status is an outcome: the case has ended. */
+export const isClosedStatus = (status: string): boolean => (OUTCOMES as readonly string[]).includes(status);
 
 /** Why a case moved up a level; boundary events and flows carry it to the task they lead to. */
 export type EscalationCause = 'timeout' | 'whistle' | 'unsatisfied';
@@ -40,8 +44,6 @@ export interface UserTaskNode {
   task: TaskKind;
   /** The level whose unit performs the task; entering a task above the case's level escalates the case. */
   level?: string;
-  /** Who acts on the task. */
-  role: Role;
   /** Every user task has a limit. */
   limit: LimitByUrgency;
   /** Shorter limit when the task is re-entered after an unsatisfied evaluation (handle tasks). */
@@ -124,6 +126,28 @@ export interface ProcessSettings {
   reopenLimit: number;
   /** Extensions allowed per task, and how long each may be relative to the task's limit. */
   extension: { max: number; maxRatio: number };
+  /**
+   * What one case takes, so no caller can grow it without bound: comments and urges per case, and after how
+   * many history events the workflow continues as new (Temporal's own suggestion applies in any case).
+   * Definitions deployed before these existed get {@link DEFAULT_CASE_LIMITS}.
+   */
+  caseLimits?: CaseLimits;
+}
+
+export interface CaseLimits {
+  maxComments: number;
+  maxUrges: number;
+  /** Continue as new once the history has this many events (undefined: when Temporal suggests it). */
+  continueAsNewAfter?: number;
+  /** How long an unroutable case waits before routing is tried again (ISO 8601 duration). */
+  routeRetry: string;
+}
+
+export const DEFAULT_CASE_LIMITS: CaseLimits = { maxComments: 200, maxUrges: 50, routeRetry: 'PT10M' };
+
+/** The case limits of a definition, with defaults for what it does not say. */
+export function caseLimitsOf(definition: Pick<ProcessDefinition, 'settings'>): CaseLimits {
+  return { ...DEFAULT_CASE_LIMITS, ...definition.settings.caseLimits };
 }
 
 export interface ProcessDefinition {

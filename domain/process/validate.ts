@@ -2,9 +2,9 @@
  * Structural validation of a compiled process definition: everything the engine relies on, checked
  * once at deploy time, each problem named by the element it is about.
  */
-import { ROLES, URGENCIES } from '../case.js';
+import { URGENCIES } from '../case.js';
 import { parseLimit } from '../calendar.js';
-import { OUTCOMES, SERVICE_ACTIONS, TASK_KINDS, successors, type LimitByUrgency, type ProcessDefinition } from './definition.js';
+import { caseLimitsOf, OUTCOMES, SERVICE_ACTIONS, TASK_KINDS, successors, type LimitByUrgency, type ProcessDefinition } from './definition.js';
 import { parseExpression } from './expression.js';
 
 export interface ValidationIssue {
@@ -48,6 +48,16 @@ export function validateDefinition(def: ProcessDefinition): ValidationIssue[] {
   if (!isCount(returnLimit) || !isCount(reopenLimit) || !isCount(extension.max) || !(extension.maxRatio > 0)) {
     issue(def.key, 'settings need non-negative whole return, reopen and extension limits and a positive extension ratio');
   }
+  const limits = caseLimitsOf(def);
+  if (!isCount(limits.maxComments) || !isCount(limits.maxUrges)) issue(def.key, 'settings need non-negative whole comment and urge limits per case');
+  if (limits.continueAsNewAfter !== undefined && !(isCount(limits.continueAsNewAfter) && limits.continueAsNewAfter >= 20)) {
+    issue(def.key, 'continueAsNewAfter must be a whole number of history events, at least 20');
+  }
+  try {
+    if (parseLimit(limits.routeRetry).kind !== 'duration') issue(def.key, `routeRetry "${limits.routeRetry}" must be a wall-clock ISO 8601 duration (PT10M), not working time`);
+  } catch (error) {
+    issue(def.key, `routeRetry "${limits.routeRetry}": ${(error as Error).message}`);
+  }
   const start = def.nodes[def.start];
   if (start?.type !== 'startEvent') issue(def.start, 'the process must begin with a start event');
 
@@ -57,7 +67,6 @@ export function validateDefinition(def: ProcessDefinition): ValidationIssue[] {
     switch (node.type) {
       case 'userTask': {
         if (!TASK_KINDS.includes(node.task)) issue(id, `task kind "${node.task}" is not one of ${TASK_KINDS.join(', ')}`);
-        if (!ROLES.includes(node.role)) issue(id, `role "${node.role}" is not one of ${ROLES.join(', ')}`);
         if (node.level !== undefined && !def.levels.includes(node.level)) issue(id, `level "${node.level}" is not one of ${def.levels.join(', ')}`);
         if (node.level === undefined && node.task !== 'evaluate') issue(id, `a ${node.task} task must name its level`);
         limit(id, 'limit', node.limit, true);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { periodOf, previousPeriod } from '../../domain/accountability.js';
-import { strikeSignal, unitAccountabilityWorkflowId } from '../../workflows/messages.js';
+import { strikeSignal, UNIT_ACCOUNTABILITY_WORKFLOW_TYPE, unitAccountabilityWorkflowId } from '../../workflows/messages.js';
 import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
 
 let env: TestEnv;
@@ -18,7 +18,7 @@ describe('accountability over HTTP', () => {
     const unitId = `dept-api-${randomUUID().slice(0, 8)}`;
     expect((await env.call(admin, 'POST', '/v1/units', { id: unitId, name: 'API test department', level: 'district', kind: 'department', parentId: 'centre' })).statusCode).toBe(201);
     for (const n of [1, 2, 3]) {
-      await env.client.workflow.signalWithStart('unitAccountabilityWorkflow', {
+      await env.client.workflow.signalWithStart(UNIT_ACCOUNTABILITY_WORKFLOW_TYPE, {
         workflowId: unitAccountabilityWorkflowId(unitId),
         taskQueue: env.taskQueue,
         args: [{ unitId, ancestors: ['centre'] }],

@@ -8,8 +8,11 @@ import type { PrincipalRole } from '../../db/api-keys.js';
 import { caseStateQuery, complaintWorkflowId } from '../../workflows/messages.js';
 import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
 
-type Access = 'public' | 'deny' | 'allow' | 'unit';
-/** For each route: who may call it. `unit` = allowed for a key of the case's own unit or area, 403 for another's. */
+type Access = 'public' | 'deny' | 'allow' | 'unit' | 'session';
+/**
+ * For each route: who may call it. `unit` = allowed for a key of the case's own unit or area, 403 for
+ * another's. `session` = a browser session's cookie only: no API key authenticates it (401; tests/api/codec-sessions.test.ts).
+ */
 type Row = { access: Partial<Record<PrincipalRole, Access>>; body?: unknown; params?: (ids: Ids) => Record<string, string>; query?: string };
 interface Ids {
   signCase: string;
@@ -73,8 +76,10 @@ const MATRIX: Record<string, Row> = {
   'GET /v1/process-definitions/{key}/heatmap': { access: only({ dispatcher: 'allow', supervisor: 'allow', admin: 'allow' }) },
   'POST /v1/process-definitions': { access: only({ admin: 'allow' }), body: {} },
   'GET /ops/processes/{key}': { access: all('public') },
+  'GET /codec': { access: all('public') },
   'POST /codec/session': { access: only({ supervisor: 'allow' }) },
-  'POST /codec/encode': { access: only({ supervisor: 'allow' }), body: { payloads: [] } },
+  'GET /codec/session': { access: all('session') },
+  'POST /codec/logout': { access: all('public') },
   'POST /codec/decode': { access: only({ supervisor: 'allow' }), body: { payloads: [] } },
 };
 
@@ -155,8 +160,8 @@ describe('the authorisation matrix', () => {
           });
           const status = response.statusCode;
           const expected =
-            access === 'public' || access === 'allow' || (access === 'unit' && which === 'own') ? 'not 401/403' : '403';
-          const ok = expected === '403' ? status === 403 : status !== 401 && status !== 403 && status < 500;
+            access === 'session' ? '401' : access === 'public' || access === 'allow' || (access === 'unit' && which === 'own') ? 'not 401/403' : '403';
+          const ok = expected === '403' || expected === '401' ? status === Number(expected) : status !== 401 && status !== 403 && status < 500;
           if (!ok) failures.push(`${route} as ${role}${binding ? ` (${binding})` : ''}: ${status}, expected ${expected} — ${response.body.slice(0, 160)}`);
         }
       }

@@ -53,7 +53,7 @@ describe('case actions over HTTP', () => {
     expect(again.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(again.json()).toMatchObject({ reason: 'AlreadySigned' });
 
-    expect((await post(await env.key('supervisor', 'centre'), 'urge', { note: 'Please hurry' })).statusCode).toBe(202);
+    expect((await post(await env.key('supervisor', 'centre'), 'urge', { note: 'Please hurry' })).json()).toMatchObject({ status: 'handling', notes: { urges: 1, maxUrges: 50 } });
     expect((await post(north, 'resolve', { reply: 'Mediated between the neighbours' })).json()).toMatchObject({ status: 'awaiting-evaluation' });
     expect((await post(evaluator, 'evaluation', { rating: 'basically-satisfied' })).json()).toMatchObject({ status: 'closed' });
     expect((await post(north, 'sign-for')).json()).toMatchObject({ status: 409, reason: 'CaseClosed' });

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../api/app.js';
+import { createDb } from '../../db/client.js';
+import { createLogger } from '../../infra/logger.js';
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
 
 let env: TestEnv;
@@ -56,5 +59,38 @@ describe('HTTP hardening', () => {
     expect(none.headers['content-type']).toMatch(/problem\+json/);
     const forged = await env.app.inject({ method: 'GET', url: '/v1/complaints', headers: { authorization: 'Bearer jsk_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } });
     expect(forged.statusCode).toBe(401);
+  });
+
+  it('answers cursors that JavaScript parses but PostgreSQL would not with 400, never 500', async () => {
+    const key = await env.key('admin');
+    for (const value of ['2026', '2026-02-30T00:00:00.000Z', '+275760-09-13T00:00:00.000Z', 'Tue Dec 01 2026', '2026-12-01T00:00:00Z']) {
+      const cursor = Buffer.from(JSON.stringify([value, 'hotline-T-1'])).toString('base64url');
+      const response = await env.call(key, 'GET', `/v1/complaints?cursor=${cursor}`);
+      expect(response.statusCode, value).toBe(400);
+      expect(response.headers['content-type']).toMatch(/problem\+json/);
+    }
+    const good = Buffer.from(JSON.stringify([new Date().toISOString(), 'hotline-T-1'])).toString('base64url');
+    expect((await env.call(key, 'GET', `/v1/complaints?cursor=${good}`)).statusCode).toBe(200);
+  });
+
+  it('answers asset names that are object properties with 404, not 500', async () => {
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const response = await env.app.inject({ method: 'GET', url: `/ops/assets/${name}` });
+      expect(response.statusCode, name).toBe(404);
+    }
+  });
+
+  it('tells anyone whether it is ready, and only the log why not', async () => {
+    const broken = createDb({ url: 'postgres://nobody:secret@127.0.0.1:1/none', max: 1, connectionTimeoutMillis: 500 });
+    const app = await buildApp({ config: env.config, logger: createLogger({ level: 'silent', pretty: false }), temporal: { client: env.client, taskQueue: env.taskQueue }, database: broken });
+    try {
+      const response = await app.inject({ method: 'GET', url: '/readyz' });
+      expect(response.statusCode).toBe(503);
+      expect(response.json()).toEqual({ status: 'unavailable', checks: { temporal: { status: 'ok' }, postgres: { status: 'unavailable' } } });
+      expect(response.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|nobody/);
+    } finally {
+      await app.close();
+      await broken.close();
+    }
   });
 });

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
+import { createApiKey, hashSecret } from '../../db/api-keys.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caseTimeline, cases } from '../../db/schema.js';
+import { apiKeys, caseTimeline, cases } from '../../db/schema.js';
 import { caseSearchAttributes } from '../../workflows/search-attributes.js';
 import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
 
@@ -56,12 +58,68 @@ describe('POST /v1/complaints → workflow → PostgreSQL → GET', () => {
   it('yields the same case when a portal posts the same ticket twice', async () => {
     const ticket = env.ticket();
     const first = await env.call(await env.key('intake'), 'POST', '/v1/complaints', complaint(ticket));
-    const second = await env.call(await env.key('intake'), 'POST', '/v1/complaints', complaint(ticket, { title: 'Retried post' }));
+    const second = await env.call(await env.key('intake'), 'POST', '/v1/complaints', { ...complaint(ticket), citizen: { phone: '13800000000', name: 'Wang Fang' } });
+    expect(first.statusCode).toBe(201);
     expect(second.statusCode).toBe(first.statusCode);
     expect(second.json()).toEqual(first.json());
     const runs = [];
     for await (const run of env.client.workflow.list({ query: `WorkflowId = '${first.json<{ workflowId: string }>().workflowId}'` })) runs.push(run);
     expect(runs).toHaveLength(1);
+  });
+
+  it('refuses the same ticket with other content with a 409 naming the case, instead of answering with the old case', async () => {
+    const ticket = env.ticket();
+    const first = await env.call(await env.key('intake'), 'POST', '/v1/complaints', complaint(ticket));
+    expect(first.statusCode).toBe(201);
+    const other = await env.call(await env.key('intake'), 'POST', '/v1/complaints', complaint(ticket, { title: 'Another problem altogether' }));
+    expect(other.statusCode).toBe(409);
+    expect(other.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(other.json()).toMatchObject({ reason: 'TicketConflict', detail: expect.stringContaining(`hotline-${ticket}`) });
+    const view = await env.call(await env.key('admin'), 'GET', `/v1/complaints/hotline-${ticket}`);
+    expect(view.json()).toMatchObject({ title: 'Drilling at night' });
+  });
+
+  it("answers a closed case's ticket posted again with 409 TicketClosed, same content or not", async () => {
+    const ticket = env.ticket();
+    const { caseNo } = (await env.call(await env.key('intake'), 'POST', '/v1/complaints', complaint(ticket))).json<{ caseNo: string }>();
+    await eventually(async () => ((await env.call(await env.key('admin'), 'GET', `/v1/complaints/${caseNo}`)).json<{ status: string }>().status === 'awaiting-sign' ? true : undefined), {
+      what: 'the case to be routed',
+    });
+    const cancelled = await env.call(await env.key('supervisor', 'street-heping'), 'POST', `/v1/complaints/${caseNo}/cancel`, { originalCaseNo: 'hotline-elsewhere', reason: 'duplicate' });
+    expect(cancelled.statusCode).toBe(200);
+    await eventually(async () => ((await env.client.workflow.getHandle(`complaint-${caseNo}`).describe()).status.name === 'COMPLETED' ? true : undefined), { what: 'the case to close' });
+    const again = await env.call(await env.key('intake'), 'POST', '/v1/complaints', complaint(ticket));
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ reason: 'TicketClosed', detail: expect.stringContaining(caseNo) });
+    const changed = await env.call(await env.key('intake'), 'POST', '/v1/complaints', complaint(ticket, { description: 'Now it is the neighbour below' }));
+    expect(changed.statusCode).toBe(409);
+    expect(changed.json()).toMatchObject({ reason: 'TicketConflict' });
+  });
+
+  it('makes case numbers that cannot collide: a portal name cannot contain the separator', async () => {
+    await expect(createApiKey(env.database.db, { name: 'app-x portal', role: 'intake', source: 'app-x' })).rejects.toThrow(/source/);
+    // A key made before the rule existed cannot file: its complaints could take another portal's case numbers.
+    const id = randomBytes(6).toString('hex');
+    const secret = randomBytes(32).toString('base64url');
+    await env.database.db.insert(apiKeys).values({ id, name: 'legacy', role: 'intake', source: 'app-x', secretHash: hashSecret(secret) });
+    const appKey = await env.key('intake', 'app');
+    const ticket = env.ticket();
+    const legacy = await env.call(`jsk_${id}_${secret}`, 'POST', '/v1/complaints', complaint(ticket.replace(/^T/, '1')));
+    expect(legacy.statusCode).toBe(403);
+    expect(legacy.json()).toMatchObject({ reason: 'InvalidSource' });
+    const app = await env.call(appKey, 'POST', '/v1/complaints', complaint(`x-${ticket.replace(/^T/, '1')}`));
+    expect(app.statusCode).toBe(201);
+    expect(app.json<{ caseNo: string }>().caseNo).toBe(`app-x-${ticket.replace(/^T/, '1')}`);
+  });
+
+  it('refuses a location that is not a place in the unit directory with 422 naming it, and starts nothing', async () => {
+    for (const unitId of ['comm-nowhere', 'dept-market', 'centre']) {
+      const ticket = env.ticket();
+      const response = await env.call(await env.key('intake'), 'POST', '/v1/complaints', complaint(ticket, { location: { unitId } }));
+      expect(response.statusCode).toBe(422);
+      expect(response.json()).toMatchObject({ reason: 'UnknownUnit', detail: expect.stringContaining(unitId), errors: [{ field: 'body/location/unitId' }] });
+      await expect(env.client.workflow.getHandle(`complaint-hotline-${ticket}`).describe()).rejects.toThrow(/not found/i);
+    }
   });
 
   it('refuses bad input with a problem naming the field, and starts nothing', async () => {

@@ -3,7 +3,10 @@
  * definition, a form-encoded POST with an api_key, and request queries — each in JSON and XML, with
  * errors in the spec's format and no citizen data in any answer.
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashSecret } from '../../db/api-keys.js';
+import { apiKeys } from '../../db/schema.js';
 import { createLogger } from '../../infra/logger.js';
 import type { EmbeddedPostgres } from '../../infra/postgres.js';
 import { caseStateQuery, complaintWorkflowId } from '../../workflows/messages.js';
@@ -237,6 +240,30 @@ describe('POST Service Request, GET Service Request(s)', () => {
     expect(ids(await get(`/open311/v2/requests.json?api_key=${intakeKey}&status=open`))).not.toContain(id);
   });
 
+  it('opens a new case when the same report comes again after its case closed, while a retry reaches the open one', async () => {
+    // Closed in the read model is not yet the end of the workflow (its last notifications may still run).
+    await eventually(async () => ((await env.client.workflow.getHandle(complaintWorkflowId(id)).describe()).status.name === 'COMPLETED' ? true : undefined));
+    const again = await post('json', report(description));
+    expect(again.statusCode).toBe(200);
+    const [repeat] = again.json<Array<{ service_request_id: string }>>();
+    expect(repeat!.service_request_id).toBe(`${id}-2`);
+    expect((await env.client.workflow.getHandle(complaintWorkflowId(`${id}-2`)).describe()).status.name).toBe('RUNNING');
+    const retry = await post('xml', report(description));
+    expect(xmlRecords(retry.body, 'request')).toEqual([{ service_request_id: `${id}-2`, service_notice: expect.any(String), account_id: null }]);
+    const [first] = (await get(`/open311/v2/requests/${id}.json`)).json<Row[]>();
+    expect(first).toMatchObject({ status: 'closed' });
+  });
+
+  it('refuses a key whose portal name cannot begin case numbers, in the spec\'s format', async () => {
+    // A key made before portal names had to be separator-free.
+    const keyId = randomBytes(6).toString('hex');
+    const secret = randomBytes(32).toString('base64url');
+    await env.database.db.insert(apiKeys).values({ id: keyId, name: 'legacy', role: 'intake', source: 'open-311', secretHash: hashSecret(secret) });
+    const legacy = await post('xml', report(`Noise (${env.ticket()})`, { api_key: `jsk_${keyId}_${secret}` }));
+    expect(legacy.statusCode).toBe(403);
+    expect(xmlRecords(legacy.body, 'error')).toEqual([{ code: '403', description: expect.stringContaining('"open-311" cannot begin case numbers') }]);
+  });
+
   it('writes Chinese names family name first, and escapes text in XML', async () => {
     const text = `<b>Tom & Jerry's "bar"</b> plays music at night (${env.ticket()})`;
     const escapedId = await file(text, { first_name: '军', last_name: '胡' });
@@ -246,6 +273,137 @@ describe('POST Service Request, GET Service Request(s)', () => {
     expect(xml).toContain('<description>&lt;b&gt;Tom &amp; Jerry&apos;s &quot;bar&quot;&lt;/b&gt; plays music at night (');
     expect(xml).not.toContain('<b>');
     expect(xmlRecords(xml, 'request')[0]?.description).toBe(text.slice(0, 60));
+  });
+});
+
+describe('public reads: GET Service Requests without a key', () => {
+  it("shows every case with no text the citizen typed and no name, phone or address of theirs, in JSON and XML", async () => {
+    const text = `Dog barking all night next to the bike shed (${env.ticket()}), call Mr Hu after six`;
+    const id = await file(text);
+    await routed(id);
+    const one = await get(`/open311/v2/requests/${id}.json`);
+    expect(one.statusCode).toBe(200);
+    const [row] = one.json<Row[]>();
+    // What a key's holder sees, but for the description: the service and the community instead of the title.
+    const [withKey] = (await get(`/open311/v2/requests/${id}.json?api_key=${intakeKey}`)).json<Row[]>();
+    expect(withKey).toMatchObject({ description: text.slice(0, 60), address: 'Heping North Community', address_id: 'comm-heping-north' });
+    expect(row).toEqual({ ...withKey, description: 'Neighbour dispute in Heping North Community' });
+    const xml = await get(`/open311/v2/requests/${id}.xml`);
+    expect(xmlRecords(xml.body, 'request')).toEqual([asXmlText(row!)]);
+    expect((await get(`/open311/v2/requests.json?service_request_id=${id}`)).json()).toEqual([row]);
+
+    const list = await get('/open311/v2/requests.json?service_code=neighbour-dispute&status=open&jurisdiction_id=centre');
+    const listXml = await get('/open311/v2/requests.xml?service_code=neighbour-dispute&status=open');
+    expect(ids(list)).toContain(id);
+    expect(xmlRecords(listXml.body, 'request').map((r) => r.service_request_id)).toContain(id);
+    // Every public row, whoever filed it, describes the case by its service and community only.
+    for (const r of list.json<Row[]>()) expect([r.service_name, `${r.service_name} in ${r.address}`]).toContain(r.description);
+    for (const body of [one.body, xml.body, list.body, listXml.body]) {
+      for (const personal of [PHONE, '138****2222', 'Hu Jun', 'Mr Hu', 'flat 1202', 'Dog barking', 'bike shed']) expect(body).not.toContain(personal);
+    }
+  });
+
+  it('limits reads without a key per client address, and leaves reads with a key alone', async () => {
+    const read = (headers: Record<string, string> = {}) =>
+      env.app.inject({ method: 'GET', url: '/open311/v2/requests/no-such-request.json', remoteAddress: '192.0.2.7', headers });
+    const statuses: number[] = [];
+    for (let i = 0; i < env.config.api.publicReadRateLimit; i += 1) statuses.push((await read()).statusCode);
+    expect(new Set(statuses)).toEqual(new Set([404]));
+    const limited = await read();
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json()).toEqual([{ code: 429, description: expect.any(String) }]);
+    expect((await read({ authorization: `Bearer ${intakeKey}` })).statusCode).toBe(404);
+  });
+});
+
+describe('POST Service Request: any one location form, every contact field optional', () => {
+  const heping = { lat: '31.3046', long: '120.6021' };
+  let grid: string;
+  let otherDistrict: string;
+  beforeAll(async () => {
+    const admin = await env.key('admin');
+    // A grid inside Heping East Community with a smaller area of its own, and a second district.
+    grid = `o311-grid-${env.ticket()}`;
+    const created = await env.call(admin, 'POST', '/v1/units', {
+      id: grid,
+      name: 'Heping East Grid 7',
+      level: 'grid',
+      kind: 'grid',
+      parentId: 'comm-heping-east',
+      area: { lat: 31.304, long: 120.603, radiusM: 100 },
+    });
+    expect(created.json()).toMatchObject({ id: grid, area: { lat: 31.304, long: 120.603, radiusM: 100 } });
+    otherDistrict = `o311-district-${env.ticket()}`;
+    expect((await env.call(admin, 'POST', '/v1/units', { id: otherDistrict, name: 'Open311 Test District Centre', level: 'district', kind: 'centre' })).statusCode).toBe(201);
+  });
+
+  /** A report the way a phone app without an address book sends it: no address_id, no name, no phone. */
+  const bare = (description: string, extra: Record<string, string>) => ({ api_key: intakeKey, service_code: 'neighbour-dispute', description, ...extra });
+  const fileBare = async (description: string, extra: Record<string, string>) => {
+    const response = await post('json', bare(description, extra));
+    expect(response.statusCode, response.body).toBe(200);
+    const id = response.json<Array<{ service_request_id: string }>>()[0]!.service_request_id;
+    const view = await eventually(async () => {
+      const v = await env.client.workflow.getHandle(complaintWorkflowId(id)).query(caseStateQuery);
+      return v.unitId !== null ? v : undefined;
+    });
+    return { id, view };
+  };
+
+  it('places lat/long in the smallest community or grid area containing it, and keeps no contact data nobody gave', async () => {
+    const text = `Someone dumps furniture in the courtyard (${env.ticket()})`;
+    const { id, view } = await fileBare(text, heping);
+    expect(view).toMatchObject({ locationUnitId: 'comm-heping-east', unitId: 'comm-heping-east', status: 'awaiting-sign', citizen: {} });
+    expect(view.citizen).toEqual({});
+    expect(view.description).toBe(`${text}\n\nLocation as reported: 31.3046, 120.6021`);
+    const inGrid = await fileBare(`A broken bench (${env.ticket()})`, { lat: '31.3041', long: '120.6031', phone: '', first_name: '' });
+    expect(inGrid.view).toMatchObject({ locationUnitId: grid, unitId: 'comm-heping-east', citizen: {} });
+
+    // Nothing to mask and nothing shown: the holder, the portal and the lists see no name or phone.
+    const holder = await env.key('handler', 'comm-heping-east');
+    expect((await env.call(holder, 'GET', `/v1/complaints/${id}`)).json()).toMatchObject({ caseNo: id, citizen: {} });
+    expect((await env.call(intakeKey, 'GET', `/v1/complaints/${id}`)).json<{ citizen: unknown }>().citizen).toEqual({});
+    const listed = await eventually(async () =>
+      (await env.call(holder, 'GET', '/v1/complaints?unitId=comm-heping-east&limit=200')).json<{ items: Array<{ caseNo: string; citizen: unknown }> }>().items.find((c) => c.caseNo === id),
+    );
+    expect(listed.citizen).toEqual({});
+    const [row] = (await get(`/open311/v2/requests/${id}.json`)).json<Row[]>();
+    expect(row).toMatchObject({ address: 'Heping East Community', address_id: 'comm-heping-east', description: 'Neighbour dispute in Heping East Community' });
+  });
+
+  it("sends an address alone, or a point in no community's area, to the district centre's dispatcher", async () => {
+    const text = `Water pours from a neighbour's balcony (${env.ticket()})`;
+    const byAddress = await fileBare(text, { address_string: '12 Binhe Road, by the bus stop', jurisdiction_id: 'centre' });
+    expect(byAddress.view).toMatchObject({ locationUnitId: 'centre', unitId: 'centre', status: 'awaiting-dispatch' });
+    expect(byAddress.view.description).toBe(`${text}\n\nLocation as reported: 12 Binhe Road, by the bus stop`);
+    const row = await eventually(async () => {
+      const [r] = (await get(`/open311/v2/requests/${byAddress.id}.json?api_key=${intakeKey}`)).json<Row[]>();
+      return r?.agency_responsible ? r : undefined;
+    });
+    expect(row).toMatchObject({ address: null, address_id: null, agency_responsible: 'Sample District Joint-Dispatch Centre' });
+
+    const nowhere = await fileBare(`Loud music (${env.ticket()})`, { lat: '31.4', long: '120.7', address_string: 'Lakeside', jurisdiction_id: 'centre' });
+    expect(nowhere.view).toMatchObject({ locationUnitId: 'centre', unitId: 'centre', status: 'awaiting-dispatch' });
+    expect(nowhere.view.description).toMatch(/Location as reported: Lakeside · 31\.4, 120\.7$/);
+
+    // The dispatcher places it in a community, as any other case.
+    const dispatcher = await env.key('dispatcher', 'centre');
+    expect((await env.call(dispatcher, 'POST', `/v1/complaints/${byAddress.id}/dispatch`, { unitId: 'comm-binhe-bridge' })).statusCode).toBe(200);
+  });
+
+  it('needs jurisdiction_id only where several districts could take the request, and treats an empty one as absent', async () => {
+    const alone = await post('json', bare('x', { address_string: 'Somewhere' }));
+    expect(alone.statusCode).toBe(400);
+    expect(alone.json()).toEqual([{ code: 400, description: expect.stringMatching(/^jurisdiction_id was not provided: .*centre.*o311-district-/) }]);
+    const elsewhere = await fileBare(`Noise (${env.ticket()})`, { address_string: 'Somewhere', jurisdiction_id: otherDistrict });
+    expect(elsewhere.view).toMatchObject({ locationUnitId: otherDistrict, unitId: otherDistrict, districtId: otherDistrict });
+    expect((await post('json', bare('x', { address_id: 'comm-heping-north', jurisdiction_id: otherDistrict }))).json()).toEqual([
+      { code: 400, description: `jurisdiction_id ${otherDistrict} does not cover address_id comm-heping-north` },
+    ]);
+    // In the district that has them, a point still finds its community.
+    expect((await fileBare(`Noise (${env.ticket()})`, { ...heping, jurisdiction_id: 'centre' })).view.locationUnitId).toBe('comm-heping-east');
+    const empty = await post('json', report(`Noise at night (${env.ticket()})`, { jurisdiction_id: '' }));
+    expect(empty.statusCode).toBe(200);
   });
 });
 
@@ -268,10 +426,11 @@ describe("errors in the spec's format", () => {
     expect(admin.statusCode).toBe(403);
     expect(admin.json()).toEqual([{ code: 403, description: expect.stringContaining('intake') }]);
 
-    const noKey = await get('/open311/v2/requests.json');
-    expect(noKey.statusCode).toBe(403);
-    expect(noKey.json()).toEqual([{ code: 403, description: expect.stringMatching(/api_key/) }]);
+    // Reading needs no key, but a key that is sent must be valid.
     expect((await get('/open311/v2/requests/anything.xml?api_key=nope')).body).toMatch(errorsXml(403));
+    const badHeader = await env.app.inject({ method: 'GET', url: '/open311/v2/requests.json', headers: { authorization: 'Bearer nope' } });
+    expect(badHeader.statusCode).toBe(403);
+    expect(badHeader.json()).toEqual([{ code: 403, description: expect.stringMatching(/api_key/) }]);
   });
 
   it('answers a missing or invalid parameter with 400', async () => {
@@ -287,14 +446,17 @@ describe("errors in the spec's format", () => {
       [{ address_id: 'street-heping' }, /address_id street-heping/],
       [{ jurisdiction_id: 'elsewhere' }, /jurisdiction_id elsewhere/],
       [{ lat: 'north' }, /lat/],
+      [{ address_id: '', lat: '31.3045' }, /^long was not provided/],
+      [{ address_id: '', lat: '91', long: '120' }, /not a place on earth/],
+      [{ address_id: '', address_string: '' }, /^No location was provided/],
     ];
     for (const [fields, description] of cases) {
       const response = await post('json', report('x', fields));
       expect(response.statusCode, JSON.stringify(fields)).toBe(400);
       expect(response.json()).toEqual([{ code: 400, description: expect.stringMatching(description) }]);
     }
-    const { phone: _phone, ...phoneless } = report('x');
-    expect((await post('json', phoneless)).json()).toEqual([{ code: 400, description: 'phone was not provided' }]);
+    // An empty field is an absent one.
+    expect((await post('json', report('x', { service_code: '' }))).json()).toEqual([{ code: 400, description: 'service_code was not provided' }]);
 
     expect((await get(`/open311/v2/requests.json?api_key=${intakeKey}&start_date=yesterday`)).statusCode).toBe(400);
     const reversed = await get(`/open311/v2/requests.xml?api_key=${intakeKey}&start_date=2026-02-01T00:00:00Z&end_date=2026-01-01T00:00:00Z`);

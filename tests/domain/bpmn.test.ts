@@ -33,7 +33,7 @@ describe('compiling BPMN', () => {
     const result = await compileBpmn(
       model(`
     <bpmn:complexGateway id="committee" />
-    <bpmn:userTask id="sign" jiesu:task="signFor" jiesu:level="community" jiesu:role="handler" />
+    <bpmn:userTask id="sign" jiesu:task="signFor" jiesu:level="community" />
     <bpmn:sequenceFlow id="f2" sourceRef="route" targetRef="committee" />
     <bpmn:sequenceFlow id="f3" sourceRef="committee" targetRef="sign" />
     <bpmn:sequenceFlow id="f4" sourceRef="sign" targetRef="end" />`),
@@ -44,10 +44,22 @@ describe('compiling BPMN', () => {
     expect(result.issues).toContainEqual({ elementId: 'sign', message: expect.stringMatching(/needs a limit/) });
   });
 
+  it('refuses jiesu:role: who may act is the action catalogue\'s, not a second rule in the model', async () => {
+    const result = await compileBpmn(
+      model(`
+    <bpmn:userTask id="sign" jiesu:task="signFor" jiesu:level="community" jiesu:role="supervisor" jiesu:limit="PT1H" />
+    <bpmn:sequenceFlow id="f2" sourceRef="route" targetRef="sign" />
+    <bpmn:sequenceFlow id="f3" sourceRef="sign" targetRef="end" />`),
+      1,
+    );
+    expect(result.definition).toBeUndefined();
+    expect(result.issues).toContainEqual({ elementId: 'sign', message: expect.stringMatching(/jiesu:role is not supported.*action catalogue/) });
+  });
+
   it('rejects timers without a time, warnings that interrupt, unknown limits and conditions, message boundaries', async () => {
     const result = await compileBpmn(
       model(`
-    <bpmn:userTask id="sign" jiesu:task="signFor" jiesu:level="community" jiesu:role="handler" jiesu:limit="soon" />
+    <bpmn:userTask id="sign" jiesu:task="signFor" jiesu:level="community" jiesu:limit="soon" />
     <bpmn:boundaryEvent id="t1" attachedToRef="sign"><bpmn:timerEventDefinition /></bpmn:boundaryEvent>
     <bpmn:boundaryEvent id="t2" attachedToRef="sign" jiesu:at="75%"><bpmn:timerEventDefinition /></bpmn:boundaryEvent>
     <bpmn:boundaryEvent id="m1" attachedToRef="sign"><bpmn:messageEventDefinition /></bpmn:boundaryEvent>
@@ -70,7 +82,7 @@ describe('compiling BPMN', () => {
   it('checks limits and conditions once the structure is right', async () => {
     const result = await compileBpmn(
       model(`
-    <bpmn:userTask id="sign" jiesu:task="signFor" jiesu:level="community" jiesu:role="handler" jiesu:limit="soon" />
+    <bpmn:userTask id="sign" jiesu:task="signFor" jiesu:level="community" jiesu:limit="soon" />
     <bpmn:exclusiveGateway id="g" default="f5" />
     <bpmn:sequenceFlow id="f2" sourceRef="route" targetRef="sign" />
     <bpmn:sequenceFlow id="f3" sourceRef="sign" targetRef="g" />
@@ -88,7 +100,7 @@ describe('compiling BPMN', () => {
     <bpmn:subProcess id="handling">
       <bpmn:startEvent id="inner-start" />
       <bpmn:parallelGateway id="fork" />
-      <bpmn:userTask id="sign" jiesu:task="signFor" jiesu:level="community" jiesu:role="handler" jiesu:limit="PT1H" />
+      <bpmn:userTask id="sign" jiesu:task="signFor" jiesu:level="community" jiesu:limit="PT1H" />
       <bpmn:serviceTask id="warn" jiesu:action="warn" />
       <bpmn:parallelGateway id="join" />
       <bpmn:endEvent id="inner-end" />

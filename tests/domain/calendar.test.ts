@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { calendarYearsCovered, loadChineseCalendar } from '../../activities/calendar-source.js';
+import { calendarYearsCovered, loadChineseCalendar } from '../../db/calendar-source.js';
 import { computeDeadline, DEFAULT_WORKING_HOURS, formatLimit, isWorkingDay, limitFits, parseLimit, warningPoint, type CalendarData, type WorkingHours } from '../../domain/calendar.js';
 
 const calendar = loadChineseCalendar();
@@ -232,7 +232,7 @@ describe('time zones', () => {
     ];
     const script = `
       import { computeDeadline, parseLimit } from './domain/calendar.js';
-      import { loadChineseCalendar } from './activities/calendar-source.js';
+      import { loadChineseCalendar } from './db/calendar-source.js';
       const calendar = loadChineseCalendar();
       const cases = ${JSON.stringify(cases)};
       console.log(JSON.stringify({ offset: new Date('2025-07-01T00:00:00Z').getTimezoneOffset(), deadlines: cases.map(([from, limit]) => computeDeadline(new Date(from), parseLimit(limit), calendar).deadline.toISOString()) }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadChineseCalendar } from '../../activities/calendar-source.js';
+import { loadChineseCalendar } from '../../db/calendar-source.js';
 import { shippedProcess } from '../../processes/shipped.js';
 import { withLimits, type ProcessLimits } from '../helpers/limits.js';
 import { validateDefinition } from '../../domain/process/validate.js';
@@ -48,7 +48,7 @@ describe('the default process definition', () => {
     expect(limit('district-handle')).toEqual({ normal: '7 working days', urgent: 'PT24H' });
     expect((shipped.nodes['district-handle'] as { reportInLimit: unknown }).reportInLimit).toEqual({ normal: '1 working day', urgent: 'PT1H' });
     expect(limit('evaluate')).toEqual({ normal: 'P3D', urgent: 'P3D' });
-    expect(shipped.settings).toEqual({ returnLimit: 2, reopenLimit: 1, extension: { max: 1, maxRatio: 1 } });
+    expect(shipped.settings).toEqual({ returnLimit: 2, reopenLimit: 1, extension: { max: 1, maxRatio: 1 }, caseLimits: { maxComments: 200, maxUrges: 50, routeRetry: 'PT10M' } });
   });
 });
 
@@ -195,7 +195,7 @@ describe('case engine on the default process', () => {
     h.advance(20 * MIN);
     expect(h.engine.state.timeline.at(-1)).toMatchObject({ action: 'report-in-missed', toUnitId: env.id });
     h.act({ type: 'reportIn' }, handler(env));
-    expect(h.engine.view(new Date(h.now).toISOString()).tasks[0]?.reportIns).toEqual([
+    expect(h.engine.view().tasks[0]?.reportIns).toEqual([
       expect.objectContaining({ unitId: market.id, late: false }),
       expect.objectContaining({ unitId: urban.id, late: false }),
       expect.objectContaining({ unitId: env.id, late: true }),
@@ -217,7 +217,7 @@ describe('case engine on the default process', () => {
 
   it('tells each role what it may do now', () => {
     const h = harness();
-    const view = h.engine.view(new Date(h.now).toISOString());
+    const view = h.engine.view();
     expect(view.allowedActions.handler).toEqual(expect.arrayContaining(['signFor', 'return', 'whistle']));
     expect(view.allowedActions.handler).not.toContain('resolve');
     expect(view.allowedActions.evaluator).toBeUndefined();

@@ -11,7 +11,7 @@ import type { Complaint } from '../../domain/case.js';
 import type { ProcessDefinition } from '../../domain/process/definition.js';
 import { shippedProcess } from '../../processes/shipped.js';
 import type { complaintWorkflow } from '../../workflows/complaint-workflow.js';
-import { actionUpdates, caseStateQuery, complaintWorkflowId, type ActionInput, type CaseView, type UpdateAction } from '../../workflows/messages.js';
+import { actionUpdates, caseStateQuery, COMPLAINT_WORKFLOW_TYPE, complaintWorkflowId, type ActionInput, type CaseView, type UpdateAction } from '../../workflows/messages.js';
 import { eventually, type TestEnv } from './env.js';
 import { both, withLimits, type ProcessLimits } from './limits.js';
 
@@ -65,13 +65,27 @@ export async function startCase(env: TestEnv, processKey: string, overrides: Par
   const ticketId = env.ticket();
   const complaint = complaintFor(ticketId, overrides);
   const caseNo = `${complaint.source}-${ticketId}`;
-  const handle = await env.client.workflow.start<typeof complaintWorkflow>('complaintWorkflow', {
+  const handle = await env.client.workflow.start<typeof complaintWorkflow>(COMPLAINT_WORKFLOW_TYPE, {
     taskQueue: env.taskQueue,
     workflowId: complaintWorkflowId(caseNo),
     args: [{ caseNo, complaint, receivedAt: new Date().toISOString(), process: { key: processKey } }],
   });
   started.push(handle.workflowId);
   return { caseNo, handle };
+}
+
+/**
+ * Files a complaint through the API with the hotline intake key (the sample one unless `fields` say
+ * otherwise) and waits until the case is routed with its deadline set.
+ */
+export async function fileThroughApi(env: TestEnv, fields: Record<string, unknown> = {}): Promise<{ caseNo: string; workflowId: string }> {
+  const { source: _source, ...sample } = complaintFor(env.ticket('api'));
+  const response = await env.call(await env.key('intake'), 'POST', '/v1/complaints', { ...sample, ...fields });
+  expect(response.statusCode, response.body).toBe(201);
+  const { caseNo } = response.json<{ caseNo: string }>();
+  const workflowId = complaintWorkflowId(caseNo);
+  await eventually(async () => ((await env.client.workflow.getHandle(workflowId).query(caseStateQuery)).deadline !== null ? true : undefined), { what: `case ${caseNo} to be routed` });
+  return { caseNo, workflowId };
 }
 
 /** Waits until the case's live view satisfies `predicate`. */
@@ -95,17 +109,21 @@ export async function expectRefused<T extends UpdateAction>(handle: CaseHandle, 
   await expect(act(handle, action, input)).rejects.toMatchObject({ cause: { type: reason } });
 }
 
-/** The PostgreSQL timeline of a case equals the workflow's own, entry by entry, gap-free. */
+/**
+ * The PostgreSQL timeline of a case is complete and gap-free (seq 1 … the view's seq), and its newest entries
+ * equal the workflow's own (the view carries the newest ones only).
+ */
 export async function expectTimelineProjected(env: TestEnv, handle: CaseHandle): Promise<void> {
   const view = await handle.query(caseStateQuery);
   const expected = view.timeline.map((e) => ({ seq: e.seq, action: e.action, actorRole: e.actor.role, reason: e.reason ?? null, toUnitId: e.toUnitId ?? null }));
   await eventually(
     async () => {
       const rows = await env.database.db.select().from(caseTimeline).where(eq(caseTimeline.workflowId, handle.workflowId)).orderBy(caseTimeline.seq);
-      const actual = rows.map((r) => ({ seq: r.seq, action: r.action, actorRole: r.actorRole, reason: r.reason, toUnitId: r.toUnitId }));
-      return JSON.stringify(actual) === JSON.stringify(expected) ? true : undefined;
+      const gapFree = rows.length === view.seq && rows.every((r, i) => r.seq === i + 1);
+      const actual = rows.slice(-expected.length).map((r) => ({ seq: r.seq, action: r.action, actorRole: r.actorRole, reason: r.reason, toUnitId: r.toUnitId }));
+      return gapFree && JSON.stringify(actual) === JSON.stringify(expected) ? true : undefined;
     },
-    { what: `the PostgreSQL timeline of ${handle.workflowId} to equal the workflow's (${expected.length} entries)` },
+    { what: `the PostgreSQL timeline of ${handle.workflowId} to hold all ${view.seq} entries, its newest equal to the workflow's` },
   );
 }
 
@@ -117,9 +135,16 @@ export async function expectTimelineProjected(env: TestEnv, handle: CaseHandle):
 export async function recordHistories(env: TestEnv, name: string, { cases = true, extra = [] }: { cases?: boolean; extra?: string[] } = {}): Promise<void> {
   if (!inject('recordHistories')) return;
   await mkdir(HISTORIES_DIR, { recursive: true });
-  for (const [index, workflowId] of [...(cases ? started : []), ...extra].entries()) {
-    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-    const encoded = Buffer.from(proto.temporal.api.history.v1.History.encode(history).finish()).toString('base64');
-    await writeFile(path.join(HISTORIES_DIR, `${name}-${String(index + 1).padStart(2, '0')}.json`), `${JSON.stringify({ workflowId, history: encoded }, null, 1)}\n`);
+  let index = 0;
+  for (const workflowId of [...(cases ? started : []), ...extra]) {
+    // Every run of the workflow, oldest first: a case that continued as new has several.
+    const runs = [];
+    for await (const run of env.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(run);
+    runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+    for (const run of runs) {
+      const history = await env.client.workflow.getHandle(workflowId, run.runId).fetchHistory();
+      const encoded = Buffer.from(proto.temporal.api.history.v1.History.encode(history).finish()).toString('base64');
+      await writeFile(path.join(HISTORIES_DIR, `${name}-${String(++index).padStart(2, '0')}.json`), `${JSON.stringify({ workflowId, history: encoded }, null, 1)}\n`);
+    }
   }
 }

@@ -1,7 +1,7 @@
 import { computeDeadline, parseLimit, type CalendarData } from '../../domain/calendar.js';
 import type { Actor, Complaint } from '../../domain/case.js';
 import { CaseEngine } from '../../domain/engine/case-engine.js';
-import type { CaseAction, Effect, RouteResult } from '../../domain/engine/types.js';
+import type { ActivityCompletion, CaseAction, Effect, RouteResult } from '../../domain/engine/types.js';
 import type { ProcessDefinition } from '../../domain/process/definition.js';
 import type { UnitChain, UnitRef } from '../../domain/units.js';
 
@@ -89,15 +89,21 @@ export class EngineHarness {
     }
   }
 
-  private answer(effect: Extract<Effect, { type: 'activity' }>): unknown {
+  private answer(effect: Extract<Effect, { type: 'activity' }>): ActivityCompletion {
     const { call } = effect;
-    if (call.name === 'routeComplaint') return this.route;
-    if (call.name === 'computeDeadlines') {
-      return Object.fromEntries(
-        Object.entries(call.input.limits).map(([k, text]) => [k, computeDeadline(new Date(call.input.from), parseLimit(text), this.calendar).deadline.toISOString()]),
-      );
+    switch (call.name) {
+      case 'routeComplaint':
+        return { name: call.name, result: this.route };
+      case 'computeDeadlines':
+        return {
+          name: call.name,
+          result: Object.fromEntries(
+            Object.entries(call.input.limits).map(([k, text]) => [k, computeDeadline(new Date(call.input.from), parseLimit(text), this.calendar).deadline.toISOString()]),
+          ),
+        };
+      default:
+        return { name: call.name, result: undefined };
     }
-    return undefined;
   }
 
   act(action: CaseAction, actor: Actor): this {

@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { Connection, type Client } from '@temporalio/client';
-import { createClient, dataConverter } from '../../infra/temporal.js';
-import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { createClient } from '../../infra/temporal.js';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { LightMyRequestResponse } from 'fastify';
 import { inject } from 'vitest';
 import { buildApp, type App } from '../../api/app.js';
 import { createApiKey, type PrincipalRole } from '../../db/api-keys.js';
 import { createDb, type Database } from '../../db/client.js';
-import { migrateDatabase } from '../../db/migrate.js';
-import { seedSampleDistrict } from '../../db/seed.js';
+import { prepareDatabase } from '../../db/prepare.js';
 import { EmbeddedPostgres, throwawayDataDir } from '../../infra/postgres.js';
 import { loadConfig, type Config } from '../../infra/config.js';
 import { createLogger, PinoTemporalLogger, type Logger } from '../../infra/logger.js';
 import { createCaseWorker } from '../../worker/create-worker.js';
 import { LogNotifier, type Notifier } from '../../activities/notifier.js';
+import { NotificationOutbox, type OutboxOptions } from '../../activities/outbox.js';
 import { spawnService, type ServiceProcess } from '../../infra/service-process.js';
 
 /**
@@ -22,17 +22,14 @@ import { spawnService, type ServiceProcess } from '../../infra/service-process.j
  */
 export async function startSeededPostgres(): Promise<EmbeddedPostgres> {
   const postgres = await EmbeddedPostgres.start({ dataDir: await throwawayDataDir(), persistent: false, database: 'jiesu', logger: createLogger({ level: 'silent', pretty: false }) });
-  const setup = createDb({ url: postgres.url, max: 1 });
-  await migrateDatabase(setup.pool);
-  await seedSampleDistrict(setup.db);
-  await setup.close();
+  await prepareDatabase(postgres.url, { sampleDistrict: true });
   return postgres;
 }
 
 let runtimeInstalled = false;
 
-/** Quiet SDK logs in tests: warnings and errors only. */
-function installQuietRuntime(logger: Logger): void {
+/** Routes SDK logs into the test's logger, once per test file (before anything else creates the SDK runtime). */
+export function installQuietRuntime(logger: Logger): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({ logger: new PinoTemporalLogger(logger) });
@@ -44,8 +41,8 @@ export interface TestEnv {
   client: Client;
   database: Database;
   taskQueue: string;
-  /** The in-process worker (absent when a test runs worker processes of its own). */
-  worker: Worker | undefined;
+  /** Starts an in-process worker on the env's task queue (one runs already unless `worker: false`); resolves to its stop. */
+  startWorker(): Promise<() => Promise<void>>;
   app: App;
   /** A fresh ticket id, unique across the run. */
   ticket(prefix?: string): string;
@@ -61,13 +58,22 @@ export interface TestEnv {
  * database pool, a worker on a task queue of its own, and the API wired to them (driven with `inject`).
  */
 export async function createTestEnv(
-  options: { worker?: boolean; notifier?: Notifier; databaseUrl?: string; env?: Record<string, string>; logger?: Logger } = {},
+  options: {
+    worker?: boolean;
+    notifier?: Notifier;
+    outbox?: Partial<OutboxOptions>;
+    databaseUrl?: string;
+    temporalAddress?: string;
+    env?: Record<string, string>;
+    logger?: Logger;
+  } = {},
 ): Promise<TestEnv> {
   const databaseUrl = options.databaseUrl ?? inject('databaseUrl');
+  const address = options.temporalAddress ?? inject('temporalAddress');
   const taskQueue = `test-${randomUUID()}`;
   const config = loadConfig({
     JIESU_ENV: 'test',
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_ADDRESS: address,
     TEMPORAL_NAMESPACE: inject('namespace'),
     TEMPORAL_TASK_QUEUE: taskQueue,
     DATABASE_URL: databaseUrl,
@@ -76,23 +82,33 @@ export async function createTestEnv(
   });
   const logger = options.logger ?? createLogger({ level: 'warn', pretty: false, name: 'test' });
   installQuietRuntime(logger);
-  const address = inject('temporalAddress');
   const connection = await Connection.connect({ address });
   const client = createClient(connection, config);
   const database = createDb({ url: databaseUrl, max: 4, connectionTimeoutMillis: 2_000 });
   const nativeConnection = await NativeConnection.connect({ address });
-  const worker =
-    options.worker === false
-      ? undefined
-      : await createCaseWorker({
-          connection: nativeConnection,
-          namespace: config.temporal.namespace,
-          taskQueue,
-          dataConverter: dataConverter(config),
-          deps: { db: database.db, logger, notifier: options.notifier ?? new LogNotifier(logger), client },
-          workflowBundle: { codePath: inject('workflowBundlePath') },
-        });
-  const running = worker?.run();
+  // Fast retries: a failing receiver is retried within the test's patience.
+  const outbox = new NotificationOutbox(database.db, options.notifier ?? new LogNotifier(logger), logger, { queue: taskQueue, backoffMs: () => 200, pollMs: 200, ...options.outbox });
+  const workers = new Set<() => Promise<void>>();
+  const startWorker = async (): Promise<() => Promise<void>> => {
+    const worker = await createCaseWorker({
+      connection: nativeConnection,
+      namespace: config.temporal.namespace,
+      taskQueue,
+      encryptionKeys: config.encryptionKeys,
+      deps: { db: database.db, logger, outbox, client },
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+    });
+    const running = worker.run();
+    outbox.start();
+    const stop = async (): Promise<void> => {
+      if (!workers.delete(stop)) return;
+      worker.shutdown();
+      await running;
+    };
+    workers.add(stop);
+    return stop;
+  };
+  if (options.worker !== false) await startWorker();
   const app = await buildApp({ config, logger, temporal: { client, taskQueue }, database });
   const run = randomUUID().slice(0, 8);
   let tickets = 0;
@@ -113,7 +129,7 @@ export async function createTestEnv(
     client,
     database,
     taskQueue,
-    worker,
+    startWorker,
     app,
     ticket: (prefix = 'T') => `${prefix}-${run}-${++tickets}`,
     key,
@@ -121,10 +137,8 @@ export async function createTestEnv(
       app.inject({ method, url, headers: { authorization: `Bearer ${apiKey}` }, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) }),
     async close() {
       await app.close();
-      if (worker) {
-        worker.shutdown();
-        await running;
-      }
+      for (const stop of [...workers]) await stop();
+      await outbox.stop();
       await nativeConnection.close();
       await connection.close();
       await database.close();

@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AesGcmCodec, ENCRYPTED_ENCODING } from '../../infra/codec.js';
+import { AesGcmCodec, ENCRYPTED_ENCODING, sealedForWorkflow, WorkerCodec, WORKFLOW_METADATA } from '../../infra/codec.js';
 import { DEVELOPMENT_KEY, loadConfig } from '../../infra/config.js';
 import { createLogger } from '../../infra/logger.js';
 import { sanitizeError } from '../../activities/index.js';
@@ -62,8 +62,8 @@ describe('personal data', () => {
     const handler = await env.key('handler', 'comm-heping-north');
     const post = (key: string, action: string, body: unknown) => env.call(key, 'POST', `/v1/complaints/${caseNo}/${action}`, body);
     expect((await post(handler, 'sign-for', {})).statusCode).toBe(200);
-    expect((await post(handler, 'comments', { text: SECRET.comment })).statusCode).toBe(202);
-    expect((await post(await env.key('supervisor', 'street-heping'), 'urge', { note: 'Call back soon' })).statusCode).toBe(202);
+    expect((await post(handler, 'comments', { text: SECRET.comment })).statusCode).toBe(200);
+    expect((await post(await env.key('supervisor', 'street-heping'), 'urge', { note: 'Call back soon' })).statusCode).toBe(200);
     expect((await post(handler, 'resolve', { reply: SECRET.reply })).statusCode).toBe(200);
     expect((await post(await env.key('evaluator'), 'evaluation', { rating: 'satisfied', comment: SECRET.comment })).statusCode).toBe(200);
     await handle.result();
@@ -102,9 +102,9 @@ describe('personal data', () => {
     expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
 
     const session = await env.app.inject({ method: 'POST', url: '/codec/session', headers: { authorization: `Bearer ${await env.key('supervisor', 'centre')}` } });
-    expect(session.statusCode).toBe(204);
+    expect(session.statusCode).toBe(201);
     const cookie = String(session.headers['set-cookie']).split(';')[0]!;
-    expect(String(session.headers['set-cookie'])).toMatch(/HttpOnly; SameSite=Lax/);
+    expect(String(session.headers['set-cookie'])).toMatch(/HttpOnly; SameSite=Strict; Secure$/);
     const [encoded] = await new AesGcmCodec([DEVELOPMENT_KEY]).encode([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('"hello"') }]);
     const viaCookie = await env.app.inject({
       method: 'POST',
@@ -132,6 +132,29 @@ describe('the payload codec', () => {
     await expect(new AesGcmCodec([newKey]).decode([old!])).rejects.toThrow(/No decryption key "k1"/);
     const tampered = { ...fresh!, data: Buffer.from(fresh!.data!).fill(0, 20, 21) };
     await expect(rotated.decode([tampered])).rejects.toThrow();
+  });
+
+  it('binds each payload to its workflow as authenticated data, and reads payloads sealed before binding', async () => {
+    const codec = new AesGcmCodec([DEVELOPMENT_KEY]);
+    const payload = { metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('"x"') };
+    const [bound] = await codec.encode([payload], { type: 'workflow', namespace: 'default', workflowId: 'complaint-a' });
+    expect(Buffer.from(bound!.metadata![WORKFLOW_METADATA]!).toString()).toBe('complaint-a');
+    expect(codec.open(bound!)).toMatchObject({ sealed: true, workflowId: 'complaint-a' });
+    const stripped = { ...bound!, metadata: Object.fromEntries(Object.entries(bound!.metadata!).filter(([k]) => k !== WORKFLOW_METADATA)) };
+    expect(() => codec.open(stripped)).toThrow(/failed authentication/);
+    const [legacy] = await codec.encode([payload]);
+    expect(codec.open(legacy!)).toMatchObject({ sealed: true, workflowId: undefined });
+
+    expect(sealedForWorkflow('complaint-a', 'complaint-a')).toBe(true);
+    expect(sealedForWorkflow('complaint-a', 'complaint-b')).toBe(false);
+    expect(sealedForWorkflow('complaint-hotline-1', 'complaint-hotline-1-2')).toBe(false);
+    expect(sealedForWorkflow('monthly-evaluation', 'monthly-evaluation-2026-05-01T02:00:00Z')).toBe(true);
+    expect(sealedForWorkflow(undefined, 'complaint-a')).toBe(true);
+
+    // The worker: what it did not seal is an error in an activity's payloads (nothing is decided on it).
+    const worker = new WorkerCodec(codec);
+    await expect(worker.decode([payload], { type: 'activity', namespace: 'default', workflowId: 'complaint-a', isLocal: false })).rejects.toThrow(/unencrypted/);
+    expect(await worker.decode([bound!], { type: 'activity', namespace: 'default', workflowId: 'complaint-a', isLocal: false })).toEqual([expect.objectContaining({ data: payload.data })]);
   });
 
   it('refuses to start in production with a missing or development key', () => {

@@ -10,6 +10,7 @@ import type { Strike } from '../../domain/accountability.js';
 import { loadConfig } from '../../infra/config.js';
 import { ensureEvaluationSchedule } from '../../worker/schedules.js';
 import {
+  UNIT_ACCOUNTABILITY_WORKFLOW_TYPE,
   accountabilityStateQuery,
   closeInvestigationUpdate,
   liftFreezeUpdate,
@@ -50,7 +51,7 @@ async function testUnit(): Promise<string> {
 
 /** What the deliverStrike activity does: signal-with-start of the unit's workflow. */
 async function deliver(strike: Strike): Promise<void> {
-  await env.client.workflow.signalWithStart<typeof unitAccountabilityWorkflow, [Strike]>('unitAccountabilityWorkflow', {
+  await env.client.workflow.signalWithStart<typeof unitAccountabilityWorkflow, [Strike]>(UNIT_ACCOUNTABILITY_WORKFLOW_TYPE, {
     workflowId: unitAccountabilityWorkflowId(strike.unitId),
     taskQueue: env.taskQueue,
     args: [{ unitId: strike.unitId, ancestors: ['centre'] }],

@@ -9,7 +9,7 @@ import { loadUnitChain } from '../../db/units.js';
 import { sanctions, strikes, type NewUnit } from '../../db/schema.js';
 import { periodOf } from '../../domain/accountability.js';
 import type { Actor } from '../../domain/case.js';
-import type { MonthlyEvaluationInput, MonthlyEvaluationResult } from '../../workflows/messages.js';
+import { MONTHLY_EVALUATION_WORKFLOW_TYPE, type MonthlyEvaluationInput, type MonthlyEvaluationResult } from '../../workflows/messages.js';
 import { act, both, deployTestProcess, recordHistories, startCase, testLimits, waitForCase, type CaseHandle } from '../helpers/cases.js';
 import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
 
@@ -110,7 +110,7 @@ describe('the monthly evaluation', () => {
     ]);
 
     const evaluate = (run: string) =>
-      env.client.workflow.execute<(i: MonthlyEvaluationInput) => Promise<MonthlyEvaluationResult>>('monthlyEvaluationWorkflow', {
+      env.client.workflow.execute<(i: MonthlyEvaluationInput) => Promise<MonthlyEvaluationResult>>(MONTHLY_EVALUATION_WORKFLOW_TYPE, {
         taskQueue: env.taskQueue,
         workflowId: `monthly-evaluation-${t}-${run}`,
         args: [{ period, districtId: centre }],

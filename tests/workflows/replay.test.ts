@@ -8,7 +8,8 @@ import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, Runtime, 
 import proto from '@temporalio/proto';
 import { describe, expect, inject, it } from 'vitest';
 import { loadConfig, projectRoot } from '../../infra/config.js';
-import { dataConverter } from '../../infra/temporal.js';
+import { workerDataConverter } from '../../infra/temporal.js';
+import { COMPLAINT_WORKFLOW_TYPE, MONTHLY_EVALUATION_WORKFLOW_TYPE, UNIT_ACCOUNTABILITY_WORKFLOW_TYPE } from '../../workflows/messages.js';
 import { HISTORIES_DIR } from '../helpers/cases.js';
 
 // Replays of the broken bundle fail on purpose; keep the SDK's own warnings about them out of the test output.
@@ -29,7 +30,7 @@ async function replayAll(workflowBundle: { codePath: string } | { code: string }
   const recorded = (await fixtures()).filter((f) => only(f.file));
   const results: Array<ReplayResult & { file: string }> = [];
   const byId = new Map(recorded.map((r) => [r.workflowId, r.file]));
-  for await (const result of Worker.runReplayHistories({ workflowBundle, dataConverter: dataConverter(loadConfig({})) }, recorded)) {
+  for await (const result of Worker.runReplayHistories({ workflowBundle, dataConverter: workerDataConverter(loadConfig({})) }, recorded)) {
     results.push({ ...result, file: byId.get(result.workflowId) ?? '?' });
   }
   return results;
@@ -40,7 +41,7 @@ describe('replaying recorded histories', () => {
     const results = await replayAll({ codePath: inject('workflowBundlePath') });
     expect(results.length).toBeGreaterThanOrEqual(30);
     const types = new Set((await fixtures()).map((f) => f.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name));
-    expect(types).toEqual(new Set(['complaintWorkflow', 'unitAccountabilityWorkflow', 'monthlyEvaluationWorkflow']));
+    expect(types).toEqual(new Set([COMPLAINT_WORKFLOW_TYPE, UNIT_ACCOUNTABILITY_WORKFLOW_TYPE, MONTHLY_EVALUATION_WORKFLOW_TYPE]));
     expect(results.filter((r) => r.error).map((r) => `${r.file}: ${String(r.error)}`)).toEqual([]);
   });
 

@@ -1,0 +1,145 @@
+/**
+ * What the outside sees of a case: the read-model row (`snapshot`) and the live view the `caseState`
+ * query and every update answer with (`caseView`), including what each role may do now — derived from
+ * the action catalogue, like the engine's refusals.
+ */
+import type { Actor, CaseSnapshot } from '../case.js';
+import { ACTIONS } from './actions.js';
+import type { CaseReader } from './reader.js';
+import { VIEW_TIMELINE_ENTRIES, type ActionType, type CaseView, type EngineInit, type TaskView, type Token } from './types.js';
+
+/** The read-model row of the case. */
+export function snapshot(read: CaseReader): CaseSnapshot {
+  const s = read.state;
+  const main = read.mainTask();
+  const { complaint } = s;
+  return {
+    caseNo: s.caseNo,
+    workflowId: s.workflowId,
+    source: complaint.source,
+    ticketId: complaint.ticketId,
+    title: complaint.title,
+    category: complaint.category,
+    urgency: s.urgency,
+    status: read.status(),
+    locationUnitId: complaint.location.unitId,
+    processKey: read.definition.key,
+    processVersion: read.definition.version,
+    districtId: s.vars.route?.centre.id ?? null,
+    routedLevel: s.vars.route?.kind === 'owner' ? s.vars.route.level : null,
+    level: s.vars.unit?.level ?? null,
+    unitId: read.answering()?.id ?? null,
+    step: main?.node ?? read.blockedToken()?.node ?? null,
+    deadline: main?.deadline ?? null,
+    warning: main?.warned ?? false,
+    overdue: main?.overdue ?? false,
+    overdueAtTop: s.vars.overdueAtTop,
+    escalations: s.vars.escalations,
+    rating: s.vars.rating,
+    holders: [...s.vars.holders],
+    citizen: complaint.citizen,
+    description: complaint.description,
+    seq: s.seq,
+    receivedAt: s.receivedAt,
+    stepSince: main?.enteredAt ?? s.timeline.at(-1)?.at ?? s.receivedAt,
+    closedAt: s.closedAt,
+  };
+}
+
+function taskView(read: CaseReader, token: Token): TaskView {
+  const node = read.userTask(token.node);
+  return {
+    node: node.id,
+    name: node.name,
+    task: node.task,
+    level: node.level ?? null,
+    unitId: read.answering()?.id ?? null,
+    since: token.enteredAt,
+    deadline: token.deadline,
+    signed: node.task !== 'signFor',
+    warned: token.warned,
+    overdue: token.overdue,
+    extensions: token.extensions,
+    pendingExtension: token.pendingExtension,
+    reportIns: token.reportIns.map((r) => ({ ...r })),
+    reportInDeadline: token.reportInDeadline,
+  };
+}
+
+/** For each role, the actions the case's state allows it now (whether the actor's own unit may is checked when it acts). */
+export function allowedActions(read: CaseReader): CaseView['allowedActions'] {
+  if (read.closed) return {};
+  const allowed: Partial<Record<Actor['role'], ActionType[]>> = {};
+  for (const [type, spec] of Object.entries(ACTIONS) as Array<[ActionType, (typeof ACTIONS)[ActionType]]>) {
+    if (spec.when(read) !== null) continue;
+    for (const role of Object.keys(spec.who) as Array<Actor['role']>) (allowed[role] ??= []).push(type);
+  }
+  return allowed;
+}
+
+/** The live state of the case for the `caseState` query and update answers. */
+export function caseView(read: CaseReader): CaseView {
+  const s = read.state;
+  const blocked = read.blockedToken();
+  return {
+    ...snapshot(read),
+    process: { key: read.definition.key, version: read.definition.version },
+    outcome: s.outcome,
+    lead: s.vars.lead?.id ?? null,
+    coDepartments: s.vars.co.map((u) => u.id),
+    returns: s.vars.returns,
+    reopens: s.vars.reopens,
+    tasks: read.taskTokens().map((t) => taskView(read, t)),
+    allowedActions: allowedActions(read),
+    notes: { ...s.notes, maxComments: read.limits.maxComments, maxUrges: read.limits.maxUrges },
+    incident: blocked && !read.closed ? { reason: blocked.blocked!, retryAt: blocked.timers.find((t) => t.purpose === 'routeRetry')?.at ?? null } : null,
+    timeline: s.timeline.slice(-VIEW_TIMELINE_ENTRIES),
+  };
+}
+
+/** What the `caseState` query answers before the process definition is loaded (the first moments of a case). */
+export function startingView(init: Omit<EngineInit, 'definition'>, processKey: string): CaseView {
+  const { complaint } = init;
+  return {
+    caseNo: init.caseNo,
+    workflowId: init.workflowId,
+    source: complaint.source,
+    ticketId: complaint.ticketId,
+    title: complaint.title,
+    category: complaint.category,
+    urgency: complaint.urgency,
+    status: 'received',
+    locationUnitId: complaint.location.unitId,
+    processKey,
+    processVersion: 0,
+    districtId: null,
+    routedLevel: null,
+    level: null,
+    unitId: null,
+    step: null,
+    deadline: null,
+    warning: false,
+    overdue: false,
+    overdueAtTop: false,
+    escalations: 0,
+    rating: null,
+    citizen: complaint.citizen,
+    description: complaint.description,
+    seq: 0,
+    receivedAt: init.receivedAt,
+    stepSince: init.receivedAt,
+    closedAt: null,
+    process: { key: processKey, version: 0 },
+    outcome: null,
+    lead: null,
+    coDepartments: [],
+    returns: 0,
+    reopens: 0,
+    holders: [],
+    tasks: [],
+    allowedActions: {},
+    notes: { comments: 0, urges: 0, maxComments: 0, maxUrges: 0 },
+    incident: null,
+    timeline: [],
+  };
+}
