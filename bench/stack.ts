@@ -94,6 +94,7 @@ export async function startBenchStack(logger: Logger, server: BenchServer): Prom
     PORT: String(apiPort),
     LOG_LEVEL: 'warn',
     INTAKE_RATE_LIMIT: '10000000',
+    ACTION_RATE_LIMIT: '10000000',
   };
   const shipped: ProcessDefinition = await shippedProcess();
   const startWorker = async (extra: Record<string, string> = {}): Promise<ServiceProcess> => {
