@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { CaseView } from '../domain/engine/types.js';
 import { complaintWorkflowId } from '../workflows/messages.js';
 import { percentile, Progress, round } from './progress.js';
@@ -35,14 +36,20 @@ export async function benchLifecycle(stack: BenchStack, { cases = 200, concurren
   const handler = await stack.key('handler', 'comm-heping-north');
   const evaluator = await stack.key('evaluator');
   const admin = await stack.key('admin');
-  const call = async (key: string, method: string, url: string, body?: unknown) => {
-    const response = await fetch(`${stack.apiUrl}${url}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${await response.text()}`);
-    return response.json() as Promise<unknown>;
+  // A case action the case has not taken up within the API's wait answers 202 pending (an overloaded
+  // machine); a client repeats it with the same Idempotency-Key until it learns the outcome.
+  const call = async (key: string, method: string, url: string, body?: unknown): Promise<unknown> => {
+    const idempotencyKey = `bench-${randomUUID()}`;
+    for (;;) {
+      const response = await fetch(`${stack.apiUrl}${url}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, 'idempotency-key': idempotencyKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${await response.text()}`);
+      if (response.status !== 202) return response.json() as Promise<unknown>;
+      await response.body?.cancel();
+    }
   };
   const durations: number[] = [];
   const caseNos: string[] = [];

@@ -104,14 +104,16 @@ for (const server of servers) {
     // The read model does not involve Temporal: measured once, on the first server's PostgreSQL.
     if (sections.has('read') && server === servers[0]) record('read', await benchReadModel(stack, { sizes: steps(values.read) }));
   });
+  // Kept after each server, so a failure later in the run loses nothing measured.
+  if (intake.length > 0) record('intake', intake);
+  if (lifecycle.length > 0) record('lifecycle', lifecycle);
+  if (open.length > 0) record('open', open);
 }
 if (sections.has('open') && steps(values['open-two-workers']).length > 0) {
   for (const server of servers) {
     await withStack(server, async (stack) => open.push({ server, processes: 2, result: await benchOpenCases(stack, { steps: steps(values['open-two-workers']), workers: 2 }) }));
   }
 }
-if (intake.length > 0) record('intake', intake);
-if (lifecycle.length > 0) record('lifecycle', lifecycle);
 if (open.length > 0) record('open', open);
 if (sections.has('peer')) {
   const postgres = await EmbeddedPostgres.start({ dataDir: await throwawayDataDir(), persistent: false, database: 'jiesu', logger });
