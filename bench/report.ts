@@ -268,9 +268,9 @@ export function writeReport(saved: Results, { out, reportOnly }: { out: string; 
   const lines = [
     '# Benchmarks',
     '',
-    reportOnly || !run
+    !run
       ? 'Written from the kept figures; each section says when and how it was measured.'
-      : `Written ${run.finishedAt} after a ${run.minutes} min run of \`${run.command}\`; each section says when and how it was measured.`,
+      : `${reportOnly ? 'Rewritten from the kept figures of' : 'Written after'} a ${run.minutes} min run of \`${run.command}\` that finished ${run.finishedAt}; each section says when and how it was measured.`,
     'Every comparison is between runs in this same session on this same machine: absolute numbers drift on a shared 2-core machine, ratios much less.',
     '',
     '## Machine',
