@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { URGENCIES } from '../domain/case.js';
+import { NamesSchema } from './names.js';
 
 const casePart = { pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$', minLength: 1, maxLength: 48 };
 const slug = { pattern: '^[a-z0-9][a-z0-9-]{0,63}$' };
@@ -152,9 +153,14 @@ export const CaseViewSchema = Type.Object(
     seq: Type.Integer({ description: 'How many entries the whole timeline has' }),
     timeline: Type.Array(TimelineEntrySchema, { description: 'The newest entries (at most 50); the whole timeline is at links.timeline' }),
     links: CaseLinks,
+    names: NamesSchema,
   },
   { $id: 'Case' },
 );
+
+const Csv = Type.String({ description: 'RFC 4180 CSV' });
+/** A 200 answer in JSON, or CSV when asked for (`?format=csv` or `Accept: text/csv`). */
+export const jsonOrCsv = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => ({ content: { 'application/json': { schema }, 'text/csv': { schema: Csv } } });
 
 /** Standard error responses of a route, for the OpenAPI document. */
 export const problemResponses = (...statuses: number[]): Record<number, typeof ProblemSchema> =>

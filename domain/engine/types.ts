@@ -62,6 +62,8 @@ interface RouteFields {
   level: string | null;
   departmentId: string | null;
   department: UnitRef | null;
+  /** The list item's co-departments that are active (absent in results recorded before co-departments existed). */
+  coDepartments?: UnitRef[];
   listVersion: number | null;
   reason?: string;
   location: UnitChain | null;
