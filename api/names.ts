@@ -79,6 +79,7 @@ export const UNIT_FIELDS: ReadonlySet<string> = new Set([
   'departmentId',
   'parentId',
   'scope',
+  'by',
 ]);
 /** Fields that hold a category. */
 export const CATEGORY_FIELDS: ReadonlySet<string> = new Set(['category']);

@@ -96,6 +96,29 @@ export const TaskSchema = Type.Object({
   reportInDeadline: Nullable(Type.String({ format: 'date-time' })),
 });
 
+export const SummonsSchema = Type.Object(
+  {
+    n: Type.Integer({ description: 'Its number on the case, from 1' }),
+    by: Type.String({ description: 'The summoning unit (it keeps the case)' }),
+    byLevel: Type.String(),
+    tier: Type.String({ description: 'The whistle tier' }),
+    note: Type.String(),
+    at: Type.String({ format: 'date-time' }),
+    open: Type.Boolean(),
+    reportInDeadline: Nullable(Type.String({ format: 'date-time' })),
+    departments: Type.Array(
+      Type.Object({
+        unitId: Type.String(),
+        reportedAt: Nullable(Type.String({ format: 'date-time' })),
+        late: Type.Boolean(),
+        doneAt: Nullable(Type.String({ format: 'date-time' })),
+        rated: Type.Boolean(),
+      }),
+    ),
+  },
+  { description: 'Departments a unit holding the case summoned to it' },
+);
+
 export const CaseViewSchema = Type.Object(
   {
     caseNo: Type.String(),
@@ -150,6 +173,7 @@ export const CaseViewSchema = Type.Object(
         { description: 'Why the case cannot move on by itself (e.g. routing found no district centre), and when it tries again' },
       ),
     ),
+    summons: Type.Array(SummonsSchema),
     seq: Type.Integer({ description: 'How many entries the whole timeline has' }),
     timeline: Type.Array(TimelineEntrySchema, { description: 'The newest entries (at most 50); the whole timeline is at links.timeline' }),
     links: CaseLinks,

@@ -43,6 +43,12 @@ describe('names beside ids', () => {
     const signed = await env.call(await env.key('handler', 'comm-heping-north'), 'POST', `/v1/complaints/${caseNo}/sign-for`, {});
     expect(signed.statusCode, signed.body).toBe(200);
     expect(signed.json<Named>().names.units).toMatchObject({ 'comm-heping-north': '和平北社区' });
+    // The departments a community summons are in the view, with their names.
+    const summoned = await env.call(await env.key('handler', 'comm-heping-north'), 'POST', `/v1/complaints/${caseNo}/summons`, { departmentIds: ['dept-urban', 'dept-sanitation'], tier: 'routine', note: 'The refuse station overflows' });
+    expect(summoned.statusCode, summoned.body).toBe(200);
+    const withSummons = summoned.json<Named & { summons: Array<{ by: string; tier: string; departments: Array<{ unitId: string }> }> }>();
+    expect(withSummons.summons).toMatchObject([{ by: 'comm-heping-north', tier: 'routine', departments: [{ unitId: 'dept-urban' }, { unitId: 'dept-sanitation' }] }]);
+    expect(withSummons.names.units).toMatchObject({ 'dept-urban': '区城市管理综合行政执法局', 'dept-sanitation': '区环境卫生管理局' });
     const timeline = await eventually(async () => {
       const body = (await env.call(admin, 'GET', `/v1/complaints/${caseNo}/timeline`)).json<Named & { entries: unknown[] }>();
       return body.entries.length >= 2 ? body : undefined;

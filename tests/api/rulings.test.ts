@@ -138,6 +138,9 @@ describe('arbitration rulings', () => {
     const route = await activities.routeComplaint({ category: tattoo, locationUnitId: 'comm-heping-north' });
     expect(route).toMatchObject({ kind: 'owner', level: 'district', departmentId: 'dept-market', listVersion: published.listVersion });
     expect(route.coDepartments).toEqual([{ id: 'dept-health', name: '区卫生健康委员会', level: 'district', kind: 'department' }]);
+    // A new case of the matter goes to market supervision, with health joining it.
+    const next = await file(tattoo);
+    expect(await waitFor(next, (v) => v.lead !== null, 'the tattoo case at its lead')).toMatchObject({ lead: 'dept-market', coDepartments: ['dept-health'] });
     // A ruling whose units are no longer active departments cannot be published.
     await activities.projectCase({ snapshot: { ...snapshot, seq: 8 }, entries: [{ ...entry, seq: 8 }] });
     const stale = await env.call(admin, 'POST', `/v1/rulings/${workflowId}:8/publish`, {});
