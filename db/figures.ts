@@ -17,6 +17,7 @@
  * Figures are given for an area (`CaseScope`, optionally one district) and grouped by a dimension.
  */
 import { inArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { periodOf } from '../domain/accountability.js';
 import { caseCounted, outcomeRatedSatisfied } from './case-facts.js';
 import { scopeCondition, type CaseScope } from './case-queries.js';
 import type { Db } from './client.js';
@@ -151,6 +152,8 @@ export async function computeFigures(db: Db, { from, to, scope, districtId, by }
       from ${cases}${join}
       where ${where([sql`${cases.receivedAt} >= ${from}`, sql`${cases.receivedAt} < ${to}`, caseCounted, scopeCondition(scope), district(sql`${cases.districtId}`), extra])}
       group by 1`);
+  // The months the period touches, so the ledger is read through its (period, district) index.
+  const periods = sql`${caseOutcomes.period} between ${periodOf(from.toISOString())} and ${periodOf(new Date(to.getTime() - 1).toISOString())}`;
   const outcomeQuery = (key: SQL) =>
     db.execute<OutcomeCounts>(sql`
       select ${key} as key,
@@ -161,7 +164,7 @@ export async function computeFigures(db: Db, { from, to, scope, districtId, by }
         (count(*) filter (where ${caseOutcomes.rating} is not null))::int as evaluated,
         (count(*) filter (where ${outcomeRatedSatisfied}))::int as satisfied
       from ${caseOutcomes} join ${cases} on ${cases.caseNo} = ${caseOutcomes.caseNo}
-      where ${where([sql`${caseOutcomes.closedAt} >= ${from}`, sql`${caseOutcomes.closedAt} < ${to}`, caseCounted, outcomeScope(scope), district(sql`${caseOutcomes.districtId}`)])}
+      where ${where([sql`${caseOutcomes.closedAt} >= ${from}`, sql`${caseOutcomes.closedAt} < ${to}`, periods, caseCounted, outcomeScope(scope), district(sql`${caseOutcomes.districtId}`)])}
       group by 1`);
 
   const [caseTotals, outcomeTotals, caseGroups, outcomeGroups] = await Promise.all([

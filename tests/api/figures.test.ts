@@ -224,6 +224,13 @@ describe('the reform figures of a month', () => {
     expect(report.total).toMatchObject({ received: 10, resolutionRate: f(7, 10) });
   });
 
+  it('per district, across districts for an admin', async () => {
+    const report = await figures('period=2025-03&by=district');
+    expect(report.scope).toBeNull();
+    expect(report.groups.find((g) => g.key === centre)?.figures).toEqual((await figures(`period=2025-03&district=${centre}`)).total);
+    expect(report.names.units[centre]).toBe('测试区联合调度中心');
+  });
+
   it('per whistle tier', async () => {
     const report = await figures(`period=2025-03&district=${centre}&by=whistleTier`);
     expect(report.groups.map((g) => [g.key, g.figures.received])).toEqual([
