@@ -18,6 +18,9 @@ export const PeriodQuery = {
   to: Type.Optional(Type.String({ format: 'date-time', description: 'Exclusive; default now' })),
 };
 
+const EARLIEST = new Date('1900-01-01T00:00:00Z');
+const LATEST = new Date('9999-12-31T00:00:00Z');
+
 /** The instants [from, to) a request asks about: a month (China Standard Time), or from/to (default the last 30 days). */
 export function periodRange(query: { period?: string; from?: string; to?: string }, now = new Date()): { from: Date; to: Date } {
   if (query.period) {
@@ -27,7 +30,9 @@ export function periodRange(query: { period?: string; from?: string; to?: string
   }
   const to = query.to ? new Date(query.to) : now;
   const from = query.from ? new Date(query.from) : new Date(to.getTime() - 30 * 86_400_000);
-  if (from >= to) throw new HttpProblem(400, 'validation', 'Invalid request', '`from` must be before `to`', { errors: [{ field: 'querystring/from', message: 'is not before `to`' }] });
+  const invalid = (field: string, message: string) => new HttpProblem(400, 'validation', 'Invalid request', `${field} ${message}`, { errors: [{ field: `querystring/${field}`, message }] });
+  for (const [field, at] of [['from', from], ['to', to]] as const) if (at < EARLIEST || at > LATEST) throw invalid(field, 'is not between the years 1900 and 9999');
+  if (from >= to) throw invalid('from', 'is not before `to`');
   return { from, to };
 }
 

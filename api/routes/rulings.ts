@@ -112,13 +112,15 @@ export const rulingRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
         description: 'New cases of the matter route by it at once. `name` names a matter the list does not have yet (default: the category). 409 when the ruling was decided before; 422 when its units are no longer active departments.',
         security,
         params: RulingId,
-        body: Type.Optional(
-          Type.Object(
-            { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), nameEn: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), note: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) },
-            { additionalProperties: false },
-          ),
+        body: Type.Object(
+          { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), nameEn: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), note: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) },
+          { additionalProperties: false, description: 'Optional: a request without a body publishes the proposal as it is' },
         ),
         response: { 200: RulingAnswer, ...problemResponses(400, 401, 403, 404, 409, 422) },
+      },
+      // No body is the same as an empty one.
+      preValidation: async (request) => {
+        request.body ??= {};
       },
     },
     async (request) => {

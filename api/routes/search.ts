@@ -36,7 +36,8 @@ const ListQuery = Type.Object(
     createdFrom: Type.Optional(dateTime),
     createdTo: Type.Optional(dateTime),
     deadlineBefore: Type.Optional(dateTime),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Free text in the title' })),
+    // PostgreSQL text holds no NUL: control characters are refused here, not failed on in the query.
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f]+$', description: 'Free text in the title' })),
     step: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,80}$', description: 'A process step (node id)' })),
     processKey: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' })),
     sort: Type.Optional(Type.Enum(CASE_SORTS, { default: '-created' })),

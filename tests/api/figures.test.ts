@@ -261,6 +261,20 @@ describe('the reform figures of a month', () => {
     expect(first).toBe(`street,${s1},一号街道,4,3,4,0.75,2,4,0.5,3,4,0.75,0,4,0,3,4,0.75,2,3,0.6667,2,3,0.6667`);
   });
 
+  it('refuses a period that is not one, with the field named', async () => {
+    const admin = await env.key('admin');
+    for (const [query, field] of [
+      ['from=0000-01-01T00:00:00Z', 'querystring/from'],
+      ['from=2025-03-02T00:00:00Z&to=2025-03-01T00:00:00Z', 'querystring/from'],
+      ['period=2025-13', 'querystring/period'],
+      ['by=weekday', 'querystring/by'],
+    ] as const) {
+      const response = await env.call(admin, 'GET', `/v1/figures?${query}`);
+      expect(response.statusCode, query).toBe(400);
+      expect(response.json<{ errors: Array<{ field: string }> }>().errors[0]?.field, query).toBe(field);
+    }
+  });
+
   it('are the figures /v1/statistics reports: one definition', async () => {
     const response = await env.call(await env.key('admin'), 'GET', `/v1/statistics?scope=${centre}&period=2025-03`);
     expect(response.statusCode, response.body).toBe(200);

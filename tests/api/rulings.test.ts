@@ -149,6 +149,8 @@ describe('arbitration rulings', () => {
     const dismissed = await post('admin', undefined, `/v1/rulings/${workflowId}:8/dismiss`);
     expect(dismissed).toMatchObject({ status: 'dismissed', listVersion: null });
     expect((await env.call(admin, 'POST', `/v1/rulings/${workflowId}:99/dismiss`, {})).statusCode).toBe(404);
+    // Publishing needs no body.
+    expect((await env.app.inject({ method: 'POST', url: `/v1/rulings/${workflowId}:99/publish`, headers: { authorization: `Bearer ${admin}` } })).statusCode).toBe(404);
   });
 
   it('reads the older ruling shape (one owner) and lets the list API write co-departments', async () => {
