@@ -7,18 +7,22 @@ import { DEFAULT_RANKING_POLICY, type RankingPolicy } from '../domain/accountabi
 import { SATISFIED_RATINGS } from '../domain/ratings.js';
 import { RESOLVED_OUTCOMES } from '../domain/process/definition.js';
 import type { Db } from './client.js';
-import { cases, rankingPolicies } from './schema.js';
+import { caseOutcomes, cases, rankingPolicies } from './schema.js';
 
 /** A case is closed once its workflow ended with an outcome (`closed_at` is set). */
 export const caseClosed: SQL = isNotNull(cases.closedAt);
 /** Still being worked on. */
 export const caseOpen: SQL = isNull(cases.closedAt);
+/** Not cancelled as a duplicate: a cancelled duplicate counts for nobody in any figure. */
+export const caseCounted: SQL = ne(cases.status, 'cancelled');
 /** Closed and not cancelled as a duplicate: a case the figures count. */
-export const caseClosedCounted: SQL = and(caseClosed, ne(cases.status, 'cancelled'))!;
+export const caseClosedCounted: SQL = and(caseClosed, caseCounted)!;
 /** Ended resolved (see RESOLVED_OUTCOMES). */
 export const caseClosedResolved: SQL = inArray(cases.status, [...RESOLVED_OUTCOMES]);
 /** The citizen rated the reply satisfied or basically satisfied. */
 export const caseRatedSatisfied: SQL = inArray(cases.rating, [...SATISFIED_RATINGS]);
+/** The same, on the outcome row of the unit whose reply the citizen rated. */
+export const outcomeRatedSatisfied: SQL = inArray(caseOutcomes.rating, [...SATISFIED_RATINGS]);
 
 /** The ranking policy in force: the newest version, or the default before any is stored. */
 export async function rankingPolicyInForce(db: Db): Promise<RankingPolicy> {

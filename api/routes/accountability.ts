@@ -19,6 +19,7 @@ import {
 import type { RouteDeps } from '../deps.js';
 import { principalOf } from '../auth.js';
 import { actorOf, caseProblem } from '../cases.js';
+import { namesIn, NamesSchema } from '../names.js';
 import { HttpProblem, notFound } from '../problem.js';
 import { problemResponses } from '../schemas.js';
 import type { UnitDirectory } from '../units.js';
@@ -61,7 +62,7 @@ function mayView(principal: Principal, unit: string, directory: UnitDirectory): 
 }
 
 /** Rates, rankings, strikes and sanctions; supervisor actions on sanctions; admin runs of the monthly evaluation. */
-export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { database, units: directory, temporal }) => {
+export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { database, units: directory, categories, temporal }) => {
   const { db } = database;
   const districtOf = (id: string): string => directory.chain(id)?.ancestors.at(-1)?.id ?? id;
   const requireUnit = (id: string): void => {
@@ -98,7 +99,7 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
         security,
         querystring: Type.Object({ period, district: Type.Optional(unitId), level: Type.Optional(Type.String({ maxLength: 32 })) }),
         response: {
-          200: Type.Object({ period: Type.String(), districtId: Type.String(), policyVersion: Type.Union([Type.Integer(), Type.Null()]), units: Type.Array(Performance), levels: Type.Array(LevelShare) }),
+          200: Type.Object({ period: Type.String(), districtId: Type.String(), policyVersion: Type.Union([Type.Integer(), Type.Null()]), units: Type.Array(Performance), levels: Type.Array(LevelShare), names: NamesSchema }),
           ...problemResponses(400, 401, 403, 404),
         },
       },
@@ -115,13 +116,14 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
         .from(rankings)
         .where(and(eq(rankings.period, request.query.period), eq(rankings.districtId, districtId), ...(request.query.level ? [eq(rankings.level, request.query.level)] : [])))
         .orderBy(asc(rankings.level), sql`${rankings.rank} asc nulls last`, asc(rankings.unitId));
-      return {
+      const body = {
         period: request.query.period,
         districtId,
         policyVersion: rows[0]?.policyVersion ?? null,
         units: rows.map((r) => r.performance as unknown as UnitPerformance),
         levels: await levelShares(request.query.period, districtId),
       };
+      return { ...body, names: namesIn(body, { units: directory, categories }) };
     },
   );
 
@@ -135,7 +137,7 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
         security,
         params: Type.Object({ unitId }),
         querystring: Type.Object({ period }),
-        response: { 200: Type.Object({ period: Type.String(), policyVersion: Type.Integer(), performance: Type.Union([Performance, Type.Null()]) }), ...problemResponses(400, 401, 403, 404) },
+        response: { 200: Type.Object({ period: Type.String(), policyVersion: Type.Integer(), performance: Type.Union([Performance, Type.Null()]), names: NamesSchema }), ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request) => {
@@ -147,7 +149,7 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
       const outcomes = await db.select().from(caseOutcomes).where(and(eq(caseOutcomes.period, request.query.period), eq(caseOutcomes.districtId, districtId)));
       const rankable = directory.all().filter((u) => u.kind !== 'centre' && directory.within(u.id, districtId));
       const performance = rankUnits(outcomes.map((o) => ({ ...o, role: o.role as UnitOutcome['role'] })), rankable, policy).find((p) => p.unitId === id) ?? null;
-      return { period: request.query.period, policyVersion: policy.version, performance };
+      return { period: request.query.period, policyVersion: policy.version, performance, names: namesIn({ unitId: id }, { units: directory, categories }) };
     },
   );
 
