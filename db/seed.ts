@@ -1,5 +1,5 @@
 import { loadChineseCalendar } from './calendar-source.js';
-import { DEFAULT_RANKING_POLICY } from '../domain/accountability.js';
+import { DEFAULT_RANKING_POLICY } from '../domain/ranking.js';
 import { shippedProcess, shippedProcessXml } from '../processes/shipped.js';
 import type { Db } from './client.js';
 import { calendarYears, processDefinitions, rankingPolicies, responsibilityItems, responsibilityLists, units, type NewUnit } from './schema.js';
