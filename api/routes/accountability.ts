@@ -44,7 +44,7 @@ const Performance = Type.Object({
   satisfied: Type.Integer(),
   escalatedByTimeout: Type.Integer(),
   returned: Type.Integer(),
-  shirked: Type.Integer({ description: 'Returned although the list gives the matter to the unit (推诿): counts as held and not resolved on time' }),
+  shirked: Type.Integer({ description: 'Returned although the list gives the matter to the unit (shirking): counts as held and not resolved on time' }),
   whistled: Type.Integer({ description: 'Left by a legitimate whistle up, unresolved: not counted as held' }),
   overdueAtTop: Type.Integer({ description: 'Cases that went overdue at the top in the period while the unit held them' }),
   reportInsDue: Type.Integer(),
@@ -394,7 +394,7 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
       config: { roles: ['handler', 'supervisor'] },
       schema: {
         tags: ['accountability'],
-        summary: 'Appeal a pending strike (申诉), with a reason: the unit itself (its handlers or supervisors), before its appeal window closes',
+        summary: 'Appeal a pending strike with a reason: the unit itself (its handlers or supervisors), before its appeal window closes',
         security,
         params: strikeParams,
         body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 4000 }) }, { additionalProperties: false }),
