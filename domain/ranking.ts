@@ -65,7 +65,7 @@ export interface UnitPerformance {
   escalatedByTimeout: number;
   /** Cases it returned (any reason). */
   returned: number;
-  /** Cases it returned although the list gives the matter to it (推诿): held and not resolved on time, whatever happened later. */
+  /** Cases it returned although the list gives the matter to it (shirking): held and not resolved on time, whatever happened later. */
   shirked: number;
   /** Cases it held and left by a legitimate whistle up, unresolved: not held. */
   whistled: number;
@@ -73,7 +73,7 @@ export interface UnitPerformance {
   overdueAtTop: number;
   reportInsDue: number;
   reportedInOnTime: number;
-  /** Cases a holding unit summoned it to (街道吹哨、部门报到). */
+  /** Cases a holding unit summoned it to. */
   summoned: number;
   summonedReportedInOnTime: number;
   /** Parts it reported done. */

@@ -59,7 +59,7 @@ const refuse = (type: string, message: string): never => {
 
 /**
  * One per unit (`unit-accountability-<unit id>`): receives strikes, gives the unit an appeal window on
- * each (申诉: the unit appeals with a reason, a supervisor above it decides), and applies "one notice, two
+ * each (the unit appeals with a reason, a supervisor above it decides), and applies "one notice, two
  * interviews, three freezes" to the strikes that take effect, counted within the window (the calendar
  * year) — each sanction once per (unit, window, sanction number), whatever retries, restarts or duplicate
  * deliveries happen. Supervisors record interviews held, close investigations, and lift freezes through

@@ -4,7 +4,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { ApplicationFailure } from '@temporalio/common';
 import { Type, type Static } from 'typebox';
 import type { Principal } from '../../db/api-keys.js';
-import { caseClosedResolved, rankingPolicyInForce } from '../../db/case-facts.js';
+import { caseClosedResolved, caseNotCancelled, rankingPolicyInForce } from '../../db/case-facts.js';
 import { periodPerformances } from '../../db/performance.js';
 import { cases, investigations, rankings, sanctions, strikes } from '../../db/schema.js';
 import { nextPeriod, periodOf, periodStart, type AccountabilityState, type StrikeRecord } from '../../domain/accountability.js';
@@ -101,7 +101,7 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
   };
   const forbidden = (what: string) => new HttpProblem(403, 'forbidden', 'Forbidden', `${what} is outside your area`);
 
-  /** Each level's share of the district's cases closed in the period, and how many it resolved without escalating. */
+  /** Each level's share of the district's cases closed in the period (cancelled duplicates count for nobody), and how many it resolved without escalating. */
   async function levelShares(p: string, districtId: string) {
     const from = new Date(periodStart(p));
     const to = new Date(periodStart(nextPeriod(p)));
@@ -112,7 +112,7 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
         resolvedWithoutEscalation: sql<number>`count(*) filter (where ${cases.escalations} = 0 and ${caseClosedResolved})::int`,
       })
       .from(cases)
-      .where(and(eq(cases.districtId, districtId), gte(cases.closedAt, from), lt(cases.closedAt, to)))
+      .where(and(eq(cases.districtId, districtId), gte(cases.closedAt, from), lt(cases.closedAt, to), caseNotCancelled))
       .groupBy(sql`1`)
       .orderBy(sql`1`);
     const total = rows.reduce((sum, r) => sum + Number(r.cases), 0);
@@ -275,6 +275,7 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
         db.select().from(sanctions).where(eq(sanctions.unitId, id)).orderBy(asc(sanctions.window), asc(sanctions.number)),
         db.select().from(investigations).where(eq(investigations.unitId, id)),
       ]);
+      const sanctionIds = new Map(sanctionRows.map((x) => [x.strikeId, x.id]));
       const view = sanctionRows.map((s) => {
         const investigation = investigationRows.find((i) => i.sanctionId === s.id);
         return {
@@ -294,7 +295,7 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
       return {
         unitId: id,
         frozen: sanctionRows.some((s) => s.kind === 'freeze' && s.status === 'active'),
-        strikes: strikeRows.map((s) => strikeFromRow(s, new Map(sanctionRows.map((x) => [x.strikeId, x.id])))),
+        strikes: strikeRows.map((s) => strikeFromRow(s, sanctionIds)),
         sanctions: view,
       };
     },

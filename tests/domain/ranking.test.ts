@@ -76,7 +76,7 @@ describe('rates, score and ranking', () => {
     expect(by(result, 'a-sitter')).toMatchObject({ held: 5, escalatedByTimeout: 1, onTimeResolutionRate: 0.8, rank: 2, bottom: true });
   });
 
-  it('counts a return of a matter the list gives to the unit against it (推诿), and a legitimate return not at all', () => {
+  it('counts a return of a matter the list gives to the unit against it (shirking), and a legitimate return not at all', () => {
     const communities = [
       { id: 'legit', level: 'community' },
       { id: 'shirker', level: 'community' },

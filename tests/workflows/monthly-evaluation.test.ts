@@ -132,7 +132,9 @@ describe('a fair evaluation', () => {
     expect(first.strikes.sort()).toEqual([sitter, deptPoor, deptLate].map((u) => `ranking:${period}:${u}`).sort());
 
     const supervisor = await env.key('supervisor', centre);
-    const ranking = (await env.call(supervisor, 'GET', `/v1/rankings?period=${period}&district=${centre}`)).json<{ units: Array<Record<string, unknown>> }>();
+    const ranking = (await env.call(supervisor, 'GET', `/v1/rankings?period=${period}&district=${centre}`)).json<{ units: Array<Record<string, unknown>>; levels: unknown[] }>();
+    // 18 cases closed in the month; the five cancelled duplicates are no one's share.
+    expect(ranking.levels).toEqual([{ level: 'dispatcher', cases: 18, share: 1, resolvedWithoutEscalation: 18 }]);
     const row = (unitId: string) => ranking.units.find((u) => u.unitId === unitId);
     expect(row(whistler)).toMatchObject({ assigned: 9, held: 7, whistled: 2, resolvedOnTime: 7, onTimeResolutionRate: 1, score: 1, rank: 1, bottom: false });
     expect(row(sitter)).toMatchObject({ assigned: 9, held: 9, escalatedByTimeout: 1, resolvedOnTime: 8, rank: 2, bottom: true });
