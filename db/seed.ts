@@ -1,5 +1,5 @@
 import { loadChineseCalendar } from './calendar-source.js';
-import { DEFAULT_RANKING_POLICY } from '../domain/accountability.js';
+import { DEFAULT_RANKING_POLICY } from '../domain/ranking.js';
 import { sql } from 'drizzle-orm';
 import { SHIPPED_MODELS, shippedProcess, shippedProcessXml } from '../processes/shipped.js';
 import type { Db, Tx } from './client.js';
