@@ -64,6 +64,9 @@ function toRow(s: CaseSnapshot): NewCaseRow {
     streetHandled: s.streetHandled ?? false,
     reachedTop: s.reachedTop ?? false,
     whistleTier: s.whistleTier ?? null,
+    caseType: s.caseType ?? 'complaint',
+    origin: s.origin ?? 'citizen',
+    privacy: s.privacy ?? 'open',
   };
 }
 

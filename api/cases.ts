@@ -68,7 +68,9 @@ export async function fileComplaint(temporal: { client: Client; taskQueue: strin
   const caseNo = caseNoFor(complaint.source, complaint.ticketId);
   const workflowId = complaintWorkflowId(caseNo);
   const fingerprint = complaintFingerprint(complaint);
-  const input: ComplaintWorkflowInput = { caseNo, receivedAt: new Date().toISOString(), complaint };
+  // A stated reception time is the case's (deadlines and figures count from it); one a moment ahead of ours (clock skew) counts as now.
+  const now = new Date().toISOString();
+  const input: ComplaintWorkflowInput = { caseNo, receivedAt: complaint.receivedAt !== undefined && complaint.receivedAt < now ? complaint.receivedAt : now, complaint };
   try {
     await temporal.client.workflow.start(COMPLAINT_WORKFLOW_TYPE, {
       taskQueue: temporal.taskQueue,
@@ -229,11 +231,16 @@ function maskName(name: string): string {
   return chars.length <= 1 ? '*' : `${chars[0]}${'*'.repeat(Math.min(chars.length - 1, 3))}`;
 }
 
+/** What of a case decides who sees its citizen's contact. */
+type ContactScope = Pick<CaseView, 'unitId' | 'lead' | 'coDepartments' | 'holders' | 'privacy' | 'source'>;
+
 /**
  * Citizen contact data is for the unit holding the case (lead and co-departments at the centre) and
- * for supervisors over it; everyone else sees it masked.
+ * for supervisors over it; everyone else sees it masked. A confidential contact is the hotline's only: the
+ * portal that filed the case sees it, no unit key does.
  */
-export function seesContact(principal: Principal, view: Pick<CaseView, 'unitId' | 'lead' | 'coDepartments' | 'holders'>, directory: UnitDirectory): boolean {
+export function seesContact(principal: Principal, view: ContactScope, directory: UnitDirectory): boolean {
+  if (view.privacy !== 'open') return principal.role === 'intake' && principal.source === view.source;
   if (principal.unitId === null) return false;
   if (principal.role === 'handler') return [view.unitId, view.lead, ...view.coDepartments].includes(principal.unitId);
   if (principal.role === 'supervisor') return view.holders.some((unitId) => directory.within(unitId, principal.unitId!));
@@ -245,14 +252,14 @@ export function maskCitizen({ name, phone }: Citizen): Citizen {
   return { ...(name !== undefined ? { name: maskName(name) } : {}), ...(phone !== undefined ? { phone: maskPhone(phone) } : {}) };
 }
 
-/** The view as this principal may see it. */
-export function viewFor<T extends Pick<CaseView, 'unitId' | 'lead' | 'coDepartments' | 'holders' | 'citizen'>>(principal: Principal, view: T, directory: UnitDirectory): T {
+/** The view as this principal may see it: a confidential contact is not shown at all, not even masked. */
+export function viewFor<T extends ContactScope & Pick<CaseView, 'citizen'>>(principal: Principal, view: T, directory: UnitDirectory): T {
   if (seesContact(principal, view, directory)) return view;
-  return { ...view, citizen: maskCitizen(view.citizen) };
+  return { ...view, citizen: view.privacy === 'open' ? maskCitizen(view.citizen) : {} };
 }
 
 /** A case's answer to a principal: the view as they may see it, its links, and the names of the units and category it mentions. */
-export function caseAnswer<T extends Pick<CaseView, 'unitId' | 'lead' | 'coDepartments' | 'holders' | 'citizen'>>(principal: Principal, view: T, deps: NameSources & { config: Config }, caseNo: string) {
+export function caseAnswer<T extends ContactScope & Pick<CaseView, 'citizen'>>(principal: Principal, view: T, deps: NameSources & { config: Config }, caseNo: string) {
   const visible = viewFor(principal, view, deps.units);
   return { ...visible, links: caseLinks(deps.config, caseNo), names: namesIn(visible, deps) };
 }

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { URGENCIES } from '../domain/case.js';
+import { CASE_TYPES, ORIGINS, PRIVACY_MODES, URGENCIES } from '../domain/case.js';
 import { NamesSchema } from './names.js';
 
 const casePart = { pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$', minLength: 1, maxLength: 48 };
@@ -33,12 +33,33 @@ export const ComplaintBody = Type.Object(
       },
       { additionalProperties: false },
     ),
-    citizen: Type.Object(
-      {
-        name: Type.String({ minLength: 1, maxLength: 100 }),
-        phone: Type.String({ pattern: '^\\+?[0-9][0-9 -]{4,19}$' }),
-      },
-      { additionalProperties: false },
+    citizen: Type.Optional(
+      Type.Object(
+        {
+          name: Type.String({ minLength: 1, maxLength: 100 }),
+          phone: Type.String({ pattern: '^\\+?[0-9][0-9 -]{4,19}$' }),
+        },
+        { additionalProperties: false, description: 'The citizen who raised the case; required for a citizen-raised case unless it is anonymous, absent otherwise' },
+      ),
+    ),
+    type: Type.Optional(Type.Enum(CASE_TYPES, { default: 'complaint', description: 'consultation, help (request), complaint, report or suggestion; what each means is a rule of the process (a consultation answered at intake closes there, a report is confidential)' })),
+    origin: Type.Optional(
+      Type.Enum(ORIGINS, { default: 'citizen', description: 'Who raised it: a citizen, or a grid worker or a unit that found it (self-discovered: no citizen, no evaluation)' }),
+    ),
+    privacy: Type.Optional(
+      Type.Enum(PRIVACY_MODES, {
+        default: 'open',
+        description: "open: the contact is shown to the unit holding the case; confidential: to the hotline only; anonymous: there is no contact (no citizen)",
+      }),
+    ),
+    answer: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 5000, description: "The hotline seat's answer given at intake; a type whose rule closes at intake (consultation) closes the case with it" }),
+    ),
+    receivedAt: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'When the citizen called or wrote, if not now: not in the future, at most RECEIVED_AT_MAX_DAYS days back; deadlines and figures count from it',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -161,6 +182,17 @@ export const CaseViewSchema = Type.Object(
     streetHandled: Type.Boolean({ description: 'The case came to a street or one of its communities' }),
     reachedTop: Type.Boolean({ description: 'The case ended at the top level after starting below it' }),
     whistleTier: Nullable(Type.String({ description: 'The highest whistle tier departments were summoned with' })),
+    deadlineCalendar: Type.Optional(Type.Array(
+      Type.Object({
+        year: Type.Integer(),
+        source: Type.String({ description: 'chinese-days (the package), admin (loaded through PUT /v1/calendar/:year) or weekdays (no calendar: Monday–Friday counted)' }),
+        updatedAt: Nullable(Type.String({ format: 'date-time', description: 'When that year was last set; a year set after the step began did not count in its deadline' })),
+      }),
+      { description: 'GET of a case: the working-day calendar of each year its current deadline counts through (empty without a deadline)' },
+    )),
+    caseType: Type.Enum(CASE_TYPES, { description: 'The kind of request' }),
+    origin: Type.Enum(ORIGINS, { description: 'Who raised it: a citizen, or a grid worker or unit (self-discovered)' }),
+    privacy: Type.Enum(PRIVACY_MODES, { description: "How the citizen's contact may be shown, after the case type's rule (a report is confidential)" }),
     tasks: Type.Array(TaskSchema),
     allowedActions: Type.Record(Type.String(), Type.Array(Type.String())),
     notes: Type.Object(

@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
 import type { CalendarData } from '../domain/calendar.js';
+import type { Db } from './client.js';
+import { calendarYears } from './schema.js';
 
 const require = createRequire(import.meta.url);
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -43,4 +45,10 @@ export function calendarYearsCovered(data: CalendarData): number[] {
   return Object.keys(data.years)
     .map(Number)
     .sort((a, b) => a - b);
+}
+
+/** Where each year of the calendar in the database comes from (`chinese-days`, `admin`) and when it was last set, by year. */
+export async function calendarSources(db: Db): Promise<Map<number, { source: string; updatedAt: Date }>> {
+  const rows = await db.select({ year: calendarYears.year, source: calendarYears.source, updatedAt: calendarYears.updatedAt }).from(calendarYears);
+  return new Map(rows.map((r) => [r.year, { source: r.source, updatedAt: r.updatedAt }]));
 }

@@ -13,6 +13,9 @@ export interface CaseListFilters {
   unitId?: string;
   category?: string;
   urgency?: string;
+  caseType?: string;
+  /** Who raised the case: citizen, grid or unit. */
+  origin?: string;
   overdue?: boolean;
   warning?: boolean;
   /** Only open (not closed or cancelled) cases. */
@@ -104,6 +107,8 @@ export function filterConditions(f: CaseListFilters): SQL[] {
     f.level ? eq(cases.level, f.level) : undefined,
     f.unitId ? eq(cases.unitId, f.unitId) : undefined,
     f.category ? eq(cases.category, f.category) : undefined,
+    f.caseType ? eq(cases.caseType, f.caseType) : undefined,
+    f.origin ? eq(cases.origin, f.origin) : undefined,
     f.urgency ? eq(cases.urgency, f.urgency) : undefined,
     f.overdue !== undefined ? eq(cases.overdue, f.overdue) : undefined,
     f.warning !== undefined ? eq(cases.warning, f.warning) : undefined,

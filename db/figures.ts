@@ -38,6 +38,8 @@ export interface Figure {
 export interface Figures {
   /** Cases received in the period (cancelled duplicates left out). */
   received: number;
+  /** Of those, found by a grid worker or a unit before anyone complained (未诉先办); the rest are citizen-raised. */
+  selfDiscovered: number;
   communityShare: Figure;
   sameDayResolution: Figure;
   resolutionRate: Figure;
@@ -47,8 +49,8 @@ export interface Figures {
   satisfaction: Figure;
 }
 
-/** What figures can be grouped by: the case's district, the street that handled it, each unit, category, month, whistle tier. */
-export const FIGURE_DIMENSIONS = ['district', 'street', 'unit', 'category', 'month', 'whistleTier'] as const;
+/** What figures can be grouped by: the case's district, the street that handled it, each unit, category, month, whistle tier, case type, origin. */
+export const FIGURE_DIMENSIONS = ['district', 'street', 'unit', 'category', 'month', 'whistleTier', 'caseType', 'origin'] as const;
 export type FigureDimension = (typeof FIGURE_DIMENSIONS)[number];
 
 export interface FigureGroup {
@@ -102,6 +104,10 @@ function dimensionKeys(by: FigureDimension): { onCase: SQL; onOutcome: SQL } {
       return { onCase: sql`to_char(${cases.receivedAt} at time zone ${FIGURES_TIME_ZONE}, 'YYYY-MM')`, onOutcome: sql`${caseOutcomes.period}` };
     case 'whistleTier':
       return { onCase: sql`${cases.whistleTier}`, onOutcome: sql`${cases.whistleTier}` };
+    case 'caseType':
+      return { onCase: sql`${cases.caseType}`, onOutcome: sql`${cases.caseType}` };
+    case 'origin':
+      return { onCase: sql`${cases.origin}`, onOutcome: sql`${cases.origin}` };
   }
 }
 
@@ -115,6 +121,7 @@ const where = (conditions: Array<SQL | undefined>): SQL => sql.join(conditions.f
 interface CaseCounts extends Record<string, unknown> {
   key: string | null;
   received: number;
+  self_discovered: number;
   street_handled: number;
   community_held: number;
   same_day: number;
@@ -144,6 +151,7 @@ export async function computeFigures(db: Db, { from, to, scope, districtId, by }
     db.execute<CaseCounts>(sql`
       select ${key} as key,
         count(*)::int as received,
+        (count(*) filter (where ${cases.origin} <> 'citizen'))::int as self_discovered,
         (count(*) filter (where ${cases.streetHandled}))::int as street_handled,
         (count(*) filter (where ${cases.streetHandled} and ${cases.communityHeld}))::int as community_held,
         (count(*) filter (where ${localDate(cases.resolvedAt)} = ${localDate(cases.receivedAt)}))::int as same_day,
@@ -190,6 +198,7 @@ function figuresOf(c: CaseCounts | undefined, o: OutcomeCounts | undefined): Fig
   const n = (value: number | undefined): number => Number(value ?? 0);
   return {
     received: n(c?.received),
+    selfDiscovered: n(c?.self_discovered),
     communityShare: figure(n(c?.community_held), n(c?.street_handled)),
     sameDayResolution: figure(n(c?.same_day), n(c?.received)),
     resolutionRate: figure(n(c?.resolved), n(c?.received)),

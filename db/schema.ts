@@ -92,6 +92,12 @@ export const cases = pgTable(
     reachedTop: boolean('reached_top').notNull().default(false),
     /** The highest whistle tier a unit summoned departments with (null: no summons). */
     whistleTier: text('whistle_tier'),
+    /** The kind of request: consultation, help, complaint, report or suggestion. */
+    caseType: text('case_type').notNull().default('complaint'),
+    /** Who raised it: a citizen, or a grid worker or unit (self-discovered). */
+    origin: text('origin').notNull().default('citizen'),
+    /** How the citizen's contact may be shown: open, confidential (the hotline only) or anonymous (none). */
+    privacy: text('privacy').notNull().default('open'),
     /** Every unit that has held the case: handlers read the cases their unit has held. */
     holders: text('holders').array().notNull().default(sql`'{}'::text[]`),
     citizenName: text('citizen_name'),
@@ -118,6 +124,7 @@ export const cases = pgTable(
     index('cases_title_trgm_idx').using('gin', sql`${t.title} gin_trgm_ops`),
     index('cases_street_received_idx').on(t.streetId, t.receivedAt),
     index('cases_category_received_idx').on(t.category, t.receivedAt),
+    index('cases_origin_received_idx').on(t.origin, t.receivedAt),
   ],
 );
 export type CaseRow = typeof cases.$inferSelect;

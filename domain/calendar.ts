@@ -233,3 +233,29 @@ export function computeDeadline(from: Date, limit: Limit, calendar: CalendarData
 export function warningPoint(from: Date, deadline: Date, ratio: number): Date {
   return new Date(from.getTime() + Math.round((deadline.getTime() - from.getTime()) * ratio));
 }
+
+/** From this month on (1 = January), the next year's calendar is due: its official notice is usually out by then. */
+export const NEXT_YEAR_DUE_MONTH = 11;
+
+/** What is missing from the calendar now: the current year, or from 1 November the next one; empty when nothing is. */
+export function missingCalendarYears(now: Date, years: readonly number[], hours: WorkingHours = DEFAULT_WORKING_HOURS): number[] {
+  const local = new Date(now.getTime() + hours.timeZoneOffsetMinutes * MINUTE);
+  const year = local.getUTCFullYear();
+  const due = local.getUTCMonth() + 1 >= NEXT_YEAR_DUE_MONTH ? [year, year + 1] : [year];
+  return due.filter((y) => !years.includes(y));
+}
+
+/** A warning for operators about the years {@link missingCalendarYears} names, or null. */
+export function calendarWarning(missing: readonly number[]): string | null {
+  if (missing.length === 0) return null;
+  const list = missing.join(' and ');
+  return `No holiday calendar for ${list}: deadlines in ${missing.length === 1 ? 'that year' : 'those years'} count Monday–Friday as working days until an admin loads it (PUT /v1/calendar/<year>)`;
+}
+
+/** The local calendar years from one instant to another, ascending (the years a deadline's count touches). */
+export function localYears(from: Date, to: Date, hours: WorkingHours = DEFAULT_WORKING_HOURS): number[] {
+  const year = (d: Date): number => new Date(d.getTime() + hours.timeZoneOffsetMinutes * MINUTE).getUTCFullYear();
+  const years: number[] = [];
+  for (let y = year(from); y <= Math.max(year(from), year(to)); y += 1) years.push(y);
+  return years;
+}

@@ -6,6 +6,28 @@
 export const URGENCIES = ['urgent', 'normal'] as const;
 export type Urgency = (typeof URGENCIES)[number];
 
+/**
+ * What a citizen asks for: consultation, help request, complaint, report, suggestion. What each type means for
+ * a case (closing at intake, keeping the reporter confidential) is a rule of the process model
+ * (`<jiesu:caseType>`, see docs/bpmn.md); cases filed before types existed are complaints.
+ */
+export const CASE_TYPES = ['consultation', 'help', 'complaint', 'report', 'suggestion'] as const;
+export type CaseType = (typeof CASE_TYPES)[number];
+
+/**
+ * Who raised a case: a citizen, or a grid worker or a unit that found the problem before anyone complained
+ * (self-discovered: no citizen, no evaluation). Cases filed before origins existed are citizen-raised.
+ */
+export const ORIGINS = ['citizen', 'grid', 'unit'] as const;
+export type Origin = (typeof ORIGINS)[number];
+
+/**
+ * How the citizen's contact may be shown: `open` to the unit holding the case (and supervisors over it),
+ * `confidential` to the hotline only (no unit key ever sees it), `anonymous` when there is none at all.
+ */
+export const PRIVACY_MODES = ['open', 'confidential', 'anonymous'] as const;
+export type Privacy = (typeof PRIVACY_MODES)[number];
+
 export const ROLES = ['intake', 'handler', 'dispatcher', 'supervisor', 'evaluator', 'admin', 'system'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -44,6 +66,21 @@ export interface Complaint {
     address?: string;
   };
   citizen: Citizen;
+  /** The kind of request (absent: a complaint, as every case filed before types existed). */
+  type?: CaseType;
+  /** Who raised it (absent: a citizen). */
+  origin?: Origin;
+  /** How the citizen's contact may be shown (absent: open). */
+  privacy?: Privacy;
+  /** The hotline seat's answer given at intake; a type whose rule closes at intake closes the case with it. */
+  answer?: string;
+  /** When the citizen called or wrote, as the portal states it (absent: when intake accepted the complaint). */
+  receivedAt?: string;
+}
+
+/** The case type, origin and privacy of a complaint, with the defaults of cases filed before they existed. */
+export function intakeKind(complaint: Complaint): { type: CaseType; origin: Origin; privacy: Privacy } {
+  return { type: complaint.type ?? 'complaint', origin: complaint.origin ?? 'citizen', privacy: complaint.privacy ?? 'open' };
 }
 
 const SOURCE_NAME = /^[a-z][a-z0-9]{0,31}$/;
@@ -144,4 +181,10 @@ export interface CaseSnapshot {
   reachedTop: boolean;
   /** The highest whistle tier a unit summoned departments with (null: no summons). */
   whistleTier: string | null;
+  /** The kind of request. */
+  caseType: CaseType;
+  /** Who raised it: a citizen, or a grid worker or unit (self-discovered). */
+  origin: Origin;
+  /** How the citizen's contact may be shown, after the case type's rule (a report is confidential). */
+  privacy: Privacy;
 }

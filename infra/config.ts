@@ -58,6 +58,8 @@ export interface Config {
     actionRateLimit: number;
     /** Reads one client address may make per minute without a key (Open311's public service requests). */
     publicReadRateLimit: number;
+    /** How many days back a portal may state a complaint was received (`receivedAt`), e.g. to load past months. */
+    receivedAtMaxDays: number;
   };
   /**
    * Worker tuning (bench/TUNING.md): how many workflows stay cached in memory; the others replay their
@@ -200,6 +202,7 @@ export function loadConfig(env: Env = process.env): Config {
       intakeRateLimit: positive('INTAKE_RATE_LIMIT', 600),
       actionRateLimit: positive('ACTION_RATE_LIMIT', 120),
       publicReadRateLimit: positive('PUBLIC_READ_RATE_LIMIT', 120),
+      receivedAtMaxDays: positive('RECEIVED_AT_MAX_DAYS', 92),
     },
     worker: { maxCachedWorkflows: positive('WORKER_MAX_CACHED_WORKFLOWS', 500) },
     evaluation: { cron: str('EVALUATION_CRON') ?? '0 2 1 * *', timezone: str('EVALUATION_TIMEZONE') ?? 'Asia/Shanghai' },

@@ -12,11 +12,13 @@ export interface ShippedModel {
 
 /**
  * The default process: the lifecycle of DESIGN.md §3. Version 2 (the street hub) lets a unit dispute its duty
- * at once and names the whistle tiers; version 1 stays in the database for the cases pinned to it.
+ * at once and names the whistle tiers; version 3 names the case types (a consultation answered at intake closes
+ * there, a report is confidential) and skips the evaluation of cases without a citizen to ask. Earlier versions
+ * stay in the database for the cases pinned to them.
  */
-export const DEFAULT_MODEL: ShippedModel = { file: path.join(projectRoot, 'processes', 'complaint-escalation.bpmn'), version: 2 };
-/** Street-first sorting: every case lands at the street's coordination centre (a process rule chooses it). */
-export const STREET_FIRST_MODEL: ShippedModel = { file: path.join(projectRoot, 'processes', 'street-first.bpmn'), version: 1 };
+export const DEFAULT_MODEL: ShippedModel = { file: path.join(projectRoot, 'processes', 'complaint-escalation.bpmn'), version: 3 };
+/** Street-first sorting: every case lands at the street's coordination centre (a process rule chooses it); version 2 adds the case types as in the default. */
+export const STREET_FIRST_MODEL: ShippedModel = { file: path.join(projectRoot, 'processes', 'street-first.bpmn'), version: 2 };
 export const SHIPPED_MODELS: readonly ShippedModel[] = [DEFAULT_MODEL, STREET_FIRST_MODEL];
 
 export async function shippedProcessXml(model: ShippedModel = DEFAULT_MODEL): Promise<string> {

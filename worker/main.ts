@@ -9,6 +9,7 @@ import { Connection } from '@temporalio/client';
 import { LogNotifier, WebhookNotifier } from '../activities/notifier.js';
 import { NotificationOutbox } from '../activities/outbox.js';
 import { createCaseWorker, installRuntimeLogger } from './create-worker.js';
+import { watchCalendar } from './calendar-watch.js';
 import { ensureEvaluationSchedule } from './schedules.js';
 
 const config = loadConfig();
@@ -45,9 +46,11 @@ const worker = await createCaseWorker({
   },
 });
 outbox.start();
+const stopCalendarWatch = watchCalendar(database.db, logger);
 logger.info({ address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, ...config.worker }, 'Worker running');
 // Runtime shuts the worker down on SIGINT/SIGTERM; run() resolves once in-flight tasks are done.
 await worker.run();
+stopCalendarWatch();
 await outbox.stop();
 await connection.close();
 await clientConnection.close();

@@ -64,6 +64,8 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
   const bounded = patched('bounded-cases');
   // Cases started before the street hub strike at once when overdue at the top, and route as they did.
   const hub = patched('street-hub');
+  // Cases started before case types are complaints by named citizens, received when intake accepted them.
+  const caseTypes = patched('case-types');
   const read = settledWrites ? reads : db;
   // The read model and search attributes get settled states only (routing and deadlines known), not the
   // intermediate ones while the engine waits for an activity.
@@ -273,7 +275,7 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
     const key = hub ? (input.process?.key ?? null) : processKey;
     const { definition } = await read.loadProcess({ key, version: processVersion, source, category });
     const started = CaseEngine.start(
-      { definition, caseNo: input.caseNo, workflowId, complaint: input.complaint, receivedAt: input.receivedAt, limitNotes: bounded, hub },
+      { definition, caseNo: input.caseNo, workflowId, complaint: input.complaint, receivedAt: input.receivedAt, limitNotes: bounded, hub, caseTypes },
       now(),
     );
     engine = started.engine;

@@ -3,6 +3,7 @@
  * in the OpenAPI document (JSON answers; XML carries the same fields).
  */
 import { Type, type Static } from 'typebox';
+import { CASE_TYPES } from '../../domain/case.js';
 
 export const FormatParam = Type.Enum(['json', 'xml'] as const, { description: 'The answer format, by the resource extension' });
 export const ServiceCode = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$', description: 'A service_code (a category of the responsibility list)' });
@@ -35,6 +36,7 @@ export const CreatedSchema = Type.Array(Type.Object({ service_request_id: Type.S
 
 export const ServiceRequestSchema = Type.Object({
   service_request_id: Type.String({ description: 'The case number' }),
+  case_type: Type.Enum(CASE_TYPES, { description: 'Jiesu extension: the kind of request' }),
   status: Type.Enum(['open', 'closed'] as const),
   status_notes: Type.String({ description: 'The Jiesu status of the case' }),
   service_name: Type.String(),
@@ -75,6 +77,7 @@ export const PostBody = Type.Object(
     device_id: Type.Optional(Type.String({ maxLength: 200 })),
     account_id: Type.Optional(Type.String({ maxLength: 200 })),
     media_url: Type.Optional(Type.String({ maxLength: 1000 })),
+    case_type: Type.Optional(Type.Enum(CASE_TYPES, { description: 'Jiesu extension: consultation, help, complaint (the default), report (the reporter stays confidential) or suggestion' })),
   },
   // The spec's attribute[…] fields are accepted and ignored: no Jiesu service defines attributes.
   { additionalProperties: true, description: 'An empty field counts as absent, as form clients send them.' },

@@ -5,7 +5,7 @@
 import { and, gte, inArray, lte, type SQL } from 'drizzle-orm';
 import { filterConditions } from '../../db/case-queries.js';
 import { cases, type CaseRow } from '../../db/schema.js';
-import type { Citizen } from '../../domain/case.js';
+import type { CaseType, Citizen } from '../../domain/case.js';
 import type { UnitRef } from '../../domain/units.js';
 import { HttpProblem } from '../problem.js';
 import type { UnitDirectory } from '../units.js';
@@ -130,6 +130,7 @@ export function serviceRequest(row: CaseRow, serviceNames: Map<string, string>, 
   const community = place && PLACE_KINDS.includes(place.kind) ? place : undefined;
   return {
     service_request_id: row.caseNo,
+    case_type: row.caseType as CaseType,
     status: row.closedAt === null ? 'open' : 'closed',
     status_notes: row.status,
     service_name: serviceName,

@@ -1,12 +1,16 @@
 import { and, eq, gt } from 'drizzle-orm';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { calendarSources } from '../../db/calendar-source.js';
 import { caseTimeline } from '../../db/schema.js';
+import { localYears } from '../../domain/calendar.js';
+import type { CaseView } from '../../domain/engine/types.js';
 import { complaintWorkflowId } from '../../workflows/messages.js';
 import type { RouteDeps } from '../deps.js';
 import { principalOf } from '../auth.js';
 import { canRead, caseAnswer, caseLinks, caseReadScope, fileComplaint, INTAKE_REFUSALS, intakeSource, queryCase } from '../cases.js';
 import { namesIn, NamesSchema } from '../names.js';
+import { complaintOf } from '../intake.js';
 import { HttpProblem, notFound } from '../problem.js';
 import { CaseNoParams, CaseViewSchema, ComplaintBody, CreatedCase, problemResponses, TimelineEntrySchema } from '../schemas.js';
 
@@ -22,7 +26,7 @@ export const complaintRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
         tags: ['complaints'],
         summary: "File a complaint; idempotent by the portal's ticket id",
         description:
-          "The same (source, ticketId) with the same content always yields the same case, also for concurrent duplicates (201 each time); the same ticket with other content is 409 TicketConflict, and a ticket whose case has closed is 409 TicketClosed. The source is the intake key's portal. A location that is not an active community, grid or street of a district is 422 UnknownUnit.",
+          "The same (source, ticketId) with the same content always yields the same case, also for concurrent duplicates (201 each time); the same ticket with other content is 409 TicketConflict, and a ticket whose case has closed is 409 TicketClosed. The source is the intake key's portal. A location that is not an active community, grid or street of a district is 422 UnknownUnit. A grid worker's or unit's own report (`origin`) and an anonymous one carry no citizen; a stated `receivedAt` may not be in the future nor further back than the policy allows (400 naming the field).",
         security: [{ apiKey: [] }],
         body: ComplaintBody,
         response: { 201: CreatedCase, ...problemResponses(400, 401, 403, 409, 422) },
@@ -35,7 +39,8 @@ export const complaintRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
       if (problem) {
         throw new HttpProblem(422, 'unknown-unit', 'Unknown location', problem, { reason: INTAKE_REFUSALS.unknownUnit, errors: [{ field: 'body/location/unitId', message: problem }] });
       }
-      const filed = await fileComplaint(temporal, { ...request.body, source, urgency: request.body.urgency ?? 'normal' });
+      const complaint = complaintOf(request.body, source, new Date(), config.api.receivedAtMaxDays);
+      const filed = await fileComplaint(temporal, complaint);
       const { caseNo, workflowId } = filed;
       if (filed.closed) {
         throw new HttpProblem(409, 'ticket-closed', 'Ticket already used', `Ticket ${request.body.ticketId} was case ${caseNo}, which has closed; a new complaint needs a ticket id of its own`, {
@@ -46,6 +51,16 @@ export const complaintRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
       return reply.status(201).send({ caseNo, workflowId, links: caseLinks(config, caseNo) });
     },
   );
+
+  /** The calendar each year of a case's current deadline counts through. */
+  const deadlineCalendar = async (view: CaseView) => {
+    if (view.deadline === null) return [];
+    const sources = await calendarSources(database.db);
+    return localYears(new Date(view.stepSince), new Date(view.deadline)).map((year) => {
+      const known = sources.get(year);
+      return { year, source: known?.source ?? 'weekdays', updatedAt: known?.updatedAt.toISOString() ?? null };
+    });
+  };
 
   app.get(
     '/v1/complaints/:caseNo',
@@ -71,7 +86,7 @@ export const complaintRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
       if (row && !canRead(principal, row, units)) throw forbidden(caseNo);
       const view = await queryCase(temporal.client, caseNo);
       if (!canRead(principal, view, units)) throw forbidden(caseNo);
-      return caseAnswer(principal, view, { units, categories, config }, caseNo);
+      return { ...caseAnswer(principal, view, { units, categories, config }, caseNo), deadlineCalendar: await deadlineCalendar(view) };
     },
   );
 

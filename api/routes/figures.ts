@@ -15,6 +15,7 @@ const FigureSchema = Type.Object({ numerator: count, denominator: count, rate: T
 /** Every figure of a group of cases (definitions: docs/figures.md, computed by db/figures.ts). */
 export const FiguresSchema = Type.Object({
   received: Type.Integer({ description: 'Cases received in the period, cancelled duplicates left out' }),
+  selfDiscovered: Type.Integer({ description: 'Of those, found by a grid worker or a unit before anyone complained; received − selfDiscovered were raised by citizens' }),
   communityShare: Type.Object(FigureSchema.properties, { description: 'Cases passed to a community ÷ cases the streets handled (received in the period)' }),
   sameDayResolution: Type.Object(FigureSchema.properties, { description: 'Cases resolved on the calendar day (China Standard Time) they were received ÷ cases received' }),
   resolutionRate: Type.Object(FigureSchema.properties, { description: 'Cases resolved before the period ended ÷ cases received in it' }),
@@ -33,7 +34,7 @@ const FigureReportSchema = Type.Object({
   total: FiguresSchema,
   groups: Type.Array(
     Type.Object({
-      key: Type.Union([Type.String(), Type.Null()], { description: 'The group: a district, street or unit id, a category, a month (YYYY-MM) or a whistle tier; null for cases without one (e.g. no street handled them)' }),
+      key: Type.Union([Type.String(), Type.Null()], { description: 'The group: a district, street or unit id, a category, a month (YYYY-MM), a whistle tier, a case type or an origin (citizen, grid, unit); null for cases without one (e.g. no street handled them)' }),
       figures: FiguresSchema,
     }),
   ),
@@ -41,7 +42,7 @@ const FigureReportSchema = Type.Object({
 });
 type FigureReportBody = Static<typeof FigureReportSchema>;
 
-const FIGURE_COLUMNS: Array<[string, keyof Omit<Figures, 'received'>]> = [
+const FIGURE_COLUMNS: Array<[string, keyof Omit<Figures, 'received' | 'selfDiscovered'>]> = [
   ['community_share', 'communityShare'],
   ['same_day_resolution', 'sameDayResolution'],
   ['resolution_rate', 'resolutionRate'],
@@ -57,6 +58,7 @@ const CSV_COLUMNS: Array<[string, (r: CsvRow) => unknown]> = [
   ['key', (r) => r.key],
   ['name', (r) => r.name],
   ['received', (r) => r.figures.received],
+  ['self_discovered', (r) => r.figures.selfDiscovered],
   ...FIGURE_COLUMNS.flatMap(([column, field]): Array<[string, (r: CsvRow) => unknown]> => [
     [`${column}_numerator`, (r) => r.figures[field].numerator],
     [`${column}_denominator`, (r) => r.figures[field].denominator],
@@ -85,7 +87,7 @@ export const figureRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
             ...PeriodQuery,
             scope: Type.Optional(unitId),
             district: Type.Optional(unitId),
-            by: Type.Optional(Type.Enum(FIGURE_DIMENSIONS, { description: 'Group by the district, the street that handled the case, each unit that held it, category, month (cases: received; outcomes: closed) or whistle tier' })),
+            by: Type.Optional(Type.Enum(FIGURE_DIMENSIONS, { description: 'Group by the district, the street that handled the case, each unit that held it, category, month (cases: received; outcomes: closed), whistle tier, case type or origin (self-discovered vs citizen-raised)' })),
             format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { description: 'csv for a CSV export (or send Accept: text/csv)' })),
           },
           { additionalProperties: false },

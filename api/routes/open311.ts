@@ -215,6 +215,7 @@ export const open311Routes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
             urgency: 'normal' as const,
             location: { unitId: placement.unit.id, ...(body.address_string?.trim() ? { address: body.address_string.trim() } : {}) },
             citizen: citizenOf(body),
+            ...(body.case_type && body.case_type !== 'complaint' ? { type: body.case_type } : {}),
           };
           // Open311 clients send no ticket id of their own: the request's content names it, so a retried post reaches the same case.
           const ticket = `o311-${createHash('sha256').update(JSON.stringify([principal.keyId, complaint])).digest('hex').slice(0, 20)}`;

@@ -6,6 +6,7 @@ import { CASE_SORTS, caseStatistics, listCases, type CaseListFilters, type CaseS
 import { computeFigures } from '../../db/figures.js';
 import type { CaseRow } from '../../db/schema.js';
 import { parseLimit } from '../../domain/calendar.js';
+import { CASE_TYPES, ORIGINS, type CaseType, type Origin } from '../../domain/case.js';
 import type { RouteDeps } from '../deps.js';
 import { PeriodQuery, periodRange, resolveArea } from '../area.js';
 import { principalOf } from '../auth.js';
@@ -30,6 +31,8 @@ const ListQuery = Type.Object(
     unitId: Type.Optional(slug),
     category: Type.Optional(slug),
     urgency: Type.Optional(Type.Union([Type.Literal('urgent'), Type.Literal('normal')])),
+    caseType: Type.Optional(Type.Enum(CASE_TYPES, { description: 'Only cases of this type' })),
+    origin: Type.Optional(Type.Enum(ORIGINS, { description: 'citizen for citizen-raised cases; grid or unit for self-discovered ones' })),
     overdue: Type.Optional(Type.Boolean()),
     warning: Type.Optional(Type.Boolean()),
     open: Type.Optional(Type.Boolean()),
@@ -64,7 +67,9 @@ const CaseSummary = Type.Object({
   overdueAtTop: Type.Boolean(),
   escalations: Type.Integer(),
   rating: Type.Union([Type.String(), Type.Null()]),
-  citizen: Type.Object(Citizen.properties, { description: 'Masked in lists' }),
+  caseType: Type.Enum(CASE_TYPES),
+  origin: Type.Enum(ORIGINS, { description: 'Who raised it: a citizen, or a grid worker or unit (self-discovered)' }),
+  citizen: Type.Object(Citizen.properties, { description: 'Masked in lists; empty for a confidential or anonymous case' }),
   receivedAt: Type.String(),
   stepSince: Type.String(),
   resolvedAt: Type.Union([Type.String(), Type.Null()], { description: 'When the case was first resolved (the reply given)' }),
@@ -99,6 +104,8 @@ const csvColumns = (book: NameBook): Array<[string, (r: Static<typeof CaseSummar
   ['category', (r) => r.category],
   ['category_name', (r) => book.category(r.category)],
   ['urgency', (r) => r.urgency],
+  ['case_type', (r) => r.caseType],
+  ['origin', (r) => r.origin],
   ['title', (r) => r.title],
   ['received_at', (r) => r.receivedAt],
   ['deadline', (r) => r.deadline],
@@ -128,7 +135,10 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
     overdueAtTop: row.overdueAtTop,
     escalations: row.escalations,
     rating: row.rating,
-    citizen: maskCitizen({ ...(row.citizenName !== null ? { name: row.citizenName } : {}), ...(row.citizenPhone !== null ? { phone: row.citizenPhone } : {}) }),
+    caseType: row.caseType as CaseType,
+    origin: row.origin as Origin,
+    // A confidential reporter's contact never appears in a list, not even masked.
+    citizen: row.privacy === 'open' ? maskCitizen({ ...(row.citizenName !== null ? { name: row.citizenName } : {}), ...(row.citizenPhone !== null ? { phone: row.citizenPhone } : {}) }) : {},
     receivedAt: row.receivedAt.toISOString(),
     stepSince: row.stepSince.toISOString(),
     resolvedAt: row.resolvedAt?.toISOString() ?? null,
@@ -144,6 +154,8 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
       ...(query.unitId ? { unitId: query.unitId } : {}),
       ...(query.category ? { category: query.category } : {}),
       ...(query.urgency ? { urgency: query.urgency } : {}),
+      ...(query.caseType ? { caseType: query.caseType } : {}),
+      ...(query.origin ? { origin: query.origin } : {}),
       ...(query.overdue !== undefined ? { overdue: query.overdue } : {}),
       ...(query.warning !== undefined ? { warning: query.warning } : {}),
       ...(query.open !== undefined ? { open: query.open } : {}),

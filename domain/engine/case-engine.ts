@@ -9,8 +9,8 @@
  * `reader.ts` (questions about the state).
  */
 import { emptyLedger } from '../outcomes.js';
-import type { Actor, CaseSnapshot } from '../case.js';
-import type { ProcessDefinition } from '../process/definition.js';
+import { intakeKind, type Actor, type CaseSnapshot } from '../case.js';
+import { caseTypeRuleOf, type ProcessDefinition } from '../process/definition.js';
 import type { Expression } from '../process/expression.js';
 import { ACTIONS, type ActionSpec } from './actions.js';
 import { isActor, mayApproach, refuse } from './actor-rules.js';
@@ -43,6 +43,31 @@ export function refusalOf(read: CaseReader, action: CaseAction, actor: Actor, no
     return refuse(REFUSALS.notPermitted, `A ${actor.role} cannot ${action.type}; ${roles.join(' or ')} can`);
   }
   return mayApproach(rule, read, actor) ?? spec.when(read) ?? isActor(rule, read, actor) ?? spec.guard?.(read, action as never, actor, now) ?? null;
+}
+
+/**
+ * Intake since case types: the case's type, origin and privacy (a confidential type keeps every reporter
+ * confidential), the stated reception time its first limit counts from, and the hotline seat's answer, which
+ * closes the case at intake where its type's rule says so (the model's `answered` branch).
+ */
+function intake(step: Step, init: EngineInit): void {
+  const { complaint } = init;
+  const kind = intakeKind(complaint);
+  const rule = caseTypeRuleOf(init.definition, kind.type);
+  const privacy = rule.confidential && kind.privacy === 'open' ? 'confidential' : kind.privacy;
+  step.state.kind = { ...kind, privacy };
+  const stated = complaint.receivedAt !== undefined;
+  step.state.countFrom = stated ? init.receivedAt : null;
+  const actor = { role: 'intake', id: complaint.source } as const;
+  step.record('received', actor, {
+    detail: { category: complaint.category, urgency: complaint.urgency, type: kind.type, origin: kind.origin, privacy, ...(stated ? { receivedAt: init.receivedAt, statedBy: complaint.source } : {}) },
+  });
+  if (complaint.answer !== undefined) {
+    step.state.vars.answered = rule.closesAtIntake;
+    step.record('answered-at-intake', actor, { detail: { answer: complaint.answer, closesCase: rule.closesAtIntake } });
+    if (rule.closesAtIntake) step.state.resolvedAt = step.now;
+  }
+  step.enter(init.definition.start, null, null);
 }
 
 export class CaseEngine {
@@ -96,6 +121,7 @@ export class CaseEngine {
       nextId: 1,
     });
     const effects = engine.step(now, (step) => {
+      if (init.caseTypes ?? true) return intake(step, init);
       step.record('received', { role: 'intake', id: init.complaint.source }, { detail: { category: init.complaint.category, urgency: init.complaint.urgency } });
       step.enter(init.definition.start, null, null);
     });

@@ -3,7 +3,7 @@
  * the case, who approves, what its status is. Shared by the walker (which changes state), the action
  * catalogue (which decides what may happen) and the views (which show it).
  */
-import type { Actor, TimelineEntry } from '../case.js';
+import { intakeKind, type Actor, type TimelineEntry } from '../case.js';
 import { caseLimitsOf, type Boundary, type CaseLimits, type ProcessDefinition, type ProcessNode, type UserTaskNode } from '../process/definition.js';
 import { unitAtLevel, type UnitChain, type UnitRef } from '../units.js';
 import type { EngineState, SummonedDepartment, Summons, Token } from './types.js';
@@ -182,8 +182,17 @@ export class CaseReader {
       arbitrated: v.arbitrated,
       urgency: this.state.urgency,
       category: this.state.complaint.category,
+      caseType: this.kind().type,
+      origin: this.kind().origin,
+      privacy: this.kind().privacy,
+      answered: v.answered ?? false,
       settings: { returnLimit: this.definition.settings.returnLimit, reopenLimit: this.definition.settings.reopenLimit },
     };
+  }
+
+  /** The case's type, origin and privacy in force (cases started before case types: a complaint, open, by a citizen). */
+  kind(): NonNullable<EngineState['kind']> {
+    return this.state.kind ?? intakeKind(this.state.complaint);
   }
 
   /** Where the case is, for a timeline entry. */

@@ -4,7 +4,7 @@
  */
 import type { Strike } from '../accountability.js';
 import type { OutcomeLedger, UnitOutcome } from '../outcomes.js';
-import type { Actor, CaseSnapshot, Complaint, TimelineEntry, Urgency } from '../case.js';
+import type { Actor, CaseSnapshot, CaseType, Complaint, Origin, Privacy, TimelineEntry, Urgency } from '../case.js';
 import type { EscalationCause, Outcome, ProcessDefinition, TaskKind } from '../process/definition.js';
 import type { Rating } from '../ratings.js';
 import type { UnitChain, UnitRef } from '../units.js';
@@ -221,6 +221,8 @@ export interface CaseVars {
   heldLevels: string[];
   /** The level routing first placed the case at. */
   placedLevel: string | null;
+  /** The hotline seat answered at intake and the case type's rule closes the case with that answer (absent before case types). */
+  answered?: boolean;
 }
 
 export interface EngineState {
@@ -255,6 +257,10 @@ export interface EngineState {
   outcome: Outcome | null;
   closedAt: string | null;
   nextId: number;
+  /** Case type, origin and the privacy in force (absent in cases started before case types: a complaint, open, by a citizen). */
+  kind?: { type: CaseType; origin: Origin; privacy: Privacy };
+  /** The instant the first task's limit counts from when the portal stated when the case was received; cleared once used. */
+  countFrom?: string | null;
 }
 
 /** How many of the newest timeline entries the live view (query and update results) carries. */
@@ -310,4 +316,6 @@ export interface EngineInit {
   limitNotes?: boolean;
   /** Street-hub behaviour (default true). */
   hub?: boolean;
+  /** Case types, origins, privacy and stated reception times (default true; false replays cases started before them). */
+  caseTypes?: boolean;
 }

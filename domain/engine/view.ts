@@ -3,7 +3,7 @@
  * query and every update answer with (`caseView`), including what each role may do now — derived from
  * the action catalogue, like the engine's refusals.
  */
-import type { Actor, CaseSnapshot } from '../case.js';
+import { intakeKind, type Actor, type CaseSnapshot } from '../case.js';
 import { whistleTiersOf } from '../process/definition.js';
 import { ACTIONS } from './actions.js';
 import type { CaseReader } from './reader.js';
@@ -45,6 +45,9 @@ export function snapshot(read: CaseReader): CaseSnapshot {
     stepSince: main?.enteredAt ?? s.timeline.at(-1)?.at ?? s.receivedAt,
     closedAt: s.closedAt,
     ...reformFacts(read),
+    caseType: read.kind().type,
+    origin: read.kind().origin,
+    privacy: read.kind().privacy,
   };
 }
 
@@ -164,6 +167,10 @@ export function startingView(init: Omit<EngineInit, 'definition'>, processKey: s
     streetHandled: false,
     reachedTop: false,
     whistleTier: null,
+    caseType: intakeKind(complaint).type,
+    origin: intakeKind(complaint).origin,
+    // Until the model says what the type means, the contact is kept from everyone but the hotline.
+    privacy: intakeKind(complaint).privacy === 'open' ? 'confidential' : intakeKind(complaint).privacy,
     process: { key: processKey, version: 0 },
     outcome: null,
     lead: null,

@@ -343,7 +343,10 @@ export class Step extends CaseReader {
     token.limit = limits[this.state.urgency];
     const requested: Record<string, string> = { deadline: token.limit };
     if (node.task === 'jointHandle' && node.reportInLimit) requested.reportIn = node.reportInLimit[this.state.urgency];
-    token.awaiting = this.activity({ name: 'computeDeadlines', input: { from: this.now, limits: requested } }, true);
+    // A stated reception time is where the first limit counts from, so a portal's backlog shifts no deadline.
+    const from = this.state.countFrom ?? this.now;
+    this.state.countFrom = null;
+    token.awaiting = this.activity({ name: 'computeDeadlines', input: { from, limits: requested } }, true);
     this.state.tokens.push(token);
   }
 

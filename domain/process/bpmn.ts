@@ -4,7 +4,8 @@
  * and rejects anything else with the element's id and the reason.
  */
 import { BpmnModdle, type ModdleElement } from 'bpmn-moddle';
-import { DEFAULT_CASE_LIMITS, OUTCOMES, SERVICE_ACTIONS, TASK_KINDS, type WhistleTier, type Boundary, type EscalationCause, type GatewayBranch, type LimitByUrgency, type ProcessDefinition, type ProcessNode } from './definition.js';
+import type { CaseType } from '../case.js';
+import { DEFAULT_CASE_LIMITS, type CaseTypeRule, OUTCOMES, SERVICE_ACTIONS, TASK_KINDS, type WhistleTier, type Boundary, type EscalationCause, type GatewayBranch, type LimitByUrgency, type ProcessDefinition, type ProcessNode } from './definition.js';
 import { validateDefinition, type ValidationIssue } from './validate.js';
 
 export const JIESU_NAMESPACE = 'http://jiesu.dev/schema/bpmn/1.0';
@@ -45,6 +46,7 @@ export const jiesuDescriptor = {
       superClass: ['Element'],
       properties: [attr('id'), attr('name'), attr('levels'), attr('attendees'), attr('reportInLimit'), attr('reportInLimitUrgent'), attr('minDepartments', 'Integer')],
     },
+    { name: 'CaseType', superClass: ['Element'], properties: [attr('id'), attr('name'), attr('closesAtIntake'), attr('confidential')] },
     { name: 'BoundaryTiming', extends: ['bpmn:BoundaryEvent'], properties: [attr('at')] },
     { name: 'EndOutcome', extends: ['bpmn:EndEvent'], properties: [attr('outcome')] },
     { name: 'FlowCause', extends: ['bpmn:SequenceFlow'], properties: [attr('cause')] },
@@ -92,6 +94,20 @@ function whistleTiers(process: El, limitPair: (el: El, name: string, required: b
       attendees: String(el.get('attendees') ?? ''),
       reportInLimit: limitPair(el, 'reportInLimit', true) ?? { normal: '', urgent: '' },
       minDepartments: Number(el.get('minDepartments') ?? 1),
+    })),
+  };
+}
+
+/** The process's case type rules (`<jiesu:caseType>` in its extension elements), when it names any. */
+function caseTypes(process: El): { caseTypes?: CaseTypeRule[] } {
+  const elements = list((process.extensionElements as El | undefined)?.values).filter((e) => e.$type === 'jiesu:CaseType');
+  if (elements.length === 0) return {};
+  return {
+    caseTypes: elements.map((el) => ({
+      id: String(el.get('id') ?? '') as CaseType,
+      name: String(el.get('name') ?? el.get('id') ?? ''),
+      closesAtIntake: el.get('closesAtIntake') === 'true',
+      confidential: el.get('confidential') === 'true',
     })),
   };
 }
@@ -306,6 +322,7 @@ export async function compileBpmn(xml: string, version: number): Promise<Compile
       reopenLimit: number('reopenLimit', 1),
       extension: { max: number('extensionMax', 1), maxRatio: number('extensionMaxRatio', 1) },
       ...whistleTiers(process, limitPair),
+      ...caseTypes(process),
       caseLimits: {
         maxComments: number('maxComments', DEFAULT_CASE_LIMITS.maxComments),
         maxUrges: number('maxUrges', DEFAULT_CASE_LIMITS.maxUrges),

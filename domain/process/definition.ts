@@ -3,7 +3,7 @@
  * in PostgreSQL and pinned to a case when the case starts, so a new deployment never changes a
  * running case. BPMN models compile to this form; the default model is written in it directly.
  */
-import type { Urgency } from '../case.js';
+import type { CaseType, Urgency } from '../case.js';
 
 /** What a user task asks of people; each kind has its own actions (see the engine). */
 export const TASK_KINDS = ['signFor', 'handle', 'dispatch', 'jointHandle', 'arbitrate', 'evaluate'] as const;
@@ -138,6 +138,23 @@ export interface ProcessSettings {
   caseLimits?: CaseLimits;
   /** The whistle tiers a unit summons departments with; definitions deployed before tiers existed get {@link DEFAULT_WHISTLE_TIERS}. */
   whistleTiers?: WhistleTier[];
+  /** What each case type means in this process; a type not listed has no rule of its own (see {@link caseTypeRuleOf}). */
+  caseTypes?: CaseTypeRule[];
+}
+
+/** The rules of one case type in a process (`<jiesu:caseType>`). */
+export interface CaseTypeRule {
+  id: CaseType;
+  name: string;
+  /** An answer the hotline seat gives at intake closes the case there (即接即办): the model's `answered` variable. */
+  closesAtIntake: boolean;
+  /** The citizen's contact is shown to the hotline only, never to a unit, whatever the intake asked. */
+  confidential: boolean;
+}
+
+/** The rule of a case type in a definition; a type the definition does not list closes nowhere early and is not confidential. */
+export function caseTypeRuleOf(definition: Pick<ProcessDefinition, 'settings'>, type: CaseType): CaseTypeRule {
+  return definition.settings.caseTypes?.find((t) => t.id === type) ?? { id: type, name: type, closesAtIntake: false, confidential: false };
 }
 
 /**

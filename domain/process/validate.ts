@@ -4,6 +4,7 @@
  */
 import { URGENCIES } from '../case.js';
 import { parseLimit } from '../calendar.js';
+import { CASE_TYPES } from '../case.js';
 import { caseLimitsOf, whistleTiersOf, OUTCOMES, SERVICE_ACTIONS, TASK_KINDS, successors, type LimitByUrgency, type ProcessDefinition } from './definition.js';
 import { parseExpression } from './expression.js';
 
@@ -13,7 +14,7 @@ export interface ValidationIssue {
 }
 
 /** Names gateway conditions may read (see `CaseEngine.gatewayContext`). */
-export const CONDITION_VARIABLES = ['route', 'unit', 'lead', 'rating', 'returns', 'reopens', 'escalations', 'arbitrated', 'urgency', 'category', 'settings'];
+export const CONDITION_VARIABLES = ['route', 'unit', 'lead', 'rating', 'returns', 'reopens', 'escalations', 'arbitrated', 'urgency', 'category', 'settings', 'caseType', 'origin', 'privacy', 'answered'];
 
 const isCount = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 0;
 
@@ -58,6 +59,9 @@ export function validateDefinition(def: ProcessDefinition): ValidationIssue[] {
   } catch (error) {
     issue(def.key, `routeRetry "${limits.routeRetry}": ${(error as Error).message}`);
   }
+  const types = def.settings.caseTypes ?? [];
+  for (const type of types) if (!(CASE_TYPES as readonly string[]).includes(type.id)) issue(type.id || def.key, `a case type is one of ${CASE_TYPES.join(', ')}`);
+  if (new Set(types.map((t) => t.id)).size !== types.length) issue(def.key, 'names a case type twice');
   const tiers = whistleTiersOf(def);
   if (new Set(tiers.map((t) => t.id)).size !== tiers.length) issue(def.key, 'names a whistle tier twice');
   for (const tier of tiers) {

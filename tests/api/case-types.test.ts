@@ -1,0 +1,205 @@
+/**
+ * The cases a hotline really gets, through the API on the real stack: a consultation the seat answers closes
+ * at intake and is still evaluated and counted; a report keeps its reporter from every unit key (and out of
+ * Temporal's raw history); anonymous and grid-found cases skip the evaluation nobody could give; figures count
+ * self-discovered cases apart; a stated reception time is where deadlines and figures count from.
+ */
+import proto from '@temporalio/proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { caseStateQuery, complaintWorkflowId, type CaseView } from '../../workflows/messages.js';
+import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await createTestEnv();
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+const COMMUNITY = 'comm-heping-north';
+const CITIZEN = { name: 'Qiao Wanting', phone: '13911112222' };
+
+async function file(fields: Record<string, unknown>): Promise<string> {
+  const response = await env.call(await env.key('intake'), 'POST', '/v1/complaints', {
+    ticketId: env.ticket('ct'),
+    title: 'Broken railing on the stairs',
+    description: 'The railing between floors 2 and 3 is loose.',
+    category: 'neighbour-dispute',
+    location: { unitId: COMMUNITY },
+    ...fields,
+  });
+  expect(response.statusCode, response.body).toBe(201);
+  return response.json<{ caseNo: string }>().caseNo;
+}
+
+const handleOf = (caseNo: string) => env.client.workflow.getHandle(complaintWorkflowId(caseNo));
+const waitFor = (caseNo: string, predicate: (view: CaseView) => boolean, what: string): Promise<CaseView> =>
+  eventually(
+    async () => {
+      const view = await handleOf(caseNo).query(caseStateQuery);
+      return predicate(view) ? view : undefined;
+    },
+    { what: `case ${caseNo}: ${what}` },
+  );
+const post = async (key: string, caseNo: string, action: string, body: unknown): Promise<void> => {
+  const response = await env.call(key, 'POST', `/v1/complaints/${caseNo}/${action}`, body);
+  expect(response.statusCode, response.body).toBe(200);
+};
+const read = async (key: string, caseNo: string) => {
+  const response = await env.call(key, 'GET', `/v1/complaints/${caseNo}`);
+  expect(response.statusCode, response.body).toBe(200);
+  return response.json<CaseView & { deadlineCalendar: Array<{ year: number; source: string }> }>();
+};
+/** Signs for and resolves a case at the community, as its handler. */
+async function handleAtCommunity(caseNo: string): Promise<void> {
+  await waitFor(caseNo, (v) => v.status === 'awaiting-sign' && v.deadline !== null, 'routed to the community');
+  const handler = await env.key('handler', COMMUNITY);
+  await post(handler, caseNo, 'sign-for', {});
+  await post(handler, caseNo, 'resolve', { reply: 'Fixed the railing' });
+}
+/** The raw history of a case as Temporal stores it, as text. */
+async function rawHistory(caseNo: string): Promise<string> {
+  return Buffer.from(proto.temporal.api.history.v1.History.encode(await handleOf(caseNo).fetchHistory()).finish()).toString('latin1');
+}
+/** The read-model row of a case as an admin lists it, once it shows `status`. */
+async function listed(caseNo: string, status: string, query = ''): Promise<Record<string, unknown>> {
+  const admin = await env.key('admin');
+  return eventually(
+    async () => {
+      const response = await env.call(admin, 'GET', `/v1/complaints?limit=500${query}`);
+      return response.json<{ items: Array<Record<string, unknown>> }>().items.find((i) => i.caseNo === caseNo && i.status === status);
+    },
+    { what: `${caseNo} listed as ${status}` },
+  );
+}
+
+describe('case types', () => {
+  it('closes a consultation the hotline seat answered at intake, still evaluated and counted', async () => {
+    const caseNo = await file({ type: 'consultation', category: 'convenience-consultation', citizen: CITIZEN, answer: 'The community office is open 9:00-17:00 on working days.' });
+    const view = await waitFor(caseNo, (v) => v.status === 'awaiting-evaluation', 'waiting for the evaluation');
+    expect(view).toMatchObject({ caseType: 'consultation', origin: 'citizen', privacy: 'open', unitId: null, holders: [], level: null });
+    expect(view.resolvedAt).not.toBeNull();
+    expect(view.timeline.map((e) => e.action)).toEqual(['received', 'answered-at-intake']);
+    expect(view.timeline[1]).toMatchObject({ actor: { role: 'intake', id: 'hotline' }, detail: { answer: expect.stringMatching(/9:00-17:00/) as unknown, closesCase: true } });
+
+    await post(await env.key('evaluator'), caseNo, 'evaluation', { rating: 'satisfied' });
+    expect(await handleOf(caseNo).result()).toMatchObject({ outcome: 'closed' });
+    const row = await listed(caseNo, 'closed', '&caseType=consultation');
+    expect(row).toMatchObject({ caseType: 'consultation', origin: 'citizen', rating: 'satisfied' });
+
+    // Counted: received, and resolved the day it was received.
+    const admin = await env.key('admin');
+    const figures = await env.call(admin, 'GET', `/v1/figures?from=${encodeURIComponent(String(row.receivedAt))}&to=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}&by=caseType`);
+    expect(figures.statusCode, figures.body).toBe(200);
+    const consultation = figures.json<{ groups: Array<{ key: string; figures: { received: number; sameDayResolution: { numerator: number } } }> }>().groups.find((g) => g.key === 'consultation');
+    expect(consultation?.figures.received).toBeGreaterThanOrEqual(1);
+    expect(consultation?.figures.sameDayResolution.numerator).toBeGreaterThanOrEqual(1);
+  });
+
+  it('sends an answered consultation the citizen was unhappy with to its owner, and routes a type that does not close at intake', async () => {
+    const unhappy = await file({ type: 'consultation', category: 'convenience-consultation', citizen: CITIZEN, answer: 'Ask your property manager.' });
+    await waitFor(unhappy, (v) => v.status === 'awaiting-evaluation', 'waiting for the evaluation');
+    await post(await env.key('evaluator'), unhappy, 'evaluation', { rating: 'unsatisfied' });
+    expect(await waitFor(unhappy, (v) => v.status === 'awaiting-sign' && v.deadline !== null, 'routed after the rating')).toMatchObject({ unitId: COMMUNITY, level: 'community' });
+
+    const help = await file({ type: 'help', citizen: CITIZEN, answer: 'We will send someone.' });
+    const view = await waitFor(help, (v) => v.status === 'awaiting-sign' && v.deadline !== null, 'routed');
+    expect(view).toMatchObject({ caseType: 'help', unitId: COMMUNITY, resolvedAt: null });
+    expect(view.timeline.find((e) => e.action === 'answered-at-intake')).toMatchObject({ detail: { closesCase: false } });
+  });
+
+  it('keeps a report confidential: no unit key sees the reporter, nor a list, nor the raw history; the hotline does', async () => {
+    const caseNo = await file({ type: 'report', citizen: CITIZEN, description: 'The shop at No. 8 sells expired food.' });
+    await waitFor(caseNo, (v) => v.deadline !== null, 'routed');
+    for (const key of [await env.key('handler', COMMUNITY), await env.key('supervisor', 'street-heping'), await env.key('supervisor', 'centre')]) {
+      expect(await read(key, caseNo)).toMatchObject({ privacy: 'confidential', citizen: {} });
+    }
+    expect((await read(await env.key('intake'), caseNo)).citizen).toEqual(CITIZEN);
+    const handlerList = await env.call(await env.key('handler', COMMUNITY), 'GET', '/v1/complaints?limit=500');
+    expect(handlerList.json<{ items: Array<{ caseNo: string; citizen: unknown }> }>().items.find((i) => i.caseNo === caseNo)?.citizen).toEqual({});
+    const csv = await env.call(await env.key('admin'), 'GET', '/v1/complaints?limit=500&format=csv');
+    expect(csv.body).toContain('case_type');
+    expect(csv.body).not.toContain('Qiao');
+
+    await handleAtCommunity(caseNo);
+    // The reporter is still asked, through the hotline.
+    await waitFor(caseNo, (v) => v.status === 'awaiting-evaluation', 'waiting for the evaluation');
+    await post(await env.key('evaluator'), caseNo, 'evaluation', { rating: 'basically-satisfied' });
+    expect(await handleOf(caseNo).result()).toMatchObject({ outcome: 'closed' });
+    const history = await rawHistory(caseNo);
+    expect(history.length).toBeGreaterThan(1000);
+    for (const secret of [CITIZEN.name, CITIZEN.phone]) expect(history.includes(secret), `${secret} in the raw history`).toBe(false);
+  });
+
+  it('handles an anonymous report to close without an evaluation nobody could give', async () => {
+    const caseNo = await file({ type: 'report', privacy: 'anonymous' });
+    expect((await read(await env.key('intake'), caseNo)).citizen).toEqual({});
+    await handleAtCommunity(caseNo);
+    expect(await handleOf(caseNo).result()).toMatchObject({ outcome: 'closed' });
+    const view = await handleOf(caseNo).query(caseStateQuery);
+    expect(view).toMatchObject({ privacy: 'anonymous', rating: null, citizen: {} });
+    expect(view.timeline.map((e) => e.action)).not.toContain('evaluated');
+  });
+
+  it("files a grid worker's find with no citizen, skips its evaluation and counts it apart from citizen-raised cases", async () => {
+    const from = new Date(Date.now() - 1000).toISOString();
+    const caseNo = await file({ origin: 'grid', title: 'Blocked fire exit found on patrol' });
+    await handleAtCommunity(caseNo);
+    expect(await handleOf(caseNo).result()).toMatchObject({ outcome: 'closed' });
+    expect((await handleOf(caseNo).query(caseStateQuery)).timeline.map((e) => e.action)).toEqual(['received', 'routed', 'signed', 'resolved', 'closed']);
+    expect(await listed(caseNo, 'closed', '&origin=grid')).toMatchObject({ origin: 'grid', caseType: 'complaint', rating: null });
+
+    const admin = await env.key('admin');
+    const to = new Date(Date.now() + 60_000).toISOString();
+    const figures = await env.call(admin, 'GET', `/v1/figures?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&by=origin`);
+    const body = figures.json<{ total: { received: number; selfDiscovered: number }; groups: Array<{ key: string; figures: { received: number; selfDiscovered: number } }> }>();
+    expect(body.total.selfDiscovered).toBeGreaterThanOrEqual(1);
+    expect(body.groups.find((g) => g.key === 'grid')?.figures).toMatchObject({ received: body.groups.find((g) => g.key === 'grid')?.figures.selfDiscovered });
+    const csv = await env.call(admin, 'GET', `/v1/figures?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&by=origin&format=csv`);
+    expect(csv.body.split('\n')[0]).toContain('self_discovered');
+  });
+
+  it('refuses contradictory intakes with the field at fault', async () => {
+    const intake = await env.key('intake');
+    const attempt = (fields: Record<string, unknown>) =>
+      env.call(intake, 'POST', '/v1/complaints', { ticketId: env.ticket('bad'), title: 't', description: 'd', category: 'neighbour-dispute', location: { unitId: COMMUNITY }, ...fields });
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ origin: 'grid', citizen: CITIZEN }, 'body/citizen'],
+      [{ origin: 'unit', privacy: 'confidential' }, 'body/privacy'],
+      [{}, 'body/citizen'],
+      [{ privacy: 'anonymous', citizen: CITIZEN }, 'body/citizen'],
+      [{ citizen: CITIZEN, receivedAt: new Date(Date.now() + 3_600_000).toISOString() }, 'body/receivedAt'],
+      [{ citizen: CITIZEN, receivedAt: new Date(Date.now() - 200 * 86_400_000).toISOString() }, 'body/receivedAt'],
+      [{ citizen: CITIZEN, type: 'rumour' }, 'body/type'],
+    ];
+    for (const [fields, field] of cases) {
+      const response = await attempt(fields);
+      expect(response.statusCode, JSON.stringify(fields)).toBe(400);
+      expect(response.json<{ errors: Array<{ field: string }> }>().errors.map((e) => e.field), JSON.stringify(fields)).toContain(field);
+    }
+  });
+});
+
+describe('when a case was received', () => {
+  it('counts deadlines and figures from the time the portal states, recorded with who stated it', async () => {
+    const stated = new Date(Date.now() - 7 * 86_400_000);
+    stated.setUTCMilliseconds(0);
+    const caseNo = await file({ citizen: CITIZEN, receivedAt: stated.toISOString() });
+    const view = await waitFor(caseNo, (v) => v.deadline !== null || v.escalations > 0, 'its first deadline');
+    expect(view.receivedAt).toBe(stated.toISOString());
+    expect(view.timeline[0]).toMatchObject({ action: 'received', actor: { role: 'intake', id: 'hotline' }, detail: { receivedAt: stated.toISOString(), statedBy: 'hotline' } });
+    // Two working hours after a moment a week ago have passed: the sign-for limit was missed on arrival.
+    const escalated = await waitFor(caseNo, (v) => v.timeline.some((e) => e.action === 'deadline-missed'), 'the missed sign-for limit');
+    expect(escalated.timeline.find((e) => e.action === 'deadline-missed')).toMatchObject({ toUnitId: COMMUNITY });
+
+    // Figures of the stated week count it; those of the last day do not.
+    const admin = await env.key('admin');
+    const figures = async (from: Date, to: Date) =>
+      (await env.call(admin, 'GET', `/v1/figures?from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}&by=origin`)).json<{ total: { received: number } }>().total.received;
+    await listed(caseNo, escalated.status);
+    expect(await figures(new Date(stated.getTime() - 1000), new Date(stated.getTime() + 1000))).toBeGreaterThanOrEqual(1);
+    const listedThen = await env.call(admin, 'GET', `/v1/complaints?limit=500&createdFrom=${encodeURIComponent(new Date(stated.getTime() - 1000).toISOString())}&createdTo=${encodeURIComponent(new Date(stated.getTime() + 1000).toISOString())}`);
+    expect(listedThen.json<{ items: Array<{ caseNo: string }> }>().items.map((i) => i.caseNo)).toContain(caseNo);
+  });
+});
