@@ -2,10 +2,16 @@
  * The cases a hotline really gets, through the API on the real stack: a consultation the seat answers closes
  * at intake and is still evaluated and counted; a report keeps its reporter from every unit key (and out of
  * Temporal's raw history); anonymous and grid-found cases skip the evaluation nobody could give; figures count
- * self-discovered cases apart; a stated reception time is where deadlines and figures count from.
+ * self-discovered cases apart; a stated reception time is where deadlines and figures count from; operators
+ * learn in time that next year's calendar is missing.
  */
+import { Writable } from 'node:stream';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { calendarSources } from '../../db/calendar-source.js';
+import { calendarWarning, localYears, missingCalendarYears } from '../../domain/calendar.js';
+import { createLogger } from '../../infra/logger.js';
+import { watchCalendar } from '../../worker/calendar-watch.js';
 import { caseStateQuery, complaintWorkflowId, type CaseView } from '../../workflows/messages.js';
 import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
 
@@ -201,5 +207,35 @@ describe('when a case was received', () => {
     expect(await figures(new Date(stated.getTime() - 1000), new Date(stated.getTime() + 1000))).toBeGreaterThanOrEqual(1);
     const listedThen = await env.call(admin, 'GET', `/v1/complaints?limit=500&createdFrom=${encodeURIComponent(new Date(stated.getTime() - 1000).toISOString())}&createdTo=${encodeURIComponent(new Date(stated.getTime() + 1000).toISOString())}`);
     expect(listedThen.json<{ items: Array<{ caseNo: string }> }>().items.map((i) => i.caseNo)).toContain(caseNo);
+  });
+});
+
+describe('calendar years ahead', () => {
+  it('warns in /readyz details and in the worker log while a year deadlines need is missing, and answers a deadline with its calendar', async () => {
+    const sources = await calendarSources(env.database.db);
+    const now = new Date();
+    const ready = await env.app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    const expected = missingCalendarYears(now, [...sources.keys()]);
+    expect(ready.json<{ checks: { calendar: unknown } }>().checks.calendar).toEqual(
+      expected.length > 0 ? { status: 'warning', missingYears: expected, detail: calendarWarning(expected) } : { status: 'ok', missingYears: [] },
+    );
+
+    // On 2 November of the package's last year, the next one is missing: the worker says so.
+    const lastYear = Math.max(...sources.keys());
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', pretty: false, name: 'test', destination: new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(chunk.toString('utf8')), done()) }) });
+    const stop = watchCalendar(env.database.db, logger, () => new Date(`${lastYear}-11-02T09:00:00+08:00`));
+    try {
+      await eventually(async () => (lines.some((l) => l.includes(`No holiday calendar for ${lastYear + 1}`) && l.includes('"level":40')) ? true : undefined), { what: 'the calendar warning' });
+    } finally {
+      stop();
+    }
+
+    const caseNo = await file({ citizen: CITIZEN });
+    await waitFor(caseNo, (v) => v.deadline !== null, 'routed');
+    const { deadline, stepSince, deadlineCalendar } = await read(await env.key('intake'), caseNo);
+    const years = localYears(new Date(stepSince), new Date(deadline!));
+    expect(deadlineCalendar).toEqual(years.map((year) => ({ year, source: sources.get(year)?.source ?? 'weekdays', updatedAt: sources.get(year)?.updatedAt.toISOString() ?? null })));
   });
 });

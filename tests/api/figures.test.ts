@@ -27,6 +27,7 @@ interface CaseSpec {
   category: string;
   holders: string[];
   whistleTier?: string;
+  origin?: string;
 }
 
 /**
@@ -35,12 +36,13 @@ interface CaseSpec {
  * - community share: communities held A C D G of the seven the streets handled (all but F) = 4/7;
  * - same-day resolution: A C F K (B crossed local midnight, G was resolved on 1 April) = 4/8;
  * - resolution rate: resolved before 1 April: A B C E F K = 6/8;
- * - reached the top: E K = 2/8.
+ * - reached the top: E K = 2/8;
+ * - self-discovered (a grid worker's find): C = 1 of the 8.
  */
 const CASES: CaseSpec[] = [
   { name: 'A', received: '2025-03-01 09:00', resolved: '2025-03-01 17:00', closed: '2025-03-04 10:00', street: s1, streetHandled: true, communityHeld: true, category: 'neighbour-dispute', holders: [c1] },
   { name: 'B', received: '2025-03-02 23:30', resolved: '2025-03-03 00:10', closed: '2025-03-06 10:00', street: s1, streetHandled: true, category: 'property-management', holders: [s1] },
-  { name: 'C', received: '2025-03-05 10:00', resolved: '2025-03-05 11:00', closed: '2025-03-08 10:00', street: s1, streetHandled: true, communityHeld: true, category: 'neighbour-dispute', holders: [c2, s1] },
+  { name: 'C', received: '2025-03-05 10:00', resolved: '2025-03-05 11:00', closed: '2025-03-08 10:00', street: s1, streetHandled: true, communityHeld: true, category: 'neighbour-dispute', holders: [c2, s1], origin: 'grid' },
   { name: 'D', received: '2025-03-10 08:00', street: s2, streetHandled: true, communityHeld: true, status: 'awaiting-sign', category: 'neighbour-dispute', holders: [c3] },
   { name: 'E', received: '2025-03-12 12:00', resolved: '2025-03-14 12:00', closed: '2025-03-20 10:00', street: s2, streetHandled: true, reachedTop: true, category: 'property-management', holders: [s2, centre, d1, d2], whistleTier: 'key' },
   { name: 'F', received: '2025-03-15 09:00', resolved: '2025-03-15 09:30', closed: '2025-03-18 10:00', street: s2, category: 'food-safety', holders: [d1] },
@@ -119,6 +121,7 @@ beforeAll(async () => {
       communityHeld: c.communityHeld ?? false,
       reachedTop: c.reachedTop ?? false,
       whistleTier: c.whistleTier ?? null,
+      origin: c.origin ?? 'citizen',
     };
   });
   await env.database.db.insert(cases).values(rows);
@@ -159,6 +162,7 @@ describe('the reform figures of a month', () => {
     const report = await figures(`period=2025-03&district=${centre}`);
     expect(report.total).toEqual({
       received: 8,
+      selfDiscovered: 1,
       communityShare: f(4, 7),
       sameDayResolution: f(4, 8),
       resolutionRate: f(6, 8),
@@ -176,19 +180,24 @@ describe('the reform figures of a month', () => {
     expect(report.groups).toEqual([
       {
         key: s1,
-        figures: { received: 4, communityShare: f(3, 4), sameDayResolution: f(2, 4), resolutionRate: f(3, 4), reachedTop: f(0, 4), response: f(3, 4), onTime: f(2, 3), satisfaction: f(2, 3) },
+        figures: { received: 4, selfDiscovered: 1, communityShare: f(3, 4), sameDayResolution: f(2, 4), resolutionRate: f(3, 4), reachedTop: f(0, 4), response: f(3, 4), onTime: f(2, 3), satisfaction: f(2, 3) },
       },
       {
         key: s2,
-        figures: { received: 3, communityShare: f(1, 3), sameDayResolution: f(1, 3), resolutionRate: f(2, 3), reachedTop: f(2, 3), response: f(3, 4), onTime: f(1, 1), satisfaction: f(1, 1) },
+        figures: { received: 3, selfDiscovered: 0, communityShare: f(1, 3), sameDayResolution: f(1, 3), resolutionRate: f(2, 3), reachedTop: f(2, 3), response: f(3, 4), onTime: f(1, 1), satisfaction: f(1, 1) },
       },
       // F went straight to a department: no street handled it.
-      { key: null, figures: { received: 1, communityShare: f(0, 0), sameDayResolution: f(1, 1), resolutionRate: f(1, 1), reachedTop: f(0, 1), response: f(1, 1), onTime: f(1, 1), satisfaction: f(0, 0) } },
+      { key: null, figures: { received: 1, selfDiscovered: 0, communityShare: f(0, 0), sameDayResolution: f(1, 1), resolutionRate: f(1, 1), reachedTop: f(0, 1), response: f(1, 1), onTime: f(1, 1), satisfaction: f(0, 0) } },
     ]);
     expect(report.names.units).toMatchObject({ [s1]: '一号街道', [s2]: '二号街道' });
   });
 
   it('per category and per unit', async () => {
+    const byOrigin = await figures(`period=2025-03&district=${centre}&by=origin`);
+    expect(byOrigin.groups.map((g) => [g.key, g.figures.received, g.figures.selfDiscovered])).toEqual([
+      ['citizen', 7, 0],
+      ['grid', 1, 1],
+    ]);
     const byCategory = await figures(`period=2025-03&district=${centre}&by=category`);
     expect(byCategory.groups.map((g) => [g.key, g.figures.received, g.figures.communityShare, g.figures.resolutionRate, g.figures.reachedTop])).toEqual([
       ['food-safety', 1, f(0, 0), f(1, 1), f(0, 1)],
@@ -201,6 +210,7 @@ describe('the reform figures of a month', () => {
     // d1 held E and F; its own ledger rows: E (late, resolved on time, satisfied) and F (on time, resolved on time).
     expect(byUnit.groups.find((g) => g.key === d1)?.figures).toEqual({
       received: 2,
+      selfDiscovered: 0,
       communityShare: f(0, 1),
       sameDayResolution: f(1, 2),
       resolutionRate: f(2, 2),
@@ -255,10 +265,10 @@ describe('the reform figures of a month', () => {
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     const [header, total, first] = csv.body.trim().split('\r\n');
     expect(header).toBe(
-      'group,key,name,received,community_share_numerator,community_share_denominator,community_share,same_day_resolution_numerator,same_day_resolution_denominator,same_day_resolution,resolution_rate_numerator,resolution_rate_denominator,resolution_rate,reached_top_numerator,reached_top_denominator,reached_top,response_numerator,response_denominator,response,on_time_numerator,on_time_denominator,on_time,satisfaction_numerator,satisfaction_denominator,satisfaction',
+      'group,key,name,received,self_discovered,community_share_numerator,community_share_denominator,community_share,same_day_resolution_numerator,same_day_resolution_denominator,same_day_resolution,resolution_rate_numerator,resolution_rate_denominator,resolution_rate,reached_top_numerator,reached_top_denominator,reached_top,response_numerator,response_denominator,response,on_time_numerator,on_time_denominator,on_time,satisfaction_numerator,satisfaction_denominator,satisfaction',
     );
-    expect(total).toBe(`total,${centre},测试区联合调度中心,8,4,7,0.5714,4,8,0.5,6,8,0.75,2,8,0.25,7,9,0.7778,4,5,0.8,3,4,0.75`);
-    expect(first).toBe(`street,${s1},一号街道,4,3,4,0.75,2,4,0.5,3,4,0.75,0,4,0,3,4,0.75,2,3,0.6667,2,3,0.6667`);
+    expect(total).toBe(`total,${centre},测试区联合调度中心,8,1,4,7,0.5714,4,8,0.5,6,8,0.75,2,8,0.25,7,9,0.7778,4,5,0.8,3,4,0.75`);
+    expect(first).toBe(`street,${s1},一号街道,4,1,3,4,0.75,2,4,0.5,3,4,0.75,0,4,0,3,4,0.75,2,3,0.6667,2,3,0.6667`);
   });
 
   it('refuses a period that is not one, with the field named', async () => {

@@ -153,6 +153,7 @@ describe('POST Service Request, GET Service Request(s)', () => {
     const row = await routed(id);
     expect(row).toEqual({
       service_request_id: id,
+      case_type: 'complaint',
       status: 'open',
       status_notes: 'awaiting-sign',
       service_name: '邻里纠纷',

@@ -111,7 +111,7 @@ describe('search, lists and statistics', () => {
     const response = await env.app.inject({ method: 'GET', url: '/v1/complaints?status=closed', headers: { authorization: `Bearer ${await env.key('intake', source)}`, accept: 'text/csv' } });
     expect(response.headers['content-type']).toMatch(/^text\/csv/);
     const lines = response.body.trim().split('\r\n');
-    expect(lines[0]).toBe('case_no,status,level,unit,unit_name,category,category_name,urgency,title,received_at,deadline,warning,overdue,escalations,rating,resolved_at,closed_at');
+    expect(lines[0]).toBe('case_no,status,level,unit,unit_name,category,category_name,urgency,case_type,origin,title,received_at,deadline,warning,overdue,escalations,rating,resolved_at,closed_at');
     expect(lines).toHaveLength(3);
     expect(lines.slice(1).map((line) => line.split(',').slice(3, 7).join(','))).toEqual(
       expect.arrayContaining([`${commA},Search community A,neighbour-dispute,邻里纠纷`, `${street},Search street,property-management,物业管理`]),

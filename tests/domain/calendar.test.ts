@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { calendarYearsCovered, loadChineseCalendar } from '../../db/calendar-source.js';
-import { computeDeadline, DEFAULT_WORKING_HOURS, formatLimit, isWorkingDay, limitFits, parseLimit, warningPoint, type CalendarData, type WorkingHours } from '../../domain/calendar.js';
+import { calendarWarning, computeDeadline, DEFAULT_WORKING_HOURS, formatLimit, isWorkingDay, limitFits, localYears, missingCalendarYears, parseLimit, warningPoint, type CalendarData, type WorkingHours } from '../../domain/calendar.js';
 
 const calendar = loadChineseCalendar();
 const at = (iso: string) => new Date(iso);
@@ -246,4 +246,22 @@ describe('time zones', () => {
     expect(west.deadlines).toEqual(expected);
     expect(east.deadlines).toEqual(expected);
   }, 30_000);
+});
+
+describe('calendar years ahead', () => {
+  const cst = (text: string) => new Date(`${text}+08:00`);
+  it('asks for the next year from 1 November (China Standard Time) and for the current year always', () => {
+    expect(missingCalendarYears(cst('2026-10-31T23:59:59'), [2026])).toEqual([]);
+    expect(missingCalendarYears(cst('2026-11-01T00:00:00'), [2026])).toEqual([2027]);
+    expect(missingCalendarYears(cst('2026-11-01T00:00:00'), [2026, 2027])).toEqual([]);
+    expect(missingCalendarYears(cst('2027-01-01T00:00:00'), [2026])).toEqual([2027]);
+    expect(missingCalendarYears(cst('2027-12-01T08:00:00'), [2026])).toEqual([2027, 2028]);
+    expect(calendarWarning([])).toBeNull();
+    expect(calendarWarning([2027])).toMatch(/No holiday calendar for 2027: .*Monday–Friday.*PUT \/v1\/calendar/);
+  });
+
+  it('names the local years a deadline counts through', () => {
+    expect(localYears(cst('2026-12-30T10:00:00'), cst('2027-01-05T17:30:00'))).toEqual([2026, 2027]);
+    expect(localYears(new Date('2026-12-31T16:30:00Z'), new Date('2026-12-31T17:00:00Z'))).toEqual([2027]);
+  });
 });

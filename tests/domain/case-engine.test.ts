@@ -49,7 +49,39 @@ describe('the default process definition', () => {
     expect(limit('district-handle')).toEqual({ normal: '7 working days', urgent: 'PT24H' });
     expect((shipped.nodes['district-handle'] as { reportInLimit: unknown }).reportInLimit).toEqual({ normal: '1 working day', urgent: 'PT1H' });
     expect(limit('evaluate')).toEqual({ normal: 'P3D', urgent: 'P3D' });
-    expect(shipped.settings).toEqual({ returnLimit: 2, reopenLimit: 1, extension: { max: 1, maxRatio: 1 }, caseLimits: { maxComments: 200, maxUrges: 50, routeRetry: 'PT10M' }, whistleTiers: DEFAULT_WHISTLE_TIERS });
+    expect(shipped.settings).toEqual({ returnLimit: 2, reopenLimit: 1, extension: { max: 1, maxRatio: 1 }, caseLimits: { maxComments: 200, maxUrges: 50, routeRetry: 'PT10M' }, whistleTiers: DEFAULT_WHISTLE_TIERS, caseTypes: expect.any(Array) as unknown });
+    expect(shipped.settings.caseTypes?.filter((t) => t.closesAtIntake || t.confidential)).toEqual([
+      { id: 'consultation', name: 'Consultation', closesAtIntake: true, confidential: false },
+      { id: 'report', name: 'Report', confidential: true, closesAtIntake: false },
+    ]);
+  });
+});
+
+describe('case types on the default process', () => {
+  const typed = (...args: Parameters<EngineHarness['start']>) => new EngineHarness(definition, calendar, ownerRoute('community'), START).start(...args);
+  it('closes a consultation answered at intake without routing, and routes it once the citizen is unsatisfied', () => {
+    const h = typed({ type: 'consultation', answer: 'Office hours are 9 to 5' });
+    expect(h.status).toBe('awaiting-evaluation');
+    expect(h.engine.snapshot()).toMatchObject({ unitId: null, resolvedAt: START, caseType: 'consultation' });
+    h.act({ type: 'evaluate', rating: 'unsatisfied' }, evaluator);
+    expect(h.engine.snapshot()).toMatchObject({ status: 'awaiting-sign', unitId: community.id });
+  });
+
+  it('skips the evaluation of a grid-found case and of an anonymous one', () => {
+    for (const overrides of [{ origin: 'grid' as const, citizen: {} }, { privacy: 'anonymous' as const, citizen: {} }]) {
+      const h = typed(overrides);
+      h.act({ type: 'signFor' }, handler(community)).act({ type: 'resolve', reply: 'Done' }, handler(community));
+      expect(h.status).toBe('closed');
+      expect(h.engine.snapshot().rating).toBeNull();
+    }
+  });
+
+  it('keeps a report confidential whatever the intake asked, and replays old cases as open complaints', () => {
+    expect(typed({ type: 'report' }).engine.snapshot()).toMatchObject({ caseType: 'report', privacy: 'confidential' });
+    expect(typed({ type: 'report', privacy: 'anonymous', citizen: {} }).engine.snapshot().privacy).toBe('anonymous');
+    const old = typed({ type: 'report', answer: 'x' }, { caseTypes: false });
+    expect(old.engine.snapshot()).toMatchObject({ caseType: 'report', privacy: 'open', unitId: community.id });
+    expect(old.engine.view().timeline.map((e) => e.action)).not.toContain('answered-at-intake');
   });
 });
 

@@ -65,9 +65,9 @@ export class EngineHarness {
   }
 
   /** Starts the case; `hub: false` runs it as cases started before the street hub did. */
-  start(overrides: Partial<Complaint> = {}, { hub = true }: { hub?: boolean } = {}): this {
+  start(overrides: Partial<Complaint> = {}, { hub = true, caseTypes = true }: { hub?: boolean; caseTypes?: boolean } = {}): this {
     const { engine, effects } = CaseEngine.start(
-      { definition: this.definition, caseNo: 'hotline-T1', workflowId: 'complaint-hotline-T1', complaint: complaint(overrides), receivedAt: this.iso(), hub },
+      { definition: this.definition, caseNo: 'hotline-T1', workflowId: 'complaint-hotline-T1', complaint: complaint(overrides), receivedAt: this.iso(), hub, caseTypes },
       this.iso(),
     );
     this.engine = engine;
