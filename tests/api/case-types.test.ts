@@ -13,13 +13,17 @@ import { calendarWarning, localYears, missingCalendarYears } from '../../domain/
 import { createLogger } from '../../infra/logger.js';
 import { watchCalendar } from '../../worker/calendar-watch.js';
 import { caseStateQuery, complaintWorkflowId, type CaseView } from '../../workflows/messages.js';
+import { recordHistories } from '../helpers/cases.js';
 import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
 
 let env: TestEnv;
 beforeAll(async () => {
   env = await createTestEnv();
 });
+/** Cases whose histories `npm run histories:record` keeps as replay fixtures: one of each new path. */
+const recorded: string[] = [];
 afterAll(async () => {
+  if (env) await recordHistories(env, 'case-types', { cases: false, extra: recorded.map(complaintWorkflowId) });
   await env?.close();
 });
 
@@ -91,6 +95,7 @@ describe('case types', () => {
 
     await post(await env.key('evaluator'), caseNo, 'evaluation', { rating: 'satisfied' });
     expect(await handleOf(caseNo).result()).toMatchObject({ outcome: 'closed' });
+    recorded.push(caseNo);
     const row = await listed(caseNo, 'closed', '&caseType=consultation');
     expect(row).toMatchObject({ caseType: 'consultation', origin: 'citizen', rating: 'satisfied' });
 
@@ -108,6 +113,7 @@ describe('case types', () => {
     await waitFor(unhappy, (v) => v.status === 'awaiting-evaluation', 'waiting for the evaluation');
     await post(await env.key('evaluator'), unhappy, 'evaluation', { rating: 'unsatisfied' });
     expect(await waitFor(unhappy, (v) => v.status === 'awaiting-sign' && v.deadline !== null, 'routed after the rating')).toMatchObject({ unitId: COMMUNITY, level: 'community' });
+    recorded.push(unhappy);
 
     const help = await file({ type: 'help', citizen: CITIZEN, answer: 'We will send someone.' });
     const view = await waitFor(help, (v) => v.status === 'awaiting-sign' && v.deadline !== null, 'routed');
@@ -136,6 +142,7 @@ describe('case types', () => {
     const history = await rawHistory(caseNo);
     expect(history.length).toBeGreaterThan(1000);
     for (const secret of [CITIZEN.name, CITIZEN.phone]) expect(history.includes(secret), `${secret} in the raw history`).toBe(false);
+    recorded.push(caseNo);
   });
 
   it('handles an anonymous report to close without an evaluation nobody could give', async () => {
@@ -146,6 +153,7 @@ describe('case types', () => {
     const view = await handleOf(caseNo).query(caseStateQuery);
     expect(view).toMatchObject({ privacy: 'anonymous', rating: null, citizen: {} });
     expect(view.timeline.map((e) => e.action)).not.toContain('evaluated');
+    recorded.push(caseNo);
   });
 
   it("files a grid worker's find with no citizen, skips its evaluation and counts it apart from citizen-raised cases", async () => {
@@ -154,6 +162,7 @@ describe('case types', () => {
     await handleAtCommunity(caseNo);
     expect(await handleOf(caseNo).result()).toMatchObject({ outcome: 'closed' });
     expect((await handleOf(caseNo).query(caseStateQuery)).timeline.map((e) => e.action)).toEqual(['received', 'routed', 'signed', 'resolved', 'closed']);
+    recorded.push(caseNo);
     expect(await listed(caseNo, 'closed', '&origin=grid')).toMatchObject({ origin: 'grid', caseType: 'complaint', rating: null });
 
     const admin = await env.key('admin');
@@ -198,6 +207,7 @@ describe('when a case was received', () => {
     // Two working hours after a moment a week ago have passed: the sign-for limit was missed on arrival.
     const escalated = await waitFor(caseNo, (v) => v.timeline.some((e) => e.action === 'deadline-missed'), 'the missed sign-for limit');
     expect(escalated.timeline.find((e) => e.action === 'deadline-missed')).toMatchObject({ toUnitId: COMMUNITY });
+    recorded.push(caseNo);
 
     // Figures of the stated week count it; those of the last day do not.
     const admin = await env.key('admin');
