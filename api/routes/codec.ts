@@ -39,17 +39,21 @@ const subjectOf = (workflowId: string | undefined): string | null =>
  * Who may decode a workflow's payloads: the same area as reading the case (`canRead`: a case some unit
  * under the supervisor's unit has held, per the read model), a unit's accountability workflow for a unit in
  * that area, and everything else — payloads sealed without a workflow (before payloads were bound to one),
- * the monthly evaluation — only a supervisor of the district itself (the root of the unit tree). Returns the
- * workflows refused, with the reason.
+ * the monthly evaluation — only a supervisor of the district itself (the root of the unit tree). A confidential
+ * case (a report) is nobody's here. Returns the workflows refused, with the reason.
  */
 async function refusedWorkflows(db: Db, units: UnitDirectory, principal: Principal, workflowIds: Array<string | undefined>): Promise<Map<string | undefined, string>> {
   const refused = new Map<string | undefined, string>();
   const scope = principal.unitId;
-  if (scope !== null && units.get(scope) !== undefined && units.chain(scope)?.ancestors.length === 0) return refused;
   const caseNos = workflowIds.flatMap((id) => (id?.startsWith(COMPLAINT_WORKFLOW_PREFIX) ? [id.slice(COMPLAINT_WORKFLOW_PREFIX.length)] : []));
-  const rows = caseNos.length === 0 ? [] : await db.select({ caseNo: cases.caseNo, holders: cases.holders, source: cases.source }).from(cases).where(inArray(cases.caseNo, caseNos));
+  const rows =
+    caseNos.length === 0 ? [] : await db.select({ caseNo: cases.caseNo, holders: cases.holders, source: cases.source, privacy: cases.privacy }).from(cases).where(inArray(cases.caseNo, caseNos));
   const byCase = new Map(rows.map((r) => [r.caseNo, r]));
+  // A confidential reporter is the hotline's only: no supervisor decodes the case, however high.
+  for (const row of rows) if (row.privacy === 'confidential') refused.set(`${COMPLAINT_WORKFLOW_PREFIX}${row.caseNo}`, `case ${row.caseNo} is confidential: its reporter is shown to the hotline only`);
+  if (scope !== null && units.get(scope) !== undefined && units.chain(scope)?.ancestors.length === 0) return refused;
   for (const id of workflowIds) {
+    if (refused.has(id)) continue;
     if (id?.startsWith(COMPLAINT_WORKFLOW_PREFIX)) {
       const row = byCase.get(id.slice(COMPLAINT_WORKFLOW_PREFIX.length));
       if (!row) refused.set(id, `case ${subjectOf(id)} is not in the read model yet`);

@@ -143,6 +143,12 @@ describe('case types', () => {
     expect(history.length).toBeGreaterThan(1000);
     for (const secret of [CITIZEN.name, CITIZEN.phone]) expect(history.includes(secret), `${secret} in the raw history`).toBe(false);
     recorded.push(caseNo);
+    // Nor does the codec endpoint decode it for the district's own supervisor (the Temporal UI's view).
+    const input = (await handleOf(caseNo).fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+    const encoded = { payloads: input.map((p) => ({ metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(p.data ?? []).toString('base64') })) };
+    const decoded = await env.call(await env.key('supervisor', 'centre'), 'POST', '/codec/decode', encoded);
+    expect(decoded.statusCode, decoded.body).toBe(403);
+    expect(decoded.body).toMatch(/confidential/);
   });
 
   it('handles an anonymous report to close without an evaluation nobody could give', async () => {
