@@ -80,6 +80,8 @@ export const UNIT_FIELDS: ReadonlySet<string> = new Set([
   'parentId',
   'scope',
   'by',
+  'to',
+  'issuedBy',
 ]);
 /** Fields that hold a category. */
 export const CATEGORY_FIELDS: ReadonlySet<string> = new Set(['category']);

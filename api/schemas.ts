@@ -140,6 +140,25 @@ export const SummonsSchema = Type.Object(
   { description: 'Departments a unit holding the case summoned to it' },
 );
 
+export const SupervisionOrderSchema = Type.Object(
+  {
+    n: Type.Integer({ description: 'Its number on the case, from 1' }),
+    by: Type.String({ description: 'The issuing unit' }),
+    to: Type.String({ description: 'The unit it is addressed to' }),
+    note: Type.String(),
+    limit: Type.String(),
+    at: Type.String({ format: 'date-time' }),
+    deadline: Nullable(Type.String({ format: 'date-time' })),
+    warned: Type.Boolean(),
+    feedback: Nullable(
+      Type.Object({ text: Type.String(), at: Type.String({ format: 'date-time' }), by: Type.Object({ role: Type.String(), id: Type.String(), unitId: Type.Optional(Type.String()) }), onTime: Type.Boolean() }),
+    ),
+    missed: Type.Boolean(),
+    open: Type.Boolean(),
+  },
+  { description: 'A supervision order: its own deadline and a required written answer' },
+);
+
 export const CaseViewSchema = Type.Object(
   {
     caseNo: Type.String(),
@@ -206,6 +225,7 @@ export const CaseViewSchema = Type.Object(
       ),
     ),
     summons: Type.Array(SummonsSchema),
+    orders: Type.Array(SupervisionOrderSchema),
     seq: Type.Integer({ description: 'How many entries the whole timeline has' }),
     timeline: Type.Array(TimelineEntrySchema, { description: 'The newest entries (at most 50); the whole timeline is at links.timeline' }),
     links: CaseLinks,

@@ -148,7 +148,11 @@ export const caseTimeline = pgTable(
     toLevel: text('to_level'),
     detail: jsonb('detail').$type<Record<string, unknown>>(),
   },
-  (t) => [primaryKey({ columns: [t.workflowId, t.seq] })],
+  (t) => [
+    primaryKey({ columns: [t.workflowId, t.seq] }),
+    // Supervision orders are listed per issuing unit, newest first.
+    index('case_timeline_orders_idx').on(t.actorUnitId, t.at).where(sql`${t.action} = 'order-issued'`),
+  ],
 );
 export type TimelineRow = typeof caseTimeline.$inferSelect;
 
@@ -263,6 +267,11 @@ export const caseOutcomes = pgTable(
     partDone: boolean('part_done'),
     cooperation: integer('cooperation'),
     partResolved: boolean('part_resolved'),
+    /** Supervision orders addressed to the unit on the case: issued, answered by their deadline, warned of, missed. */
+    ordersIssued: integer('orders_issued').notNull().default(0),
+    ordersAnsweredOnTime: integer('orders_answered_on_time').notNull().default(0),
+    ordersWarned: integer('orders_warned').notNull().default(0),
+    ordersMissed: integer('orders_missed').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.caseNo, t.unitId] }), index('case_outcomes_period_idx').on(t.period, t.districtId)],
 );

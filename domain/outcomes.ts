@@ -33,6 +33,11 @@ export interface UnitOutcome {
   /** The summoning unit's rating of a summoned department: cooperation 1–5 and whether it resolved its part. */
   cooperation: number | null;
   partResolved: boolean | null;
+  /** Supervision orders addressed to the unit on the case; answered by their deadline; warned of; missed (rows recorded before orders have none). */
+  ordersIssued?: number;
+  ordersAnsweredOnTime?: number;
+  ordersWarned?: number;
+  ordersMissed?: number;
 }
 
 /**
@@ -168,6 +173,19 @@ export function addToLedger(ledger: OutcomeLedger, entry: TimelineEntry): void {
         r.cooperation = typeof detail.cooperation === 'number' ? detail.cooperation : null;
         r.partResolved = typeof detail.partResolved === 'boolean' ? detail.partResolved : null;
       }
+      break;
+    }
+    case 'order-issued':
+    case 'order-warning':
+    case 'order-missed': {
+      const r = row(entry.toUnitId);
+      const field = entry.action === 'order-issued' ? 'ordersIssued' : entry.action === 'order-warning' ? 'ordersWarned' : 'ordersMissed';
+      if (r) r[field] = (r[field] ?? 0) + 1;
+      break;
+    }
+    case 'order-answered': {
+      const r = row(entry.actor.unitId);
+      if (r && detail.onTime === true) r.ordersAnsweredOnTime = (r.ordersAnsweredOnTime ?? 0) + 1;
       break;
     }
     case 'evaluated': {

@@ -25,7 +25,12 @@ export type RankingWeights = {
   cooperation: number;
   /** Summoned departments: parts rated resolved ÷ parts rated. */
   partResolution: number;
+  /** Supervision orders answered by their deadline ÷ orders addressed to the unit (policies before orders: {@link DEFAULT_SUPERVISION_WEIGHT}). */
+  supervision?: number;
 };
+
+/** The weight of supervision orders in policies written before they existed. */
+export const DEFAULT_SUPERVISION_WEIGHT = 0.3;
 
 /** The ranking policy in force (`ranking_policies`, newest version): scoring, ranking and strikes. */
 export interface RankingPolicy {
@@ -43,7 +48,7 @@ export interface RankingPolicy {
 
 export const DEFAULT_RANKING_POLICY: RankingPolicy = {
   version: 1,
-  weights: { response: 0.3, resolution: 0.35, satisfaction: 0.35, reportIn: 0.3, cooperation: 0.35, partResolution: 0.35 },
+  weights: { response: 0.3, resolution: 0.35, satisfaction: 0.35, reportIn: 0.3, cooperation: 0.35, partResolution: 0.35, supervision: DEFAULT_SUPERVISION_WEIGHT },
   minCases: 5,
   bottomPerLevel: 1,
   appealWindow: '5 working days',
@@ -84,12 +89,19 @@ export interface UnitPerformance {
   /** Parts the summoning units rated, and those rated resolved. */
   partsRated: number;
   partsResolved: number;
+  /** Supervision orders addressed to it, answered by their deadline, warned of, missed. */
+  ordersIssued: number;
+  ordersAnsweredOnTime: number;
+  ordersWarned: number;
+  ordersMissed: number;
   responseRate: number | null;
   resolutionRate: number | null;
   onTimeResolutionRate: number | null;
   satisfactionRate: number | null;
   reportInRate: number | null;
   partResolutionRate: number | null;
+  /** Orders answered by their deadline ÷ orders addressed to it (null without orders). */
+  supervisionRate: number | null;
   score: number | null;
   ranked: boolean;
   /** 1 = best within the level, among ranked units. */
@@ -100,6 +112,7 @@ export interface UnitPerformance {
 const ratio = (n: number, d: number): number | null => (d === 0 ? null : n / d);
 const round = (n: number | null): number | null => (n === null ? null : Math.round(n * 1e6) / 1e6);
 const count = (rows: UnitOutcome[], f: (r: UnitOutcome) => boolean): number => rows.filter(f).length;
+const sum = (rows: UnitOutcome[], f: (r: UnitOutcome) => number | undefined): number => rows.reduce((total, r) => total + (f(r) ?? 0), 0);
 
 /** A holder row the unit left without failing: a legitimate whistle up, or the return of a matter that is not its own. */
 export const leftLegitimately = (r: UnitOutcome): boolean => r.role === 'holder' && !r.resolved && (r.whistled || (r.returned && !r.shirked));
@@ -135,6 +148,10 @@ function performanceOf(unitId: string, level: string, rows: UnitOutcome[], overd
     cooperationAverage: round(cooperationAverage),
     partsRated: count(summoned, (r) => r.partResolved !== null),
     partsResolved: count(summoned, (r) => r.partResolved === true),
+    ordersIssued: sum(rows, (r) => r.ordersIssued),
+    ordersAnsweredOnTime: sum(rows, (r) => r.ordersAnsweredOnTime),
+    ordersWarned: sum(rows, (r) => r.ordersWarned),
+    ordersMissed: sum(rows, (r) => r.ordersMissed),
   };
   const rates = {
     responseRate: ratio(p.respondedOnTime, p.assigned),
@@ -143,6 +160,7 @@ function performanceOf(unitId: string, level: string, rows: UnitOutcome[], overd
     satisfactionRate: ratio(p.satisfied, p.evaluated),
     reportInRate: ratio(p.summonedReportedInOnTime, p.summoned),
     partResolutionRate: ratio(p.partsResolved, p.partsRated),
+    supervisionRate: ratio(p.ordersAnsweredOnTime, p.ordersIssued),
   };
   const parts: Array<[number, number | null]> = [
     [weights.response, rates.responseRate],
@@ -151,6 +169,7 @@ function performanceOf(unitId: string, level: string, rows: UnitOutcome[], overd
     [weights.reportIn, rates.reportInRate],
     [weights.cooperation, cooperationAverage === null ? null : (cooperationAverage - 1) / 4],
     [weights.partResolution, rates.partResolutionRate],
+    [weights.supervision ?? DEFAULT_SUPERVISION_WEIGHT, rates.supervisionRate],
   ];
   const present = parts.filter(([w, v]) => v !== null && w > 0) as Array<[number, number]>;
   const weight = present.reduce((sum, [w]) => sum + w, 0);
@@ -163,6 +182,7 @@ function performanceOf(unitId: string, level: string, rows: UnitOutcome[], overd
     satisfactionRate: round(rates.satisfactionRate),
     reportInRate: round(rates.reportInRate),
     partResolutionRate: round(rates.partResolutionRate),
+    supervisionRate: round(rates.supervisionRate),
     score: round(score),
   };
 }

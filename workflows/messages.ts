@@ -96,6 +96,11 @@ export const rateDepartmentUpdate = defineUpdate<CaseView, [ActionInput<'rateDep
 /** The unit disputes the case's duty at once: the case goes to arbitration. */
 export const disputeUpdate = defineUpdate<CaseView, [ActionInput<'dispute'>]>('dispute');
 
+/** A supervisor above the unit answering for the case issues a supervision order: its own deadline, a required written answer. */
+export const issueOrderUpdate = defineUpdate<CaseView, [ActionInput<'issueOrder'>]>('issueOrder');
+/** The unit a supervision order is addressed to answers it in writing. */
+export const answerOrderUpdate = defineUpdate<CaseView, [ActionInput<'answerOrder'>]>('answerOrder');
+
 /** Every action update by action type, for the API and tests. */
 export const actionUpdates = {
   signFor: signForUpdate,
@@ -116,6 +121,8 @@ export const actionUpdates = {
   reportPart: reportPartUpdate,
   rateDepartment: rateDepartmentUpdate,
   dispute: disputeUpdate,
+  issueOrder: issueOrderUpdate,
+  answerOrder: answerOrderUpdate,
 } as const satisfies Record<CaseAction['type'], unknown>;
 export type UpdateAction = keyof typeof actionUpdates;
 

@@ -9,6 +9,7 @@ import { periodPerformances } from '../../db/performance.js';
 import { cases, investigations, rankings, sanctions, strikes } from '../../db/schema.js';
 import { nextPeriod, periodOf, periodStart, type AccountabilityState, type StrikeRecord } from '../../domain/accountability.js';
 import type { UnitPerformance } from '../../domain/ranking.js';
+import { ordersIssuedBy } from '../../db/supervision-orders.js';
 import {
   MONTHLY_EVALUATION_WORKFLOW_TYPE,
   appealStrikeUpdate,
@@ -57,12 +58,17 @@ const Performance = Type.Object({
   cooperationAverage: Type.Union([Type.Number(), Type.Null()], { description: "The summoning units' cooperation ratings, mean of 1–5" }),
   partsRated: Type.Integer(),
   partsResolved: Type.Integer(),
+  ordersIssued: Type.Integer({ description: 'Supervision orders addressed to it on the cases closed in the period' }),
+  ordersAnsweredOnTime: Type.Integer(),
+  ordersWarned: Type.Integer(),
+  ordersMissed: Type.Integer({ description: 'Supervision orders it left unanswered past their deadline' }),
   responseRate: rate,
   resolutionRate: rate,
   onTimeResolutionRate: rate,
   satisfactionRate: rate,
   reportInRate: rate,
   partResolutionRate: rate,
+  supervisionRate: Type.Union([Type.Number(), Type.Null()], { description: 'Orders answered by their deadline ÷ orders addressed to it (null without orders)' }),
   score: rate,
   ranked: Type.Boolean(),
   rank: Type.Union([Type.Integer(), Type.Null()]),
@@ -82,6 +88,11 @@ const PERFORMANCE_SINCE_FAIR_SCORES = {
   partsResolved: 0,
   reportInRate: null,
   partResolutionRate: null,
+  ordersIssued: 0,
+  ordersAnsweredOnTime: 0,
+  ordersWarned: 0,
+  ordersMissed: 0,
+  supervisionRate: null,
 };
 const LevelShare = Type.Object({ level: Type.String(), cases: Type.Integer(), share: Type.Number(), resolvedWithoutEscalation: Type.Integer() });
 
@@ -178,6 +189,45 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
       const policy = await rankingPolicyInForce(db);
       const performance = (await periodPerformances(db, request.query.period, districtOf(id), policy)).find((p) => p.unitId === id) ?? null;
       return { period: request.query.period, policyVersion: policy.version, performance, names: namesIn({ unitId: id }, { units: directory, categories }) };
+    },
+  );
+
+  const Order = Type.Object({
+    caseNo: Type.String(),
+    n: Type.Integer({ description: 'The order number on the case' }),
+    issuedBy: Type.String(),
+    issuer: Type.Union([Type.String(), Type.Null()], { description: 'The key that issued it' }),
+    to: Type.Union([Type.String(), Type.Null()], { description: 'The unit it is addressed to' }),
+    note: Type.Union([Type.String(), Type.Null()]),
+    deadline: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    issuedAt: Type.String({ format: 'date-time' }),
+    status: Type.Union([Type.Literal('open'), Type.Literal('answered'), Type.Literal('missed'), Type.Literal('ended')], { description: 'ended: the case closed while the order was open' }),
+    answeredAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    answeredOnTime: Type.Union([Type.Boolean(), Type.Null()]),
+    feedback: Type.Union([Type.String(), Type.Null()], { description: 'The written answer' }),
+  });
+  app.get(
+    '/v1/units/:unitId/supervision-orders',
+    {
+      config: { roles: ['handler', 'supervisor', 'dispatcher', 'admin'] },
+      schema: {
+        tags: ['accountability'],
+        summary: 'The supervision orders a unit issued, newest first, with their answers (from the read model)',
+        description: '`before` (an `issuedAt`) pages back; `nextBefore` is absent on the last page.',
+        security,
+        params: Type.Object({ unitId }),
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })), before: Type.Optional(Type.String({ format: 'date-time' })) }),
+        response: { 200: Type.Object({ unitId: Type.String(), orders: Type.Array(Order), nextBefore: Type.Optional(Type.String()), names: NamesSchema }), ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { unitId: id } = request.params;
+      requireUnit(id);
+      if (!mayView(principalOf(request), id, directory)) throw forbidden(id);
+      const limit = request.query.limit ?? 100;
+      const orders = await ordersIssuedBy(db, id, { limit, ...(request.query.before ? { before: new Date(request.query.before) } : {}) });
+      const body = { unitId: id, orders, ...(orders.length === limit ? { nextBefore: orders.at(-1)!.issuedAt } : {}) };
+      return { ...body, names: namesIn(body, { units: directory, categories }) };
     },
   );
 

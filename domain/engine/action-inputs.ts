@@ -46,4 +46,9 @@ export const ActionInputs = {
     strict,
   ),
   dispute: Type.Object({ reason }, strict),
+  issueOrder: Type.Object({ note: reason, limit: Type.String({ minLength: 2, maxLength: 40, description: 'The order\'s own deadline: ISO 8601 duration (PT4H) or "<n> working days/hours"' }) }, strict),
+  answerOrder: Type.Object(
+    { order: Type.Integer({ minimum: 1, maximum: 1000, description: 'The order number on the case' }), feedback: Type.String({ minLength: 1, maxLength: 5000, description: 'The written answer to the order' }) },
+    strict,
+  ),
 } as const;

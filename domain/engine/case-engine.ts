@@ -14,6 +14,7 @@ import { caseTypeRuleOf, type ProcessDefinition } from '../process/definition.js
 import type { Expression } from '../process/expression.js';
 import { ACTIONS, type ActionSpec } from './actions.js';
 import { isActor, mayApproach, refuse } from './actor-rules.js';
+import { ordersOf } from './orders.js';
 import { CaseReader } from './reader.js';
 import { REFUSALS, VIEW_TIMELINE_ENTRIES, type ActivityCompletion, type CaseAction, type CaseView, type Effect, type EngineInit, type EngineState, type Refusal } from './types.js';
 import { caseView, snapshot, startingView } from './view.js';
@@ -157,12 +158,12 @@ export class CaseEngine {
 
   /** True while a task's or a summons's deadline is being computed (updates answer once it is known). */
   waitingForDeadline(): boolean {
-    return this.read.taskTokens().some((t) => t.awaiting !== null) || this.state.summons.some((sm) => sm.awaiting !== null);
+    return this.read.taskTokens().some((t) => t.awaiting !== null) || this.state.summons.some((sm) => sm.awaiting !== null) || ordersOf(this.state).some((o) => o.awaiting !== null);
   }
 
   /** The timers the state holds, as effects: what a new run starts again after continue-as-new. */
   armedTimers(): Effect[] {
-    return [...this.state.tokens, ...this.state.summons].flatMap((t) => t.timers.map((timer): Effect => ({ type: 'timer', id: timer.id, at: timer.at })));
+    return [...this.state.tokens, ...this.state.summons, ...ordersOf(this.state)].flatMap((t) => t.timers.map((timer): Effect => ({ type: 'timer', id: timer.id, at: timer.at })));
   }
 
   /**

@@ -6,6 +6,7 @@
 import { intakeKind, type Actor, type TimelineEntry } from '../case.js';
 import { caseLimitsOf, type Boundary, type CaseLimits, type ProcessDefinition, type ProcessNode, type UserTaskNode } from '../process/definition.js';
 import { unitAtLevel, type UnitChain, type UnitRef } from '../units.js';
+import { ordersOf } from './orders.js';
 import type { EngineState, SummonedDepartment, Summons, Token } from './types.js';
 
 /** A fault in the process model or its data (not a user mistake): the workflow task fails and operators see it. */
@@ -92,7 +93,7 @@ export class CaseReader {
 
   /** True while the engine waits for an activity's answer (routing, a deadline): its state is not settled. */
   busy(): boolean {
-    return this.state.tokens.some((t) => t.awaiting !== null) || this.state.summons.some((s) => s.awaiting !== null);
+    return this.state.tokens.some((t) => t.awaiting !== null) || this.state.summons.some((s) => s.awaiting !== null) || ordersOf(this.state).some((o) => o.awaiting !== null);
   }
 
   /** Units that act on a task: the lead and co-departments in joint handling, else the holding unit. */

@@ -28,7 +28,9 @@ export type CaseAction =
   | { type: 'summon'; departments: UnitChain[]; tier: string; note: string }
   | { type: 'reportPart'; text: string }
   | { type: 'rateDepartment'; unitId: string; cooperation: number; partResolved: boolean; note?: string }
-  | { type: 'dispute'; reason: string };
+  | { type: 'dispute'; reason: string }
+  | { type: 'issueOrder'; note: string; limit: string }
+  | { type: 'answerOrder'; order: number; feedback: string };
 
 export type ActionType = CaseAction['type'];
 
@@ -114,7 +116,7 @@ export interface OutcomeInput {
 export interface NotificationInput {
   /** Stable id: a retried notification is delivered once. */
   id: string;
-  kind: 'warning' | 'urge' | 'escalated' | 'dispatched' | 'overdue-at-top' | 'sanction' | 'summoned';
+  kind: 'warning' | 'urge' | 'escalated' | 'dispatched' | 'overdue-at-top' | 'sanction' | 'summoned' | 'order';
   caseNo: string | null;
   unitIds: string[];
   message: string;
@@ -200,6 +202,29 @@ export interface Summons {
   departments: SummonedDepartment[];
 }
 
+/** A supervision order: a supervisor above the answering unit orders it to act and answer in writing by a deadline of its own. */
+export interface SupervisionOrder {
+  /** Its number on the case, from 1. */
+  n: number;
+  /** The issuing unit, and who issued it. */
+  by: string;
+  issuer: Actor;
+  /** The unit it is addressed to (the one answering for the case when it was issued). */
+  to: string;
+  note: string;
+  limit: string;
+  at: string;
+  deadline: string | null;
+  /** Waiting for its deadline (it is issued once that is known). */
+  awaiting: string | null;
+  timers: TimerRef[];
+  warned: boolean;
+  /** The written answer, and whether it came by the deadline. */
+  feedback: { text: string; at: string; by: Actor; onTime: boolean } | null;
+  missed: boolean;
+  open: boolean;
+}
+
 /** Case variables gateways can read (see `gatewayContext`). */
 export interface CaseVars {
   route: PlacedRoute | null;
@@ -259,6 +284,8 @@ export interface EngineState {
   nextId: number;
   /** Case type, origin and the privacy in force (absent in cases started before case types: a complaint, open, by a citizen). */
   kind?: { type: CaseType; origin: Origin; privacy: Privacy };
+  /** Supervision orders, oldest first (absent in cases started before orders existed). */
+  orders?: SupervisionOrder[];
   /** The instant the first task's limit counts from when the portal stated when the case was received; cleared once used. */
   countFrom?: string | null;
 }
@@ -302,6 +329,8 @@ export interface CaseView extends Omit<CaseSnapshot, 'citizen' | 'description'> 
   incident: { reason: string; retryAt: string | null } | null;
   /** Departments summoned to the case. */
   summons: Array<Omit<Summons, 'awaiting' | 'timers' | 'taskToken'>>;
+  /** Supervision orders issued on the case. */
+  orders: Array<Omit<SupervisionOrder, 'awaiting' | 'timers' | 'issuer'>>;
   /** The newest entries (at most {@link VIEW_TIMELINE_ENTRIES}); `seq` counts them all; the read model has the whole timeline. */
   timeline: TimelineEntry[];
 }

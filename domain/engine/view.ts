@@ -6,6 +6,7 @@
 import { intakeKind, type Actor, type CaseSnapshot } from '../case.js';
 import { whistleTiersOf } from '../process/definition.js';
 import { ACTIONS } from './actions.js';
+import { ordersOf } from './orders.js';
 import type { CaseReader } from './reader.js';
 import { VIEW_TIMELINE_ENTRIES, type ActionType, type CaseView, type EngineInit, type TaskView, type Token } from './types.js';
 
@@ -125,6 +126,7 @@ export function caseView(read: CaseReader, since?: number): CaseView {
     notes: { ...s.notes, maxComments: read.limits.maxComments, maxUrges: read.limits.maxUrges },
     incident: blocked && !read.closed ? { reason: blocked.blocked!, retryAt: blocked.timers.find((t) => t.purpose === 'routeRetry')?.at ?? null } : null,
     summons: s.summons.map(({ awaiting: _awaiting, timers: _timers, taskToken: _taskToken, ...summons }) => ({ ...summons, departments: summons.departments.map((d) => ({ ...d })) })),
+    orders: ordersOf(s).map(({ awaiting: _awaiting, timers: _timers, issuer: _issuer, ...order }) => ({ ...order, feedback: order.feedback ? { ...order.feedback } : null })),
     timeline: (since === undefined ? s.timeline : s.timeline.filter((e) => e.seq > since)).slice(-VIEW_TIMELINE_ENTRIES),
   };
 }
@@ -183,6 +185,7 @@ export function startingView(init: Omit<EngineInit, 'definition'>, processKey: s
     notes: { comments: 0, urges: 0, maxComments: 0, maxUrges: 0 },
     incident: null,
     summons: [],
+    orders: [],
     timeline: [],
   };
 }

@@ -11,6 +11,7 @@ import { parseExpression } from '../process/expression.js';
 import type { Outcome, ProcessDefinition, UserTaskNode } from '../process/definition.js';
 import type { UnitRef } from '../units.js';
 import { CaseReader, EngineError, newToken } from './reader.js';
+import { orderDeadlineKnown, ordersOf, orderTimerFired } from './orders.js';
 import { summonsDeadlineKnown, summonsTimerFired } from './summons.js';
 import type { ActivityCall, ActivityCompletion, EngineState, Effect, NotificationInput, PlacedRoute, TimerRef, Token } from './types.js';
 
@@ -75,6 +76,8 @@ export class Step extends CaseReader {
   timerFired(timerId: string): void {
     const summons = this.state.summons.find((sm) => sm.timers.some((timer) => timer.id === timerId));
     if (summons) return summonsTimerFired(this, summons, timerId);
+    const order = ordersOf(this.state).find((o) => o.timers.some((timer) => timer.id === timerId));
+    if (order) return orderTimerFired(this, order, timerId);
     const token = this.state.tokens.find((t) => t.timers.some((timer) => timer.id === timerId));
     if (!token) return;
     const timer = token.timers.find((t) => t.id === timerId)!;
@@ -105,6 +108,8 @@ export class Step extends CaseReader {
   activityCompleted(requestId: string, completion: ActivityCompletion): void {
     const summons = this.state.summons.find((sm) => sm.awaiting === requestId);
     if (summons && completion.name === 'computeDeadlines') return summonsDeadlineKnown(this, summons, completion.result.reportIn ?? null);
+    const order = ordersOf(this.state).find((o) => o.awaiting === requestId);
+    if (order && completion.name === 'computeDeadlines') return orderDeadlineKnown(this, order, completion.result.order ?? null);
     const token = this.state.tokens.find((t) => t.awaiting === requestId);
     if (!token) return;
     token.awaiting = null;
@@ -197,6 +202,12 @@ export class Step extends CaseReader {
   /** Closes the case and hands its outcome ledger to accountability. */
   terminate(outcome: Outcome): void {
     for (const token of [...this.state.tokens]) this.leave(token);
+    // Orders still open end with the case, neither answered nor missed.
+    for (const order of ordersOf(this.state).filter((o) => o.open)) {
+      order.open = false;
+      order.awaiting = null;
+      this.cancelTimers(order);
+    }
     this.state.outcome = outcome;
     this.state.closedAt = this.now;
     this.record('closed', SYSTEM_ENGINE, { ...this.here(), detail: { outcome } });

@@ -58,6 +58,8 @@ const MATRIX: Record<string, Row> = {
   'POST /v1/complaints/{caseNo}/cancel': caseAction({ supervisor: 'unit' }, { originalCaseNo: 'hotline-none', reason: 'Duplicate' }, 'dispatchCase'),
   'POST /v1/complaints/{caseNo}/urge': caseAction({ supervisor: 'unit', dispatcher: 'unit' }, { note: 'Hurry' }),
   'POST /v1/complaints/{caseNo}/comments': caseAction({ supervisor: 'unit', dispatcher: 'unit', handler: 'unit' }, { text: 'A note' }),
+  'POST /v1/complaints/{caseNo}/supervision-orders': caseAction({ supervisor: 'unit' }, { note: 'Act today', limit: 'PT1H' }),
+  'POST /v1/complaints/{caseNo}/supervision-order-answer': caseAction({ handler: 'unit' }, { order: 1, feedback: 'Done' }),
   'GET /v1/units': { access: all('allow') },
   'POST /v1/units': { access: only({ admin: 'allow' }), body: {} },
   'PATCH /v1/units/{unitId}': { access: only({ admin: 'allow' }), body: {} },
@@ -68,6 +70,7 @@ const MATRIX: Record<string, Row> = {
   'GET /v1/process-definitions': { access: all('allow') },
   'GET /v1/process-definitions/{key}/{version}': { access: all('allow') },
   'GET /v1/rankings': { access: only({ dispatcher: 'allow', supervisor: 'allow', admin: 'allow' }), query: 'period=2026-01&district=centre' },
+  'GET /v1/units/{unitId}/supervision-orders': { access: only({ handler: 'unit', dispatcher: 'unit', supervisor: 'unit', admin: 'allow' }) },
   'GET /v1/units/{unitId}/performance': { access: only({ handler: 'unit', dispatcher: 'unit', supervisor: 'unit', admin: 'allow' }), query: 'period=2026-01' },
   'GET /v1/units/{unitId}/accountability': { access: only({ handler: 'unit', dispatcher: 'unit', supervisor: 'unit', admin: 'allow' }) },
   'POST /v1/units/{unitId}/accountability/sanctions/{sanctionId}/interview-held': {

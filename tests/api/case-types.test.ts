@@ -3,12 +3,15 @@
  * at intake and is still evaluated and counted; a report keeps its reporter from every unit key (and out of
  * Temporal's raw history); anonymous and grid-found cases skip the evaluation nobody could give; figures count
  * self-discovered cases apart; a stated reception time is where deadlines and figures count from; operators
- * learn in time that next year's calendar is missing.
+ * learn in time that next year's calendar is missing; a supervision order missed is recorded and counted.
  */
 import { Writable } from 'node:stream';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { and, eq } from 'drizzle-orm';
 import { calendarSources } from '../../db/calendar-source.js';
+import { caseOutcomes } from '../../db/schema.js';
+import { periodOf } from '../../domain/accountability.js';
 import { calendarWarning, localYears, missingCalendarYears } from '../../domain/calendar.js';
 import { createLogger } from '../../infra/logger.js';
 import { watchCalendar } from '../../worker/calendar-watch.js';
@@ -253,5 +256,62 @@ describe('calendar years ahead', () => {
     const { deadline, stepSince, deadlineCalendar } = await read(await env.key('intake'), caseNo);
     const years = localYears(new Date(stepSince), new Date(deadline!));
     expect(deadlineCalendar).toEqual(years.map((year) => ({ year, source: sources.get(year)?.source ?? 'weekdays', updatedAt: sources.get(year)?.updatedAt.toISOString() ?? null })));
+  });
+});
+
+describe('supervision orders', () => {
+  it('misses an order past its own deadline, records the warning and the miss, counts both in the unit’s scores, and lists orders per supervisor', async () => {
+    const caseNo = await file({ citizen: CITIZEN });
+    await waitFor(caseNo, (v) => v.status === 'awaiting-sign' && v.deadline !== null, 'routed to the community');
+    const street = await env.key('supervisor', 'street-heping');
+    const handler = await env.key('handler', COMMUNITY);
+    const order = (key: string, body: unknown) => env.call(key, 'POST', `/v1/complaints/${caseNo}/supervision-orders`, body);
+
+    // The community's own supervisor is not above the case's holder.
+    const own = await order(await env.key('supervisor', COMMUNITY), { note: 'Self-supervision', limit: 'PT1H' });
+    expect(own.statusCode, own.body).toBe(409);
+    expect(own.json<{ reason: string }>().reason).toBe('InvalidTarget');
+    expect((await order(street, { note: 'x', limit: 'tomorrow' })).statusCode).toBe(422);
+
+    const first = await order(street, { note: 'Fix the railing before the inspection', limit: 'PT2S' });
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.json<CaseView>().orders[0]).toMatchObject({ n: 1, by: 'street-heping', to: COMMUNITY, open: true, deadline: expect.any(String) as unknown });
+    const missed = await waitFor(caseNo, (v) => v.orders[0]?.missed === true, 'the first order missed');
+    expect(missed.timeline.map((e) => e.action)).toEqual(expect.arrayContaining(['order-issued', 'order-warning', 'order-missed']));
+    expect(missed.timeline.find((e) => e.action === 'order-missed')).toMatchObject({ toUnitId: COMMUNITY, detail: { order: 1, issuedBy: 'street-heping' } });
+
+    expect((await order(street, { note: 'Report what you did', limit: 'PT10M' })).statusCode).toBe(200);
+    const answer = (key: string, body: unknown) => env.call(key, 'POST', `/v1/complaints/${caseNo}/supervision-order-answer`, body);
+    expect((await answer(handler, { order: 1, feedback: 'Too late' })).statusCode).toBe(409);
+    expect((await answer(await env.key('handler', 'comm-heping-south'), { order: 2, feedback: 'Not ours' })).statusCode).toBe(403);
+    const answered = await answer(handler, { order: 2, feedback: 'The railing was fixed on Tuesday; photos attached to the reply.' });
+    expect(answered.statusCode, answered.body).toBe(200);
+    expect(answered.json<CaseView>().orders[1]).toMatchObject({ open: false, missed: false, feedback: { onTime: true, text: expect.stringMatching(/railing/) as unknown } });
+
+    // The list reads the read model, which follows the case a moment later.
+    const mine = await eventually(
+      async () => {
+        const listed = await env.call(street, 'GET', '/v1/units/street-heping/supervision-orders');
+        expect(listed.statusCode, listed.body).toBe(200);
+        const orders = listed.json<{ orders: Array<{ caseNo: string; n: number; status: string }> }>().orders.filter((o) => o.caseNo === caseNo);
+        return orders.some((o) => o.status === 'answered') ? orders : undefined;
+      },
+      { what: 'the answered order listed' },
+    );
+    expect(mine.map((o) => [o.n, o.status]).sort()).toEqual([[1, 'missed'], [2, 'answered']]);
+    expect((await env.call(handler, 'GET', '/v1/units/street-heping/supervision-orders')).statusCode).toBe(403);
+
+    await post(handler, caseNo, 'sign-for', {});
+    await post(handler, caseNo, 'resolve', { reply: 'Fixed' });
+    await post(await env.key('evaluator'), caseNo, 'evaluation', { rating: 'satisfied' });
+    const { closedAt } = await handleOf(caseNo).result();
+    recorded.push(caseNo);
+    const [row] = await env.database.db.select().from(caseOutcomes).where(and(eq(caseOutcomes.caseNo, caseNo), eq(caseOutcomes.unitId, COMMUNITY)));
+    expect(row).toMatchObject({ ordersIssued: 2, ordersAnsweredOnTime: 1, ordersWarned: 1, ordersMissed: 1 });
+    const performance = await env.call(await env.key('admin'), 'GET', `/v1/units/${COMMUNITY}/performance?period=${periodOf(closedAt)}`);
+    expect(performance.statusCode, performance.body).toBe(200);
+    const scored = performance.json<{ performance: { ordersMissed: number; ordersIssued: number; supervisionRate: number } }>().performance;
+    expect(scored.ordersMissed).toBeGreaterThanOrEqual(1);
+    expect(scored.supervisionRate).toBeLessThan(1);
   });
 });
