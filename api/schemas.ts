@@ -115,6 +115,12 @@ export const TaskSchema = Type.Object({
   pendingExtension: Nullable(Type.Object({ reason: Type.String(), extendBy: Type.String(), at: Type.String() })),
   reportIns: Type.Array(ReportInSchema),
   reportInDeadline: Nullable(Type.String({ format: 'date-time' })),
+  staged: Nullable(
+    Type.Object(
+      { done: Type.String(), plan: Type.String(), followUpAt: Type.String({ format: 'date-time' }), at: Type.String({ format: 'date-time' }) },
+      { description: 'Staged completion: what was done, the plan, and when the case comes back (its limit rests meanwhile)' },
+    ),
+  ),
 });
 
 export const SummonsSchema = Type.Object(
@@ -225,6 +231,19 @@ export const CaseViewSchema = Type.Object(
       ),
     ),
     summons: Type.Array(SummonsSchema),
+    difficult: Nullable(
+      Type.Object(
+        {
+          status: Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('denied')]),
+          reason: Type.String(),
+          limit: Type.String({ description: 'The limit applied for; once approved, the one granted' }),
+          appliedBy: Type.Object({ role: Type.String(), id: Type.String(), unitId: Type.Optional(Type.String()) }),
+          at: Type.String({ format: 'date-time' }),
+          decidedAt: Nullable(Type.String({ format: 'date-time' })),
+        },
+        { description: 'Difficult status: the application for a longer limit and the centre\'s decision' },
+      ),
+    ),
     orders: Type.Array(SupervisionOrderSchema),
     seq: Type.Integer({ description: 'How many entries the whole timeline has' }),
     timeline: Type.Array(TimelineEntrySchema, { description: 'The newest entries (at most 50); the whole timeline is at links.timeline' }),

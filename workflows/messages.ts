@@ -101,6 +101,13 @@ export const issueOrderUpdate = defineUpdate<CaseView, [ActionInput<'issueOrder'
 /** The unit a supervision order is addressed to answers it in writing. */
 export const answerOrderUpdate = defineUpdate<CaseView, [ActionInput<'answerOrder'>]>('answerOrder');
 
+/** The unit answering for the case applies for difficult status with a reason and a longer limit. */
+export const applyDifficultUpdate = defineUpdate<CaseView, [ActionInput<'applyDifficult'>]>('applyDifficult');
+/** The district centre approves (with the longer limit) or denies difficult status. */
+export const decideDifficultUpdate = defineUpdate<CaseView, [ActionInput<'decideDifficult'>]>('decideDifficult');
+/** The unit completes a difficult case in stages: what was done, the plan, a follow-up date. */
+export const completeStageUpdate = defineUpdate<CaseView, [ActionInput<'completeStage'>]>('completeStage');
+
 /** Every action update by action type, for the API and tests. */
 export const actionUpdates = {
   signFor: signForUpdate,
@@ -121,6 +128,9 @@ export const actionUpdates = {
   reportPart: reportPartUpdate,
   rateDepartment: rateDepartmentUpdate,
   dispute: disputeUpdate,
+  applyDifficult: applyDifficultUpdate,
+  decideDifficult: decideDifficultUpdate,
+  completeStage: completeStageUpdate,
   issueOrder: issueOrderUpdate,
   answerOrder: answerOrderUpdate,
 } as const satisfies Record<CaseAction['type'], unknown>;

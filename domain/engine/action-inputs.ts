@@ -46,6 +46,19 @@ export const ActionInputs = {
     strict,
   ),
   dispute: Type.Object({ reason }, strict),
+  applyDifficult: Type.Object({ reason, limit: Type.String({ minLength: 2, maxLength: 40, description: 'The longer limit applied for, in place of the task\'s: ISO 8601 duration or "<n> working days/hours"' }) }, strict),
+  decideDifficult: Type.Object(
+    { approve: Type.Boolean(), limit: Type.Optional(Type.String({ minLength: 2, maxLength: 40, description: 'The limit granted, if not the one applied for' })), note },
+    strict,
+  ),
+  completeStage: Type.Object(
+    {
+      done: Type.String({ minLength: 1, maxLength: 5000, description: 'What has been done so far' }),
+      plan: Type.String({ minLength: 1, maxLength: 5000, description: 'What comes next' }),
+      followUpAt: Type.String({ format: 'date-time', description: 'When the case comes back to the unit (in the future)' }),
+    },
+    strict,
+  ),
   issueOrder: Type.Object({ note: reason, limit: Type.String({ minLength: 2, maxLength: 40, description: 'The order\'s own deadline: ISO 8601 duration (PT4H) or "<n> working days/hours"' }) }, strict),
   answerOrder: Type.Object(
     { order: Type.Integer({ minimum: 1, maximum: 1000, description: 'The order number on the case' }), feedback: Type.String({ minLength: 1, maxLength: 5000, description: 'The written answer to the order' }) },

@@ -8,6 +8,7 @@
  */
 import type { Role } from '../case.js';
 import { AT_A_UNIT, HANDLING, type ActionSpec } from './actions/common.js';
+import { difficultRules } from './actions/difficult-rules.js';
 import { orderRules } from './actions/order-rules.js';
 import { summonsRules } from './actions/summons-rules.js';
 import { supervisionRules } from './actions/supervision-rules.js';
@@ -35,6 +36,9 @@ export const ACTIONS: { [T in ActionType]: ActionSpec<T> } = {
   reportPart: { path: 'part-done', who: { handler: 'summoned' }, tasks: ['handle'], ...summonsRules.reportPart },
   rateDepartment: { path: 'department-rating', who: { handler: 'pastHolder' }, ...summonsRules.rateDepartment },
   dispute: { path: 'dispute', who: { handler: 'answering' }, tasks: AT_A_UNIT, ...taskRules.dispute },
+  applyDifficult: { path: 'difficult-application', who: { handler: 'answering' }, tasks: HANDLING, ...difficultRules.applyDifficult },
+  decideDifficult: { path: 'difficult-decision', who: { supervisor: 'area', dispatcher: 'area' }, tasks: HANDLING, ...difficultRules.decideDifficult },
+  completeStage: { path: 'staged-completion', who: { handler: 'answering' }, tasks: HANDLING, ...difficultRules.completeStage },
   issueOrder: { path: 'supervision-orders', who: { supervisor: 'area' }, tasks: AT_A_UNIT, ...orderRules.issueOrder },
   answerOrder: { path: 'supervision-order-answer', who: { handler: 'pastHolder' }, ...orderRules.answerOrder },
 };

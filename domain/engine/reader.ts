@@ -165,6 +165,7 @@ export class CaseReader {
     const main = this.mainTask();
     if (!main) return this.blockedToken() ? 'unroutable' : 'routing';
     const node = this.userTask(main.node);
+    if (main.staged) return 'staged';
     if (node.task === 'handle' && main.reopening) return 'reopened';
     return STATUS_BY_TASK[node.task];
   }

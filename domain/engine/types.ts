@@ -30,6 +30,9 @@ export type CaseAction =
   | { type: 'rateDepartment'; unitId: string; cooperation: number; partResolved: boolean; note?: string }
   | { type: 'dispute'; reason: string }
   | { type: 'issueOrder'; note: string; limit: string }
+  | { type: 'applyDifficult'; reason: string; limit: string }
+  | { type: 'decideDifficult'; approve: boolean; limit?: string; note?: string }
+  | { type: 'completeStage'; done: string; plan: string; followUpAt: string }
   | { type: 'answerOrder'; order: number; feedback: string };
 
 export type ActionType = CaseAction['type'];
@@ -171,6 +174,19 @@ export interface Token {
   reportIns: ReportIn[];
   /** Service tasks that cannot go on (routing found no district centre): why, until a retry succeeds. */
   blocked?: string | null;
+  /** Staged completion: what was done, the plan, and when the case comes back to the holder (its deadline timers are off meanwhile). */
+  staged?: { done: string; plan: string; followUpAt: string; at: string } | null;
+}
+
+/** A difficult case: the holder's application for a longer limit and the centre's decision. */
+export interface DifficultStatus {
+  status: 'pending' | 'approved' | 'denied';
+  reason: string;
+  /** The limit applied for; once approved, the one the centre granted. */
+  limit: string;
+  appliedBy: Actor;
+  at: string;
+  decidedAt: string | null;
 }
 
 /** A department summoned to a case by the unit holding it. */
@@ -284,6 +300,8 @@ export interface EngineState {
   nextId: number;
   /** Case type, origin and the privacy in force (absent in cases started before case types: a complaint, open, by a citizen). */
   kind?: { type: CaseType; origin: Origin; privacy: Privacy };
+  /** The difficult-case application and decision (absent: never applied). */
+  difficult?: DifficultStatus;
   /** Supervision orders, oldest first (absent in cases started before orders existed). */
   orders?: SupervisionOrder[];
   /** The instant the first task's limit counts from when the portal stated when the case was received; cleared once used. */
@@ -308,6 +326,8 @@ export interface TaskView {
   pendingExtension: ExtensionRequest | null;
   reportIns: ReportIn[];
   reportInDeadline: string | null;
+  /** Staged completion: what was done, the plan, and when the case comes back. */
+  staged: NonNullable<Token['staged']> | null;
 }
 
 /** The live state of a case as the `caseState` query returns it. */
@@ -329,6 +349,8 @@ export interface CaseView extends Omit<CaseSnapshot, 'citizen' | 'description'> 
   incident: { reason: string; retryAt: string | null } | null;
   /** Departments summoned to the case. */
   summons: Array<Omit<Summons, 'awaiting' | 'timers' | 'taskToken'>>;
+  /** The difficult-case application and decision, if any. */
+  difficult: DifficultStatus | null;
   /** Supervision orders issued on the case. */
   orders: Array<Omit<SupervisionOrder, 'awaiting' | 'timers' | 'issuer'>>;
   /** The newest entries (at most {@link VIEW_TIMELINE_ENTRIES}); `seq` counts them all; the read model has the whole timeline. */

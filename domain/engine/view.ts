@@ -95,6 +95,7 @@ function taskView(read: CaseReader, token: Token): TaskView {
     pendingExtension: token.pendingExtension,
     reportIns: token.reportIns.map((r) => ({ ...r })),
     reportInDeadline: token.reportInDeadline,
+    staged: token.staged ?? null,
   };
 }
 
@@ -126,6 +127,7 @@ export function caseView(read: CaseReader, since?: number): CaseView {
     notes: { ...s.notes, maxComments: read.limits.maxComments, maxUrges: read.limits.maxUrges },
     incident: blocked && !read.closed ? { reason: blocked.blocked!, retryAt: blocked.timers.find((t) => t.purpose === 'routeRetry')?.at ?? null } : null,
     summons: s.summons.map(({ awaiting: _awaiting, timers: _timers, taskToken: _taskToken, ...summons }) => ({ ...summons, departments: summons.departments.map((d) => ({ ...d })) })),
+    difficult: s.difficult ?? null,
     orders: ordersOf(s).map(({ awaiting: _awaiting, timers: _timers, issuer: _issuer, ...order }) => ({ ...order, feedback: order.feedback ? { ...order.feedback } : null })),
     timeline: (since === undefined ? s.timeline : s.timeline.filter((e) => e.seq > since)).slice(-VIEW_TIMELINE_ENTRIES),
   };
@@ -185,6 +187,7 @@ export function startingView(init: Omit<EngineInit, 'definition'>, processKey: s
     notes: { comments: 0, urges: 0, maxComments: 0, maxUrges: 0 },
     incident: null,
     summons: [],
+    difficult: null,
     orders: [],
     timeline: [],
   };

@@ -11,6 +11,7 @@ import { parseExpression } from '../process/expression.js';
 import type { Outcome, ProcessDefinition, UserTaskNode } from '../process/definition.js';
 import type { UnitRef } from '../units.js';
 import { CaseReader, EngineError, newToken } from './reader.js';
+import { followUpDue } from './stages.js';
 import { orderDeadlineKnown, ordersOf, orderTimerFired } from './orders.js';
 import { summonsDeadlineKnown, summonsTimerFired } from './summons.js';
 import type { ActivityCall, ActivityCompletion, EngineState, Effect, NotificationInput, PlacedRoute, TimerRef, Token } from './types.js';
@@ -83,6 +84,7 @@ export class Step extends CaseReader {
     const timer = token.timers.find((t) => t.id === timerId)!;
     token.timers = token.timers.filter((t) => t.id !== timerId);
     if (timer.purpose === 'reportIn') return this.reportInLimitPassed(token);
+    if (timer.purpose === 'follow-up') return followUpDue(this, token);
     if (timer.purpose === 'routeRetry') {
       token.awaiting = this.routeActivity();
       return;

@@ -315,3 +315,39 @@ describe('supervision orders', () => {
     expect(scored.supervisionRate).toBeLessThan(1);
   });
 });
+
+describe('difficult cases and staged completion', () => {
+  it('grants a longer limit at the centre, completes a stage, and brings the case back to its holder when the follow-up timer fires', async () => {
+    const caseNo = await file({ citizen: CITIZEN });
+    const routed = await waitFor(caseNo, (v) => v.status === 'awaiting-sign' && v.deadline !== null, 'routed to the community');
+    expect(routed.unitId).toBe(COMMUNITY);
+    const handler = await env.key('handler', COMMUNITY);
+    await post(handler, caseNo, 'sign-for', {});
+    const handling = await waitFor(caseNo, (v) => v.status === 'handling' && v.deadline !== null, 'handling');
+
+    expect((await env.call(handler, 'POST', `/v1/complaints/${caseNo}/staged-completion`, { done: 'x', plan: 'y', followUpAt: new Date(Date.now() + 60_000).toISOString() })).statusCode).toBe(409);
+    expect((await env.call(handler, 'POST', `/v1/complaints/${caseNo}/difficult-application`, { reason: 'Needs a new drain', limit: '1 working hours' })).statusCode).toBe(422);
+    await post(handler, caseNo, 'difficult-application', { reason: 'The drain under the road must be rebuilt', limit: '30 working days' });
+    expect((await env.call(await env.key('supervisor', 'street-heping'), 'POST', `/v1/complaints/${caseNo}/difficult-decision`, { approve: true })).statusCode).toBe(403);
+    await post(await env.key('supervisor', 'centre'), caseNo, 'difficult-decision', { approve: true, note: 'Approved by the centre' });
+    const difficult = await waitFor(caseNo, (v) => v.difficult?.status === 'approved' && v.deadline !== null && v.deadline > handling.deadline!, 'the longer limit');
+    expect(difficult.difficult).toMatchObject({ limit: '30 working days', reason: expect.stringMatching(/drain/) as unknown });
+
+    const followUpAt = new Date(Date.now() + 3000).toISOString();
+    await post(handler, caseNo, 'staged-completion', { done: 'Dug up the road and found the break', plan: 'Replace 20 m of pipe', followUpAt });
+    const staged = await waitFor(caseNo, (v) => v.status === 'staged', 'staged');
+    expect(staged.tasks[0]?.staged).toMatchObject({ followUpAt, plan: 'Replace 20 m of pipe' });
+    expect(staged.timeline.filter((e) => e.action === 'citizen-informed')).toHaveLength(2);
+
+    const back = await waitFor(caseNo, (v) => v.status === 'handling' && v.timeline.some((e) => e.action === 'follow-up-due') && v.deadline !== null, 'back after the follow-up');
+    expect(back).toMatchObject({ unitId: COMMUNITY, level: 'community' });
+    expect(back.tasks[0]).toMatchObject({ staged: null, node: handling.tasks[0]!.node });
+    expect(Date.parse(back.tasks[0]!.since)).toBeGreaterThanOrEqual(Date.parse(followUpAt));
+    expect(back.timeline.at(-1)).toMatchObject({ action: 'citizen-informed' });
+
+    await post(handler, caseNo, 'resolve', { reply: 'Pipe replaced' });
+    await post(await env.key('evaluator'), caseNo, 'evaluation', { rating: 'satisfied' });
+    expect(await handleOf(caseNo).result()).toMatchObject({ outcome: 'closed' });
+    recorded.push(caseNo);
+  });
+});
