@@ -150,7 +150,12 @@ function taskFailed(error: unknown): boolean {
 
 /** The actor a principal acts as inside a case. */
 export function actorOf(principal: Principal): Actor {
-  return { role: principal.role, id: principal.keyId, ...(principal.unitId ? { unitId: principal.unitId } : {}) };
+  return {
+    role: principal.role,
+    id: principal.keyId,
+    ...(principal.unitId ? { unitId: principal.unitId } : {}),
+    ...(principal.role === 'intake' && principal.source ? { source: principal.source } : {}),
+  };
 }
 
 const FORBIDDEN_REFUSALS = new Set<string>([REFUSALS.notPermitted, REFUSALS.notYourCase]);

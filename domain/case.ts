@@ -38,6 +38,8 @@ export interface Actor {
   id: string;
   /** The unit a handler, dispatcher or supervisor acts for. */
   unitId?: string;
+  /** The portal an intake key files for. */
+  source?: string;
 }
 
 /**

@@ -108,6 +108,9 @@ export const decideDifficultUpdate = defineUpdate<CaseView, [ActionInput<'decide
 /** The unit completes a difficult case in stages: what was done, the plan, a follow-up date. */
 export const completeStageUpdate = defineUpdate<CaseView, [ActionInput<'completeStage'>]>('completeStage');
 
+/** The citizen, through the portal that filed the case, adds information or asks about progress. */
+export const followUpUpdate = defineUpdate<CaseView, [ActionInput<'followUp'>]>('followUp');
+
 /** Every action update by action type, for the API and tests. */
 export const actionUpdates = {
   signFor: signForUpdate,
@@ -128,6 +131,7 @@ export const actionUpdates = {
   reportPart: reportPartUpdate,
   rateDepartment: rateDepartmentUpdate,
   dispute: disputeUpdate,
+  followUp: followUpUpdate,
   applyDifficult: applyDifficultUpdate,
   decideDifficult: decideDifficultUpdate,
   completeStage: completeStageUpdate,

@@ -59,6 +59,13 @@ export const ActionInputs = {
     },
     strict,
   ),
+  followUp: Type.Object(
+    {
+      kind: Type.Union([Type.Literal('information'), Type.Literal('progress')], { description: 'information: the citizen adds to the case; progress: asks how it stands' }),
+      text: Type.String({ minLength: 1, maxLength: 2000 }),
+    },
+    strict,
+  ),
   issueOrder: Type.Object({ note: reason, limit: Type.String({ minLength: 2, maxLength: 40, description: 'The order\'s own deadline: ISO 8601 duration (PT4H) or "<n> working days/hours"' }) }, strict),
   answerOrder: Type.Object(
     { order: Type.Integer({ minimum: 1, maximum: 1000, description: 'The order number on the case' }), feedback: Type.String({ minLength: 1, maxLength: 5000, description: 'The written answer to the order' }) },

@@ -36,6 +36,7 @@ export const ACTIONS: { [T in ActionType]: ActionSpec<T> } = {
   reportPart: { path: 'part-done', who: { handler: 'summoned' }, tasks: ['handle'], ...summonsRules.reportPart },
   rateDepartment: { path: 'department-rating', who: { handler: 'pastHolder' }, ...summonsRules.rateDepartment },
   dispute: { path: 'dispute', who: { handler: 'answering' }, tasks: AT_A_UNIT, ...taskRules.dispute },
+  followUp: { path: 'follow-ups', who: { intake: 'filer' }, ...supervisionRules.followUp },
   applyDifficult: { path: 'difficult-application', who: { handler: 'answering' }, tasks: HANDLING, ...difficultRules.applyDifficult },
   decideDifficult: { path: 'difficult-decision', who: { supervisor: 'area', dispatcher: 'area' }, tasks: HANDLING, ...difficultRules.decideDifficult },
   completeStage: { path: 'staged-completion', who: { handler: 'answering' }, tasks: HANDLING, ...difficultRules.completeStage },

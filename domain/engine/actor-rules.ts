@@ -23,7 +23,9 @@ export type ActorRule =
   /** A unit that has held the case at some point. */
   | 'pastHolder'
   /** Any key of the role (the citizen's evaluation channel). */
-  | 'anyone';
+  | 'anyone'
+  /** An intake key of the portal that filed the case (the citizen's way back to it). */
+  | 'filer';
 
 /** What each rule means, in words (for the API documentation). */
 export const ACTOR_RULE_TEXT: Record<ActorRule, string> = {
@@ -35,6 +37,7 @@ export const ACTOR_RULE_TEXT: Record<ActorRule, string> = {
   area: 'of a unit the case is within',
   pastHolder: 'of a unit that has held the case',
   anyone: 'any',
+  filer: 'of the portal that filed the case',
 };
 
 export const refuse = (type: Refusal['type'], message: string): Refusal => ({ type, message });
@@ -60,6 +63,8 @@ export function mayApproach(rule: ActorRule, read: CaseReader, actor: Actor): Re
       return actor.unitId !== undefined && read.state.vars.holders.includes(actor.unitId) ? null : refuse(REFUSALS.notYourCase, 'Your unit has not held this case');
     case 'anyone':
       return null;
+    case 'filer':
+      return actor.source !== undefined && actor.source === read.state.complaint.source ? null : refuse(REFUSALS.notYourCase, `The case was filed by ${read.state.complaint.source}, not by ${actor.source ?? 'you'}`);
   }
 }
 
@@ -85,6 +90,7 @@ export function isActor(rule: ActorRule, read: CaseReader, actor: Actor): Refusa
     case 'area':
     case 'pastHolder':
     case 'anyone':
+    case 'filer':
       return mayApproach(rule, read, actor);
   }
 }

@@ -33,6 +33,7 @@ export type CaseAction =
   | { type: 'applyDifficult'; reason: string; limit: string }
   | { type: 'decideDifficult'; approve: boolean; limit?: string; note?: string }
   | { type: 'completeStage'; done: string; plan: string; followUpAt: string }
+  | { type: 'followUp'; kind: 'information' | 'progress'; text: string }
   | { type: 'answerOrder'; order: number; feedback: string };
 
 export type ActionType = CaseAction['type'];
@@ -300,6 +301,8 @@ export interface EngineState {
   nextId: number;
   /** Case type, origin and the privacy in force (absent in cases started before case types: a complaint, open, by a citizen). */
   kind?: { type: CaseType; origin: Origin; privacy: Privacy };
+  /** The citizen's follow-ups asking about progress (催单; absent: none yet). */
+  progressAsks?: number;
   /** The difficult-case application and decision (absent: never applied). */
   difficult?: DifficultStatus;
   /** Supervision orders, oldest first (absent in cases started before orders existed). */

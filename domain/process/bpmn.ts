@@ -33,6 +33,7 @@ export const jiesuDescriptor = {
         attr('maxUrges', 'Integer'),
         attr('continueAsNewAfter', 'Integer'),
         attr('routeRetry'),
+        attr('followUpsToUrgent', 'Integer'),
       ],
     },
     {
@@ -327,6 +328,7 @@ export async function compileBpmn(xml: string, version: number): Promise<Compile
         maxComments: number('maxComments', DEFAULT_CASE_LIMITS.maxComments),
         maxUrges: number('maxUrges', DEFAULT_CASE_LIMITS.maxUrges),
         routeRetry: String(process.get('jiesu:routeRetry') ?? DEFAULT_CASE_LIMITS.routeRetry),
+        ...(process.get('jiesu:followUpsToUrgent') !== undefined ? { followUpsToUrgent: number('followUpsToUrgent', 3) } : {}),
         ...(process.get('jiesu:continueAsNewAfter') !== undefined ? { continueAsNewAfter: number('continueAsNewAfter', 0) } : {}),
       },
     },

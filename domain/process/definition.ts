@@ -186,6 +186,8 @@ export function whistleTiersOf(definition: Pick<ProcessDefinition, 'settings'>):
 
 export interface CaseLimits {
   maxComments: number;
+  /** Progress follow-ups from the citizen after which a normal case becomes urgent (policy data; absent: {@link DEFAULT_CASE_LIMITS}). */
+  followUpsToUrgent?: number;
   maxUrges: number;
   /** Continue as new once the history has this many events (undefined: when Temporal suggests it). */
   continueAsNewAfter?: number;
@@ -193,7 +195,7 @@ export interface CaseLimits {
   routeRetry: string;
 }
 
-export const DEFAULT_CASE_LIMITS: CaseLimits = { maxComments: 200, maxUrges: 50, routeRetry: 'PT10M' };
+export const DEFAULT_CASE_LIMITS: CaseLimits = { maxComments: 200, maxUrges: 50, routeRetry: 'PT10M', followUpsToUrgent: 3 };
 
 /** The case limits of a definition, with defaults for what it does not say. */
 export function caseLimitsOf(definition: Pick<ProcessDefinition, 'settings'>): CaseLimits {

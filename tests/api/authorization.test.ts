@@ -58,6 +58,7 @@ const MATRIX: Record<string, Row> = {
   'POST /v1/complaints/{caseNo}/cancel': caseAction({ supervisor: 'unit' }, { originalCaseNo: 'hotline-none', reason: 'Duplicate' }, 'dispatchCase'),
   'POST /v1/complaints/{caseNo}/urge': caseAction({ supervisor: 'unit', dispatcher: 'unit' }, { note: 'Hurry' }),
   'POST /v1/complaints/{caseNo}/comments': caseAction({ supervisor: 'unit', dispatcher: 'unit', handler: 'unit' }, { text: 'A note' }),
+  'POST /v1/complaints/{caseNo}/follow-ups': caseAction({ intake: 'allow' }, { kind: 'progress', text: 'Any news?' }),
   'POST /v1/complaints/{caseNo}/difficult-application': caseAction({ handler: 'unit' }, { reason: 'Long work', limit: '30 working days' }),
   'POST /v1/complaints/{caseNo}/difficult-decision': caseAction({ supervisor: 'unit', dispatcher: 'unit' }, { approve: true }),
   'POST /v1/complaints/{caseNo}/staged-completion': caseAction({ handler: 'unit' }, { done: 'Part', plan: 'Rest', followUpAt: '2030-01-01T00:00:00Z' }),

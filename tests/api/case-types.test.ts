@@ -3,14 +3,15 @@
  * at intake and is still evaluated and counted; a report keeps its reporter from every unit key (and out of
  * Temporal's raw history); anonymous and grid-found cases skip the evaluation nobody could give; figures count
  * self-discovered cases apart; a stated reception time is where deadlines and figures count from; operators
- * learn in time that next year's calendar is missing; a supervision order missed is recorded and counted.
+ * learn in time that next year's calendar is missing; a supervision order missed is recorded and counted; a
+ * staged completion comes back on its follow-up date; the citizen's follow-ups reach the holder and, repeated, raise the priority.
  */
 import { Writable } from 'node:stream';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { calendarSources } from '../../db/calendar-source.js';
-import { caseOutcomes } from '../../db/schema.js';
+import { caseOutcomes, notifications } from '../../db/schema.js';
 import { periodOf } from '../../domain/accountability.js';
 import { calendarWarning, localYears, missingCalendarYears } from '../../domain/calendar.js';
 import { createLogger } from '../../infra/logger.js';
@@ -351,3 +352,42 @@ describe('difficult cases and staged completion', () => {
     recorded.push(caseNo);
   });
 });
+
+describe('citizen follow-ups', () => {
+  it('puts what the citizen adds or asks on the timeline, tells the holder, and makes the case urgent after repeated progress asks', async () => {
+    const caseNo = await file({ citizen: CITIZEN });
+    await waitFor(caseNo, (v) => v.status === 'awaiting-sign' && v.deadline !== null, 'routed to the community');
+    const intake = await env.key('intake');
+    const followUp = (key: string, body: unknown) => env.call(key, 'POST', `/v1/complaints/${caseNo}/follow-ups`, body);
+    expect((await followUp(await env.key('intake', 'wechat'), { kind: 'progress', text: 'Any news?' })).statusCode).toBe(403);
+    expect((await followUp(await env.key('handler', COMMUNITY), { kind: 'progress', text: 'Any news?' })).statusCode).toBe(403);
+
+    const added = await followUp(intake, { kind: 'information', text: 'The railing on floor 4 is loose too.' });
+    expect(added.statusCode, added.body).toBe(200);
+    expect(added.json<CaseView>().timeline.at(-1)).toMatchObject({ action: 'citizen-follow-up', toUnitId: COMMUNITY, detail: { kind: 'information', progressAsks: 0 } });
+    for (const n of [1, 2]) {
+      const asked = await followUp(intake, { kind: 'progress', text: `Asking again (${n})` });
+      expect(asked.json<CaseView>().urgency).toBe('normal');
+    }
+    const third = await followUp(intake, { kind: 'progress', text: 'Third time: when?' });
+    expect(third.json<CaseView>()).toMatchObject({ urgency: 'urgent' });
+    expect(third.json<CaseView>().timeline.map((e) => e.action).slice(-2)).toEqual(['citizen-follow-up', 'priority-raised']);
+    // The holder is told each time, through the outbox the notifier sends from.
+    await eventually(
+      async () => {
+        const rows = await env.database.db.select().from(notifications).where(eq(notifications.caseNo, caseNo));
+        return rows.filter((r) => r.message.includes('the citizen')).length >= 4 ? true : undefined;
+      },
+      { what: 'four follow-up notifications' },
+    );
+    await expectClosedAfterHandling(caseNo);
+  });
+});
+
+/** Handles the case to close at the community and keeps its history as a replay fixture. */
+async function expectClosedAfterHandling(caseNo: string): Promise<void> {
+  await handleAtCommunity(caseNo);
+  await post(await env.key('evaluator'), caseNo, 'evaluation', { rating: 'satisfied' });
+  expect(await handleOf(caseNo).result()).toMatchObject({ outcome: 'closed' });
+  recorded.push(caseNo);
+}

@@ -49,7 +49,7 @@ describe('the default process definition', () => {
     expect(limit('district-handle')).toEqual({ normal: '7 working days', urgent: 'PT24H' });
     expect((shipped.nodes['district-handle'] as { reportInLimit: unknown }).reportInLimit).toEqual({ normal: '1 working day', urgent: 'PT1H' });
     expect(limit('evaluate')).toEqual({ normal: 'P3D', urgent: 'P3D' });
-    expect(shipped.settings).toEqual({ returnLimit: 2, reopenLimit: 1, extension: { max: 1, maxRatio: 1 }, caseLimits: { maxComments: 200, maxUrges: 50, routeRetry: 'PT10M' }, whistleTiers: DEFAULT_WHISTLE_TIERS, caseTypes: expect.any(Array) as unknown });
+    expect(shipped.settings).toEqual({ returnLimit: 2, reopenLimit: 1, extension: { max: 1, maxRatio: 1 }, caseLimits: { maxComments: 200, maxUrges: 50, routeRetry: 'PT10M', followUpsToUrgent: 3 }, whistleTiers: DEFAULT_WHISTLE_TIERS, caseTypes: expect.any(Array) as unknown });
     expect(shipped.settings.caseTypes?.filter((t) => t.closesAtIntake || t.confidential)).toEqual([
       { id: 'consultation', name: 'Consultation', closesAtIntake: true, confidential: false },
       { id: 'report', name: 'Report', confidential: true, closesAtIntake: false },

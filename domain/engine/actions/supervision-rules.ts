@@ -1,10 +1,19 @@
 /** Rules of the actions that place a case or supervise it: dispatch, arbitration, reassignment, cancelling a duplicate, urging, comments. */
+import { DEFAULT_CASE_LIMITS } from '../../process/definition.js';
 import { ActionInputs } from '../action-inputs.js';
 import { refuse } from '../actor-rules.js';
 import { REFUSALS } from '../types.js';
 import { AT_A_UNIT, coDepartmentProblem, need, noteLimit, place, targetProblem, text, type ActionRules } from './common.js';
 
-export const supervisionRules: { dispatch: ActionRules<'dispatch'>; arbitrate: ActionRules<'arbitrate'>; reassign: ActionRules<'reassign'>; cancel: ActionRules<'cancel'>; urge: ActionRules<'urge'>; comment: ActionRules<'comment'> } = {
+export const supervisionRules: {
+  dispatch: ActionRules<'dispatch'>;
+  arbitrate: ActionRules<'arbitrate'>;
+  reassign: ActionRules<'reassign'>;
+  cancel: ActionRules<'cancel'>;
+  urge: ActionRules<'urge'>;
+  comment: ActionRules<'comment'>;
+  followUp: ActionRules<'followUp'>;
+} = {
   dispatch: {
     summary: 'Dispatch the case to a unit; at the centre, to a lead department and co-departments',
     input: ActionInputs.dispatch,
@@ -94,6 +103,27 @@ export const supervisionRules: { dispatch: ActionRules<'dispatch'>; arbitrate: A
     effect(step, action, actor) {
       step.state.notes.comments += 1;
       step.record('commented', actor, { detail: { comment: action.text } });
+    },
+  },
+  followUp: {
+    summary: "The citizen, through the portal, adds information or asks about progress (a case takes its process's most comments, follow-ups included); repeated progress asks make a normal case urgent",
+    input: ActionInputs.followUp,
+    refusals: [REFUSALS.limitReached],
+    when: (read) => noteLimit(read, 'comments'),
+    guard: (_read, action) => text(action.text, 'text'),
+    effect(step, action, actor) {
+      const s = step.state;
+      s.notes.comments += 1;
+      if (action.kind === 'progress') s.progressAsks = (s.progressAsks ?? 0) + 1;
+      step.record('citizen-follow-up', actor, { ...step.here(), detail: { kind: action.kind, text: action.text, progressAsks: s.progressAsks ?? 0 } });
+      const main = step.mainTask();
+      step.notify('urge', main ? step.unitsOf(main) : [], `Case ${s.caseNo}: the citizen ${action.kind === 'progress' ? 'asks about progress' : 'adds information'}`);
+      const threshold = step.limits.followUpsToUrgent ?? DEFAULT_CASE_LIMITS.followUpsToUrgent!;
+      if (action.kind === 'progress' && s.urgency === 'normal' && (s.progressAsks ?? 0) >= threshold) {
+        // The limits of the steps that follow are the urgent ones; the current step keeps its deadline.
+        s.urgency = 'urgent';
+        step.record('priority-raised', { role: 'system', id: 'engine' }, { ...step.here(), reason: `${s.progressAsks} progress follow-ups`, detail: { urgency: 'urgent', threshold } });
+      }
     },
   },
 };
