@@ -144,6 +144,19 @@ export async function listCases(db: Db, filters: CaseListFilters, scope: CaseSco
   return { rows: page, nextCursor: rows.length > limit && last ? encodeCursor(spec.value(last), last.caseNo) : null };
 }
 
+/** How many cases match: all of them, those in warning (not yet overdue), and those overdue. */
+export async function countCases(db: Db, filters: CaseListFilters, scope: CaseScope): Promise<{ total: number; warning: number; overdue: number }> {
+  const [row] = await db
+    .select({
+      total: sql<number>`count(*)::int`,
+      warning: sql<number>`(count(*) filter (where ${cases.warning} and not ${cases.overdue}))::int`,
+      overdue: sql<number>`(count(*) filter (where ${cases.overdue}))::int`,
+    })
+    .from(cases)
+    .where(and(scopeCondition(scope), ...filterConditions(filters)));
+  return row ?? { total: 0, warning: 0, overdue: 0 };
+}
+
 export interface CaseStatistics {
   from: string;
   to: string;

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { Principal } from '../../db/api-keys.js';
 import { caseClosedResolved, rankingPolicyInForce } from '../../db/case-facts.js';
 import { caseOutcomes, cases, investigations, rankings, sanctions, strikes } from '../../db/schema.js';
-import { periodOf, periodStart, rankUnits, type AccountabilityState, type UnitOutcome, type UnitPerformance } from '../../domain/accountability.js';
+import { periodOf, periodStart, rankUnits, sanctionFor, strikeWindow, type AccountabilityState, type UnitOutcome, type UnitPerformance } from '../../domain/accountability.js';
 import {
   MONTHLY_EVALUATION_WORKFLOW_TYPE,
   closeInvestigationUpdate,
@@ -68,6 +68,15 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
   };
   const forbidden = (what: string) => new HttpProblem(403, 'forbidden', 'Forbidden', `${what} is outside your area`);
 
+  /** The district a request asks about (else the caller's own); everyone in a district may see its figures, admins every district's. */
+  const districtAsked = (principal: Principal, asked: string | undefined): string => {
+    const districtId = asked ?? (principal.unitId ? districtOf(principal.unitId) : undefined);
+    if (!districtId) throw new HttpProblem(400, 'validation', 'Invalid request', 'Name the district (?district=<centre id>)');
+    requireUnit(districtId);
+    if (principal.role !== 'admin' && (principal.unitId === null || districtOf(principal.unitId) !== districtId)) throw forbidden(districtId);
+    return districtId;
+  };
+
   /** Each level's share of the district's cases closed in the period, and how many it resolved without escalating. */
   async function levelShares(p: string, districtId: string) {
     const from = new Date(periodStart(p));
@@ -103,12 +112,7 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
       },
     },
     async (request) => {
-      const principal = principalOf(request);
-      const districtId = request.query.district ?? (principal.unitId ? districtOf(principal.unitId) : undefined);
-      if (!districtId) throw new HttpProblem(400, 'validation', 'Invalid request', 'Name the district (?district=<centre id>)');
-      requireUnit(districtId);
-      // Everyone in a district may see its ranking; admins see every district's.
-      if (principal.role !== 'admin' && (principal.unitId === null || districtOf(principal.unitId) !== districtId)) throw forbidden(districtId);
+      const districtId = districtAsked(principalOf(request), request.query.district);
       const rows = await db
         .select()
         .from(rankings)
@@ -147,6 +151,44 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
       const rankable = directory.all().filter((u) => u.kind !== 'centre' && directory.within(u.id, districtId));
       const performance = rankUnits(outcomes.map((o) => ({ ...o, role: o.role as UnitOutcome['role'] })), rankable, policy).find((p) => p.unitId === id) ?? null;
       return { period: request.query.period, policyVersion: policy.version, performance };
+    },
+  );
+
+  app.get(
+    '/v1/accountability/ladder',
+    {
+      config: { roles: ['supervisor', 'dispatcher', 'admin'] },
+      schema: {
+        tags: ['accountability'],
+        summary: "Each unit's place on the accountability ladder in a window (one notice, two interviews, three freezes): units of the district with strikes",
+        security,
+        querystring: Type.Object({ district: Type.Optional(unitId), window: Type.Optional(Type.Integer({ minimum: 2000, maximum: 2100, description: 'The strike window (a calendar year); default the current one' })) }),
+        response: {
+          200: Type.Object({
+            districtId: Type.String(),
+            window: Type.Integer(),
+            units: Type.Array(Type.Object({ unitId: Type.String(), strikes: Type.Integer(), sanction: Type.Union([Type.String(), Type.Null()]), frozen: Type.Boolean() })),
+          }),
+          ...problemResponses(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request) => {
+      const districtId = districtAsked(principalOf(request), request.query.district);
+      const window = request.query.window ?? strikeWindow(new Date().toISOString());
+      const [strikeCounts, frozen] = await Promise.all([
+        db.select({ unitId: strikes.unitId, strikes: count() }).from(strikes).where(eq(strikes.window, window)).groupBy(strikes.unitId),
+        db.select({ unitId: sanctions.unitId }).from(sanctions).where(and(eq(sanctions.kind, 'freeze'), eq(sanctions.status, 'active'))),
+      ]);
+      const frozenUnits = new Set(frozen.map((f) => f.unitId));
+      return {
+        districtId,
+        window,
+        units: strikeCounts
+          .filter((s) => directory.within(s.unitId, districtId))
+          .map((s) => ({ unitId: s.unitId, strikes: Number(s.strikes), sanction: Number(s.strikes) > 0 ? sanctionFor(Number(s.strikes)) : null, frozen: frozenUnits.has(s.unitId) }))
+          .sort((a, b) => b.strikes - a.strikes || a.unitId.localeCompare(b.unitId)),
+      };
     },
   );
 

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type, type Static } from 'typebox';
 import type { Principal } from '../../db/api-keys.js';
-import { CASE_SORTS, caseStatistics, listCases, type CaseListFilters, type CaseScope } from '../../db/case-queries.js';
+import { CASE_SORTS, caseStatistics, countCases, listCases, type CaseListFilters, type CaseScope } from '../../db/case-queries.js';
 import type { CaseRow } from '../../db/schema.js';
 import { parseLimit } from '../../domain/calendar.js';
 import { periodStart } from '../../domain/accountability.js';
@@ -104,6 +104,26 @@ const CSV_COLUMNS: Array<[string, (r: Static<typeof CaseSummary>) => unknown]> =
   ['closed_at', (r) => r.closedAt],
 ];
 
+/** The list filters a query string asks for. */
+function filtersOf(query: Omit<Static<typeof ListQuery>, 'sort' | 'limit' | 'cursor' | 'format'>): CaseListFilters {
+  return {
+    ...(query.status ? { status: query.status.split(',') } : {}),
+    ...(query.level ? { level: query.level } : {}),
+    ...(query.unitId ? { unitId: query.unitId } : {}),
+    ...(query.category ? { category: query.category } : {}),
+    ...(query.urgency ? { urgency: query.urgency } : {}),
+    ...(query.overdue !== undefined ? { overdue: query.overdue } : {}),
+    ...(query.warning !== undefined ? { warning: query.warning } : {}),
+    ...(query.open !== undefined ? { open: query.open } : {}),
+    ...(query.createdFrom ? { createdFrom: new Date(query.createdFrom) } : {}),
+    ...(query.createdTo ? { createdTo: new Date(query.createdTo) } : {}),
+    ...(query.deadlineBefore ? { deadlineBefore: new Date(query.deadlineBefore) } : {}),
+    ...(query.q ? { q: query.q } : {}),
+    ...(query.step ? { step: query.step } : {}),
+    ...(query.processKey ? { processKey: query.processKey } : {}),
+  };
+}
+
 /** Lists, the "stuck" list and statistics, from the read model; every one also as CSV. */
 export const searchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { database, units, config }) => {
   const summary = (row: CaseRow): Static<typeof CaseSummary> => ({
@@ -130,23 +150,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
   });
 
   async function list(principal: Principal, query: Static<typeof ListQuery>, extra: CaseListFilters, reply: FastifyReply, accept: string | undefined) {
-    const filters: CaseListFilters = {
-      ...(query.status ? { status: query.status.split(',') } : {}),
-      ...(query.level ? { level: query.level } : {}),
-      ...(query.unitId ? { unitId: query.unitId } : {}),
-      ...(query.category ? { category: query.category } : {}),
-      ...(query.urgency ? { urgency: query.urgency } : {}),
-      ...(query.overdue !== undefined ? { overdue: query.overdue } : {}),
-      ...(query.warning !== undefined ? { warning: query.warning } : {}),
-      ...(query.open !== undefined ? { open: query.open } : {}),
-      ...(query.createdFrom ? { createdFrom: new Date(query.createdFrom) } : {}),
-      ...(query.createdTo ? { createdTo: new Date(query.createdTo) } : {}),
-      ...(query.deadlineBefore ? { deadlineBefore: new Date(query.deadlineBefore) } : {}),
-      ...(query.q ? { q: query.q } : {}),
-      ...(query.step ? { step: query.step } : {}),
-      ...(query.processKey ? { processKey: query.processKey } : {}),
-      ...extra,
-    };
+    const filters: CaseListFilters = { ...filtersOf(query), ...extra };
     let page;
     try {
       page = await listCases(database.db, filters, scopeOf(principal, units), { sort: query.sort ?? '-created', limit: query.limit ?? 50, ...(query.cursor ? { cursor: query.cursor } : {}) });
@@ -174,6 +178,21 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
       },
     },
     async (request, reply) => list(principalOf(request), request.query, {}, reply, request.headers.accept),
+  );
+
+  app.get(
+    '/v1/complaints/counts',
+    {
+      config: { roles: everyone },
+      schema: {
+        tags: ['search'],
+        summary: 'How many cases match the list filters: in all, in warning (not yet overdue), and overdue',
+        security,
+        querystring: Type.Omit(ListQuery, ['sort', 'limit', 'cursor', 'format']),
+        response: { 200: Type.Object({ total: Type.Integer(), warning: Type.Integer(), overdue: Type.Integer() }), ...problemResponses(400, 401) },
+      },
+    },
+    async (request) => countCases(database.db, filtersOf(request.query), scopeOf(principalOf(request), units)),
   );
 
   app.get(
