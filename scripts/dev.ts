@@ -13,11 +13,13 @@ import { createDb } from '../db/client.js';
 import { prepareDatabase } from '../db/prepare.js';
 import { allSearchAttributeKeys } from '../workflows/search-attributes.js';
 import { ensureDevKeys } from './dev-keys.js';
+import { ensureWebBuilt } from './web-build.js';
 
 const config = loadConfig();
 const logger = createLogger({ level: config.logLevel, name: 'dev' });
 
 await mkdir(config.dataDir, { recursive: true });
+await ensureWebBuilt((message) => logger.info(message));
 const stack = await startLocalStack({
   config,
   logger,
@@ -104,6 +106,7 @@ if (!stopping) {
     '',
     '  Jiesu is running. Ctrl-C stops everything; data stays in .data/.',
     '',
+    `  Workbench      ${apiUrl}/app/  (sign in with a key from the file below)`,
     `  API            ${apiUrl}`,
     `  OpenAPI docs   ${apiUrl}/docs`,
     `  Temporal UI    ${temporalUiUrl}`,
