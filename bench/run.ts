@@ -19,10 +19,11 @@ import { benchLifecycle, type LifecycleResult } from './lifecycle.js';
 import { benchOpenCases, type OpenCasesStep } from './open-cases.js';
 import { benchReadModel, type ReadModelRow } from './read-model.js';
 import { startBenchStack } from './stack.js';
+import { benchWorkbench, workbenchReport, type WorkbenchResult } from './workbench.js';
 
 const { values } = parseArgs({
   options: {
-    sections: { type: 'string', default: 'intake,lifecycle,open,read' },
+    sections: { type: 'string', default: 'intake,lifecycle,open,read,workbench' },
     open: { type: 'string', default: '1000,10000,100000' },
     read: { type: 'string', default: '100000,1000000' },
     seconds: { type: 'string', default: '10' },
@@ -31,9 +32,9 @@ const { values } = parseArgs({
   },
 });
 const sections = new Set(values['report-only'] ? [] : values.sections.split(','));
-const unknownSections = [...sections].filter((s) => !['intake', 'lifecycle', 'open', 'read'].includes(s));
+const unknownSections = [...sections].filter((s) => !['intake', 'lifecycle', 'open', 'read', 'workbench'].includes(s));
 if (unknownSections.length > 0) {
-  process.stderr.write(`Unknown section(s): ${unknownSections.join(', ')} (choose from intake, lifecycle, open, read)\n`);
+  process.stderr.write(`Unknown section(s): ${unknownSections.join(', ')} (choose from intake, lifecycle, open, read, workbench)\n`);
   process.exit(2);
 }
 const started = Date.now();
@@ -41,10 +42,11 @@ let intake: IntakeResult | undefined;
 let lifecycle: LifecycleResult | undefined;
 let open: OpenCasesStep[] = [];
 let read: ReadModelRow[] = [];
+let workbench: WorkbenchResult | undefined;
 let postgresVersion = '';
 const minute = (): string => new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 /** When each section of this run finished. */
-const finished: Partial<Record<'intake' | 'lifecycle' | 'open' | 'read', string>> = {};
+const finished: Partial<Record<'intake' | 'lifecycle' | 'open' | 'read' | 'workbench', string>> = {};
 if (sections.size > 0) {
   const stack = await startBenchStack(createLogger({ level: 'warn', name: 'bench' }));
   // Ctrl-C stops the servers and services this run started instead of leaving them behind.
@@ -72,6 +74,10 @@ if (sections.size > 0) {
       read = await benchReadModel(stack, { sizes: values.read.split(',').map(Number) });
       finished.read = minute();
     }
+    if (sections.has('workbench')) {
+      workbench = await benchWorkbench(stack);
+      finished.workbench = minute();
+    }
   } finally {
     await stack.stop();
   }
@@ -84,7 +90,7 @@ interface Saved<T> {
   result: T;
 }
 const resultsFile = path.join(projectRoot, '.cache', 'bench', 'results.json');
-const saved: { postgresVersion?: string; intake?: Saved<IntakeResult>; lifecycle?: Saved<LifecycleResult>; open?: Saved<OpenCasesStep[]>; read?: Saved<ReadModelRow[]> } = existsSync(resultsFile)
+const saved: { postgresVersion?: string; intake?: Saved<IntakeResult>; lifecycle?: Saved<LifecycleResult>; open?: Saved<OpenCasesStep[]>; read?: Saved<ReadModelRow[]>; workbench?: Saved<WorkbenchResult> } = existsSync(resultsFile)
   ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as typeof saved)
   : {};
 const args = process.argv.slice(2).join(' ');
@@ -95,12 +101,14 @@ if (intake) saved.intake = section('intake', intake);
 if (lifecycle) saved.lifecycle = section('lifecycle', lifecycle);
 if (open.length > 0) saved.open = section('open', open);
 if (read.length > 0) saved.read = section('read', read);
+if (workbench) saved.workbench = section('workbench', workbench);
 mkdirSync(path.dirname(resultsFile), { recursive: true });
 writeFileSync(resultsFile, JSON.stringify(saved, null, 1));
 intake = saved.intake?.result;
 lifecycle = saved.lifecycle?.result;
 open = saved.open?.result ?? [];
 read = saved.read?.result ?? [];
+workbench = saved.workbench?.result;
 const measured = (section: Saved<unknown> | undefined): string => (section ? `Measured with \`${section.command}\`; the section finished ${section.measuredAt}.` : '');
 
 const temporalVersion = (() => {
@@ -241,6 +249,7 @@ if (read.length > 0) {
     '',
   );
 }
+if (workbench) lines.push(...workbenchReport(workbench, measured(saved.workbench), table));
 if (existsSync(tuningFile)) lines.push(readFileSync(tuningFile, 'utf8').trim(), '');
 lines.push('## Reproduce', '', '```sh', 'npm ci && npm run bench', '```', '');
 writeFileSync(values.out, lines.join('\n'));
