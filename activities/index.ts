@@ -56,6 +56,12 @@ function toRow(s: CaseSnapshot): NewCaseRow {
     receivedAt: new Date(s.receivedAt),
     stepSince: new Date(s.stepSince),
     closedAt: date(s.closedAt),
+    resolvedAt: date(s.resolvedAt ?? null),
+    streetId: s.streetId ?? null,
+    communityHeld: s.communityHeld ?? false,
+    streetHandled: s.streetHandled ?? false,
+    reachedTop: s.reachedTop ?? false,
+    whistleTier: s.whistleTier ?? null,
   };
 }
 

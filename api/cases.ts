@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
 import type { Principal } from '../db/api-keys.js';
 import type { Db } from '../db/client.js';
@@ -118,6 +118,32 @@ export const INTAKE_REFUSALS = {
   unknownUnit: 'UnknownUnit',
   invalidSource: 'InvalidSource',
 } as const;
+
+/**
+ * Runs a case action (a Workflow Update), repeating it while the case answers RollingOver — it is moving
+ * to a new run, and the same update lands on that run a moment later — or the server reports that the
+ * workflow task carrying it failed (nothing of that task took effect, e.g. the run was ending as more
+ * updates arrived). Callers bound the whole with a deadline.
+ */
+export async function executeCaseUpdate<Ret, Arg>(handle: WorkflowHandle, update: UpdateDefinition<Ret, [Arg]>, options: { args: [Arg]; updateId?: string }): Promise<Ret> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await handle.executeUpdate(update, options);
+    } catch (error) {
+      const rollingOver = error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === REFUSALS.rollingOver;
+      if (!rollingOver && !taskFailed(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 500)));
+    }
+  }
+}
+
+/** Temporal's FAILED_PRECONDITION for an update whose workflow task failed: it was not applied. */
+function taskFailed(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
+    if ((e as { code?: unknown }).code === 9 && /workflow task failure/i.test(e.message)) return true;
+  }
+  return false;
+}
 
 /** The actor a principal acts as inside a case. */
 export function actorOf(principal: Principal): Actor {

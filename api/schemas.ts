@@ -131,6 +131,12 @@ export const CaseViewSchema = Type.Object(
     receivedAt: Type.String({ format: 'date-time' }),
     stepSince: Type.String({ format: 'date-time' }),
     closedAt: Nullable(Type.String({ format: 'date-time' })),
+    resolvedAt: Nullable(Type.String({ format: 'date-time', description: 'When the case was first resolved (the reply given)' })),
+    streetId: Nullable(Type.String({ description: "The street whose area the case's location is in" })),
+    communityHeld: Type.Boolean({ description: 'A community held the case at some point' }),
+    streetHandled: Type.Boolean({ description: 'The case came to a street or one of its communities' }),
+    reachedTop: Type.Boolean({ description: 'The case ended at the top level after starting below it' }),
+    whistleTier: Nullable(Type.String({ description: 'The highest whistle tier departments were summoned with' })),
     tasks: Type.Array(TaskSchema),
     allowedActions: Type.Record(Type.String(), Type.Array(Type.String())),
     notes: Type.Object(

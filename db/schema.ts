@@ -8,7 +8,10 @@ export const units = pgTable(
   'units',
   {
     id: text('id').primaryKey(),
+    /** The display name people read (Chinese in the sample district); `id` stays English. */
     name: text('name').notNull(),
+    /** The name in English, for the English interface. */
+    nameEn: text('name_en'),
     /** Process level: community, street, district (centre and departments); a model may add more (grid). */
     level: text('level').notNull(),
     /** What the unit is: centre, department, street, community, grid. */
@@ -39,9 +42,13 @@ export const responsibilityItems = pgTable(
       .notNull()
       .references(() => responsibilityLists.version),
     category: text('category').notNull(),
+    /** The display name people read (Chinese in the sample district); `category` stays English. */
     name: text('name').notNull(),
+    nameEn: text('name_en'),
     level: text('level').notNull(),
     departmentId: text('department_id').references(() => units.id),
+    /** Departments that join the lead department on every case of this matter (a ruling may add them). */
+    coDepartmentIds: text('co_department_ids').array().notNull().default(sql`'{}'::text[]`),
   },
   (t) => [primaryKey({ columns: [t.listVersion, t.category] })],
 );
@@ -73,6 +80,18 @@ export const cases = pgTable(
     overdueAtTop: boolean('overdue_at_top').notNull().default(false),
     escalations: integer('escalations').notNull().default(0),
     rating: text('rating'),
+    /** When the case was first resolved (the reply given); figures count resolution from here, not from closing. */
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    /** The street whose area the case's location is in (null outside any street). */
+    streetId: text('street_id'),
+    /** A community held the case at some point (routed or passed to it). */
+    communityHeld: boolean('community_held').notNull().default(false),
+    /** The case came to a street or its communities (not straight to the centre or a department). */
+    streetHandled: boolean('street_handled').notNull().default(false),
+    /** The case ended at the top level after starting below it. */
+    reachedTop: boolean('reached_top').notNull().default(false),
+    /** The highest whistle tier a unit summoned departments with (null: no summons). */
+    whistleTier: text('whistle_tier'),
     /** Every unit that has held the case: handlers read the cases their unit has held. */
     holders: text('holders').array().notNull().default(sql`'{}'::text[]`),
     citizenName: text('citizen_name'),
@@ -97,6 +116,8 @@ export const cases = pgTable(
     index('cases_process_step_idx').on(t.processKey, t.step).where(sql`${t.closedAt} IS NULL`),
     index('cases_holders_idx').using('gin', t.holders),
     index('cases_title_trgm_idx').using('gin', sql`${t.title} gin_trgm_ops`),
+    index('cases_street_received_idx').on(t.streetId, t.receivedAt),
+    index('cases_category_received_idx').on(t.category, t.receivedAt),
   ],
 );
 export type CaseRow = typeof cases.$inferSelect;
@@ -162,6 +183,15 @@ export const strikes = pgTable(
     at: timestamp('at', { withTimezone: true }).notNull(),
     window: integer('window').notNull(),
     number: integer('number').notNull(),
+    /** `pending` (appeal window open), `appealed`, `effective` (sanction applied), `voided` (appeal upheld). */
+    status: text('status').notNull().default('effective'),
+    /** Until when the unit may appeal (null for strikes made before appeals existed). */
+    appealUntil: timestamp('appeal_until', { withTimezone: true }),
+    appealReason: text('appeal_reason'),
+    appealedAt: timestamp('appealed_at', { withTimezone: true }),
+    decidedBy: text('decided_by'),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    decisionNote: text('decision_note'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('strikes_unit_window_number_idx').on(t.unitId, t.window, t.number)],
@@ -216,6 +246,16 @@ export const caseOutcomes = pgTable(
     returned: boolean('returned').notNull(),
     reportedInOnTime: boolean('reported_in_on_time'),
     rating: text('rating'),
+    /** Left the case by a legitimate whistle (not a failure of the unit). */
+    whistled: boolean('whistled').notNull().default(false),
+    /** Returned a matter the list gives to it (推诿): counts against it. */
+    shirked: boolean('shirked').notNull().default(false),
+    /** Held the case when it went overdue at the top. */
+    overdueAtTop: boolean('overdue_at_top').notNull().default(false),
+    /** Summoned departments: did their part, and the summoning unit's rating (cooperation 1–5, part resolved). */
+    partDone: boolean('part_done'),
+    cooperation: integer('cooperation'),
+    partResolved: boolean('part_resolved'),
   },
   (t) => [primaryKey({ columns: [t.caseNo, t.unitId] }), index('case_outcomes_period_idx').on(t.period, t.districtId)],
 );
@@ -223,9 +263,13 @@ export const caseOutcomes = pgTable(
 /** Versions of the ranking policy: weights, minimum cases to be ranked, strikes per level. The newest applies. */
 export const rankingPolicies = pgTable('ranking_policies', {
   version: integer('version').primaryKey(),
-  weights: jsonb('weights').$type<{ response: number; resolution: number; satisfaction: number }>().notNull(),
+  weights: jsonb('weights').$type<{ response: number; resolution: number; satisfaction: number } & Record<string, number>>().notNull(),
   minCases: integer('min_cases').notNull(),
   bottomPerLevel: integer('bottom_per_level').notNull(),
+  /** How long a unit may appeal a strike before its sanction takes effect (ISO 8601 duration or working days). */
+  appealWindow: text('appeal_window').notNull().default('5 working days'),
+  /** Cases overdue at the top in a period that give a unit a strike of their own (at most one per unit and period). */
+  overdueStrikeCases: integer('overdue_strike_cases').notNull().default(1),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
@@ -326,4 +370,48 @@ export const auditEvents = pgTable(
     detail: jsonb('detail').$type<Record<string, unknown>>(),
   },
   (t) => [index('audit_events_at_idx').on(t.at), index('audit_events_subject_idx').on(t.subject)],
+);
+
+/**
+ * Arbitration rulings (职责分工裁决): who owns a disputed matter — a level, or a lead department with
+ * co-departments. Each is a proposed change to the responsibility list that an admin publishes as its next
+ * version (or dismisses); written when the ruling's timeline entry reaches the read model.
+ */
+export const arbitrationRulings = pgTable(
+  'arbitration_rulings',
+  {
+    /** The ruling's timeline entry: `<workflow id>:<seq>`. */
+    id: text('id').primaryKey(),
+    caseNo: text('case_no').notNull(),
+    category: text('category').notNull(),
+    /** The owning level the ruling names (a department's matter: the top level). */
+    level: text('level').notNull(),
+    leadUnitId: text('lead_unit_id').notNull(),
+    coUnitIds: text('co_unit_ids').array().notNull().default(sql`'{}'::text[]`),
+    ruling: text('ruling').notNull(),
+    ruledBy: text('ruled_by').notNull(),
+    ruledAt: timestamp('ruled_at', { withTimezone: true }).notNull(),
+    /** `proposed`, `published` (as `listVersion`) or `dismissed`. */
+    status: text('status').notNull().default('proposed'),
+    listVersion: integer('list_version'),
+    decidedBy: text('decided_by'),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+  },
+  (t) => [index('arbitration_rulings_status_idx').on(t.status, t.ruledAt), index('arbitration_rulings_case_idx').on(t.caseNo)],
+);
+
+/**
+ * Which process model a new case runs, as data: by portal (`source`), by category, or both; the most
+ * specific rule wins (source and category, then category, then source), else the `complaint` process.
+ */
+export const processRules = pgTable(
+  'process_rules',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    source: text('source'),
+    category: text('category'),
+    processKey: text('process_key').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('process_rules_scope_idx').on(sql`coalesce(${t.source}, '')`, sql`coalesce(${t.category}, '')`)],
 );

@@ -3,126 +3,12 @@
  * per-unit rates and the monthly ranking, and the ladder "one notice, two interviews, three freezes".
  * Pure functions over plain data; imported by workflows.
  */
-import type { TimelineEntry } from './case.js';
+import type { UnitOutcome } from './outcomes.js';
 import { isSatisfied } from './ratings.js';
 
 const MS_PER_HOUR = 3_600_000;
 /** Periods and strike windows follow China Standard Time. */
 const LOCAL_OFFSET_MS = 8 * MS_PER_HOUR;
-
-/** What one unit did with one closed case. `holder` units were expected to resolve; `co` departments to report in. */
-export interface UnitOutcome {
-  unitId: string;
-  role: 'holder' | 'co';
-  responded: boolean;
-  respondedOnTime: boolean;
-  resolved: boolean;
-  resolvedOnTime: boolean;
-  escalatedByTimeout: boolean;
-  returned: boolean;
-  /** Departments summoned to joint handling: whether they reported in on time (null for others). */
-  reportedInOnTime: boolean | null;
-  /** The citizen's rating, on the unit whose reply was rated. */
-  rating: string | null;
-}
-
-/**
- * What a case has done to each unit so far: built entry by entry as the timeline grows, so a case need
- * not keep its whole timeline to know its outcome rows (its timeline lives in the read model). Plain
- * data, carried over continue-as-new.
- */
-export interface OutcomeLedger {
-  rows: UnitOutcome[];
-  /** The unit whose reply the citizen rates next. */
-  lastResolver: string | null;
-}
-
-export const emptyLedger = (): OutcomeLedger => ({ rows: [], lastResolver: null });
-
-/**
- * Adds one timeline entry to the ledger: one row per unit that held the case or was summoned to it.
- * Deterministic: the same entries in the same order always give the same rows.
- */
-export function addToLedger(ledger: OutcomeLedger, entry: TimelineEntry): void {
-  /** The unit's row; `holder`/`co` when the entry assigns the case to it, `keep` when it only records what the unit did. */
-  const row = (unitId: string | undefined, role: UnitOutcome['role'] | 'keep' = 'keep'): UnitOutcome | undefined => {
-    if (!unitId) return undefined;
-    let existing = ledger.rows.find((r) => r.unitId === unitId);
-    if (!existing) {
-      existing = { unitId, role: role === 'co' ? 'co' : 'holder', responded: false, respondedOnTime: false, resolved: false, resolvedOnTime: false, escalatedByTimeout: false, returned: false, reportedInOnTime: null, rating: null };
-      ledger.rows.push(existing);
-    } else if (role === 'holder') existing.role = 'holder';
-    return existing;
-  };
-  const respond = (unitId: string | undefined, onTime: boolean): void => {
-    const r = row(unitId);
-    if (!r || r.responded) return;
-    r.responded = true;
-    r.respondedOnTime = onTime;
-  };
-  const detail = entry.detail ?? {};
-  switch (entry.action) {
-    case 'routed':
-    case 'sent-to-dispatcher':
-    case 'reassigned':
-      row(entry.toUnitId, 'holder');
-      break;
-    case 'escalated':
-      if (entry.reason === 'timeout') {
-        const from = row(entry.fromUnitId);
-        if (from) from.escalatedByTimeout = true;
-      }
-      row(entry.toUnitId, 'holder');
-      break;
-    case 'dispatched':
-    case 'arbitrated':
-      respond(entry.actor.unitId, detail.onTime !== false);
-      row(entry.toUnitId, 'holder');
-      for (const co of (detail.coDepartments as string[] | undefined) ?? []) row(co, 'co');
-      break;
-    case 'signed':
-      respond(entry.actor.unitId, true);
-      break;
-    case 'reported-in': {
-      const onTime = detail.late !== true;
-      respond(entry.actor.unitId, onTime);
-      const r = row(entry.actor.unitId);
-      if (r) r.reportedInOnTime = onTime;
-      break;
-    }
-    case 'report-in-missed': {
-      const r = row(entry.toUnitId);
-      if (r) r.reportedInOnTime = false;
-      break;
-    }
-    case 'resolved': {
-      const r = row(entry.actor.unitId);
-      if (r) {
-        r.resolved = true;
-        r.resolvedOnTime = detail.onTime !== false;
-        ledger.lastResolver = r.unitId;
-      }
-      break;
-    }
-    case 'returned': {
-      const r = row(entry.actor.unitId);
-      if (r) r.returned = true;
-      break;
-    }
-    case 'evaluated': {
-      const resolver = ledger.rows.find((r) => r.unitId === ledger.lastResolver);
-      if (resolver) resolver.rating = typeof detail.rating === 'string' ? detail.rating : null;
-      break;
-    }
-  }
-}
-
-/** The outcome ledger of a whole timeline: one row per unit that held the case or was summoned to it. */
-export function caseOutcomes(timeline: TimelineEntry[]): UnitOutcome[] {
-  const ledger = emptyLedger();
-  for (const entry of timeline) addToLedger(ledger, entry);
-  return ledger.rows;
-}
 
 /** The month (YYYY-MM, China Standard Time) an instant falls in: the period a closed case counts for. */
 export function periodOf(at: string): string {

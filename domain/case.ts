@@ -132,4 +132,16 @@ export interface CaseSnapshot {
   /** Since when the case waits in its current step. */
   stepSince: string;
   closedAt: string | null;
+  /** When the case was first resolved (the reply given); the reform's figures count resolution from here. */
+  resolvedAt: string | null;
+  /** The street whose area the case's location is in, once routed (null outside any street). */
+  streetId: string | null;
+  /** A community held the case at some point (routed or passed to it). */
+  communityHeld: boolean;
+  /** The case came to a street or one of its communities (not straight to the centre or a department). */
+  streetHandled: boolean;
+  /** The case ended at the top level after starting below it (escalated, whistled up, returned up, disputed). */
+  reachedTop: boolean;
+  /** The highest whistle tier a unit summoned departments with (null: no summons). */
+  whistleTier: string | null;
 }

@@ -19,7 +19,7 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { CaseEngine } from '../domain/engine/case-engine.js';
 import { caseLimitsOf } from '../domain/process/definition.js';
-import type { ActivityCall, ActivityCompletion, CaseAction, CaseView, Effect } from '../domain/engine/types.js';
+import { REFUSALS, type ActivityCall, type ActivityCompletion, type CaseAction, type CaseView, type Effect } from '../domain/engine/types.js';
 import {
   actionUpdates,
   caseStateQuery,
@@ -67,17 +67,38 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
   // intermediate ones while the engine waits for an activity.
   const settled = (): boolean => !(settledWrites && engine!.busy());
   const { workflowId } = workflowInfo();
-  let engine: CaseEngine | undefined = undefined;
+  const resume = input.resume;
+  // A case continuing as new has its state and its definition in its input: it is ready at once, so an
+  // update arriving as the new run starts finds it as it was.
+  let engine: CaseEngine | undefined = resume ? CaseEngine.resume(resume.definition, resume.state) : undefined;
   const queued: Array<() => Effect[]> = [];
   const timers = new Map<string, CancellationScope>();
   // The workflow clock stands still while local activities run within one task; the wall-clock time a
   // local activity answered (recorded in history, so replay sees the same) keeps timers from firing late.
   let clockHint = 0;
+  // Set once the case should continue as new: new updates are refused (RollingOver, the API repeats them on
+  // the new run) so the run can end in a task that accepted none — a task ending the run while it accepts
+  // updates is refused by the server when more arrive meanwhile, and those updates would fail.
+  let rollingOver = false;
+  // The history length of the last task that accepted an update (it is the same throughout one task).
+  let acceptedIn = -1;
+  const acceptedInThisTask = (): boolean => workflowInfo().historyLength === acceptedIn;
+  // Whether to look at rolling over again. Only events that stay in the history set it (an accepted update, a
+  // finished activity, a timer): a task that only refused an update leaves no trace to replay, so it must
+  // never decide anything.
+  let reconsider = false;
   const clock = (): number => Math.max(Date.now(), clockHint);
   const inflight = new Set<Promise<unknown>>();
   let failure: Error | undefined;
 
-  const resume = input.resume;
+  // Read model and search attributes follow the engine's state after every change. Declared before the
+  // handlers: registering a handler runs the updates that arrived with the run's first task at once.
+  let revision = 0;
+  let publishedRevision = 0;
+  let projectedRevision = 0;
+  let projectedSeq = resume?.projectedSeq ?? 0;
+  const published = new Map<string, unknown>(Object.entries(resume?.published ?? {}));
+
   // Handlers are registered first: an update that arrives while the case is still starting is
   // refused with a reason instead of being rejected as unknown.
   const refuseIfNotReady = (): CaseEngine => {
@@ -97,12 +118,17 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
         const refusal = e.refusal(a, actor, now());
         // Two updates validated against the same state: the second one finds it changed.
         if (refusal) throw ApplicationFailure.create({ type: refusal.type, message: refusal.message, nonRetryable: true });
+        const before = e.state.seq;
+        acceptedIn = workflowInfo().historyLength;
         carryOut(e.apply(a, actor, now()));
         await condition(() => !e.waitingForDeadline() || e.closed);
-        return e.view();
+        reconsider = bounded;
+        // An update's answer is kept in the history: it carries only the entries the action added.
+        return bounded ? e.view({ since: before }) : e.view();
       },
       {
         validator: (args: ActionInput<UpdateAction>): void => {
+          if (rollingOver) throw ApplicationFailure.create({ type: REFUSALS.rollingOver, message: 'The case is moving to a new run; repeat the action in a moment', nonRetryable: true });
           const { action: a, actor } = action(args);
           const refusal = refuseIfNotReady().refusal(a, actor, now());
           if (refusal) throw ApplicationFailure.create({ type: refusal.type, message: refusal.message, nonRetryable: true });
@@ -141,7 +167,10 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
           },
         );
         inflight.add(promise);
-        void promise.finally(() => inflight.delete(promise));
+        void promise.finally(() => {
+          inflight.delete(promise);
+          reconsider = bounded;
+        });
       } else if (effect.type === 'timer') {
         const scope = new CancellationScope();
         timers.set(effect.id, scope);
@@ -184,12 +213,6 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
     }
   }
 
-  // Read model and search attributes follow the engine's state after every change.
-  let revision = 0;
-  let publishedRevision = 0;
-  let projectedRevision = 0;
-  let projectedSeq = resume?.projectedSeq ?? 0;
-  const published = new Map<string, unknown>(Object.entries(resume?.published ?? {}));
   function publish(): void {
     const snapshot = engine!.snapshot();
     const values: Array<[keyof typeof sa, unknown]> = [
@@ -234,13 +257,13 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
     }
   }
 
-  const { definition } = await read.loadProcess({ key: processKey, version: processVersion });
-  if (resume) {
-    engine = CaseEngine.resume(definition, resume.state);
+  if (engine) {
     carryOut(engine.armedTimers());
-    // The previous run left the read model and the search attributes current.
-    projectedRevision = publishedRevision = revision;
+    // The search attributes are as the previous run left them; the read model is written once more, from
+    // where the previous run's last completed write left it.
+    publishedRevision = revision;
   } else {
+    const { definition } = await read.loadProcess({ key: processKey, version: processVersion });
     const started = CaseEngine.start(
       { definition, caseNo: input.caseNo, workflowId, complaint: input.complaint, receivedAt: input.receivedAt, limitNotes: bounded },
       now(),
@@ -253,28 +276,42 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
 
   const unpublished = (): boolean => publishedRevision < revision && settled();
   // A long history is slow to replay and meets Temporal's limits: once it grows past the process's limit (or
-  // Temporal suggests it), the case continues as new at a quiet moment — nothing in flight, all written.
+  // Temporal suggests it), the case continues as new at the next quiet moment: no update being handled, no
+  // activity or deadline awaited. A read-model write in flight need not finish: the new run writes again
+  // from the last completed one (the writes are idempotent), so a stream of notes cannot hold the case back.
+  const { definition } = engine;
   const { continueAsNewAfter } = caseLimitsOf(definition);
   const longHistory = (): boolean => {
     const info = workflowInfo();
     return bounded && (info.continueAsNewSuggested || (continueAsNewAfter !== undefined && info.historyLength >= continueAsNewAfter));
   };
   const quiet = (): boolean =>
-    queued.length === 0 && inflight.size === 0 && !engine!.busy() && projectedRevision >= revision && publishedRevision >= revision && allHandlersFinished();
+    queued.length === 0 && inflight.size === 0 && !engine!.busy() && publishedRevision >= revision && allHandlersFinished();
   while (!engine.closed) {
     if (unpublished()) {
       publishedRevision = revision;
       publish();
     }
-    if (longHistory() && quiet()) {
+    if (reconsider) {
+      reconsider = false;
+      rollingOver ||= longHistory();
+      // A task that accepted updates does not end the run (see rollingOver): a moment later, in a task of its
+      // own, it does.
+      if (rollingOver && quiet() && acceptedInThisTask()) {
+        void sleep(1).then(() => {
+          reconsider = true;
+        });
+      }
+    }
+    if (rollingOver && quiet() && !acceptedInThisTask()) {
       log.info('Continuing the case as new', { historyLength: workflowInfo().historyLength, seq: engine.state.seq });
       await continueAsNew<typeof complaintWorkflow>({
         ...input,
         process: { key: definition.key, version: definition.version },
-        resume: { state: engine.state, projectedSeq, published: Object.fromEntries(published), runs: (resume?.runs ?? 0) + 1 },
+        resume: { state: engine.state, definition, projectedSeq, published: Object.fromEntries(published), runs: (resume?.runs ?? 0) + 1 },
       });
     }
-    await condition(() => queued.length > 0 || unpublished() || failure !== undefined || engine!.closed || (longHistory() && quiet()));
+    await condition(() => queued.length > 0 || unpublished() || failure !== undefined || engine!.closed || reconsider);
     if (failure) throw failure;
     while (queued.length > 0) carryOut(queued.shift()!());
   }

@@ -6,7 +6,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AccountabilityState, Strike } from '../domain/accountability.js';
 import type { Actor, Complaint } from '../domain/case.js';
 import type { CaseAction, CaseView, EngineState } from '../domain/engine/types.js';
-import type { Outcome } from '../domain/process/definition.js';
+import type { Outcome, ProcessDefinition } from '../domain/process/definition.js';
 
 export type { CaseView } from '../domain/engine/types.js';
 export { REFUSALS, type RefusalType } from '../domain/engine/types.js';
@@ -38,6 +38,8 @@ export interface ComplaintWorkflowInput {
 /** What a case carries into its next run when its history grows long (continue-as-new). */
 export interface ComplaintResume {
   state: EngineState;
+  /** The process definition the case pinned when it started. */
+  definition: ProcessDefinition;
   /** Sequence number of the newest timeline entry already in the read model. */
   projectedSeq: number;
   /** Search attribute values already on the workflow. */

@@ -4,7 +4,8 @@ import { Type } from 'typebox';
 import type { Principal } from '../../db/api-keys.js';
 import { caseClosedResolved, rankingPolicyInForce } from '../../db/case-facts.js';
 import { caseOutcomes, cases, investigations, rankings, sanctions, strikes } from '../../db/schema.js';
-import { periodOf, periodStart, rankUnits, sanctionFor, strikeWindow, type AccountabilityState, type UnitOutcome, type UnitPerformance } from '../../domain/accountability.js';
+import { periodOf, periodStart, rankUnits, sanctionFor, strikeWindow, type AccountabilityState, type UnitPerformance } from '../../domain/accountability.js';
+import type { UnitOutcome } from '../../domain/outcomes.js';
 import {
   MONTHLY_EVALUATION_WORKFLOW_TYPE,
   closeInvestigationUpdate,
@@ -160,14 +161,22 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
       config: { roles: ['supervisor', 'dispatcher', 'admin'] },
       schema: {
         tags: ['accountability'],
-        summary: "Each unit's place on the accountability ladder in a window (one notice, two interviews, three freezes): units of the district with strikes",
+        summary: "Each unit's place on the accountability ladder in a window (one notice, two interviews, three freezes): units of the district with strikes in effect or open to appeal",
         security,
         querystring: Type.Object({ district: Type.Optional(unitId), window: Type.Optional(Type.Integer({ minimum: 2000, maximum: 2100, description: 'The strike window (a calendar year); default the current one' })) }),
         response: {
           200: Type.Object({
             districtId: Type.String(),
             window: Type.Integer(),
-            units: Type.Array(Type.Object({ unitId: Type.String(), strikes: Type.Integer(), sanction: Type.Union([Type.String(), Type.Null()]), frozen: Type.Boolean() })),
+            units: Type.Array(
+              Type.Object({
+                unitId: Type.String(),
+                strikes: Type.Integer({ description: 'Strikes in effect: they place the unit on the ladder' }),
+                pending: Type.Integer({ description: 'Strikes still open to appeal, or appealed and not yet decided' }),
+                sanction: Type.Union([Type.String(), Type.Null()]),
+                frozen: Type.Boolean(),
+              }),
+            ),
           }),
           ...problemResponses(400, 401, 403, 404),
         },
@@ -177,7 +186,15 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
       const districtId = districtAsked(principalOf(request), request.query.district);
       const window = request.query.window ?? strikeWindow(new Date().toISOString());
       const [strikeCounts, frozen] = await Promise.all([
-        db.select({ unitId: strikes.unitId, strikes: count() }).from(strikes).where(eq(strikes.window, window)).groupBy(strikes.unitId),
+        db
+          .select({
+            unitId: strikes.unitId,
+            strikes: sql<number>`(count(*) filter (where ${strikes.status} = 'effective'))::int`,
+            pending: sql<number>`(count(*) filter (where ${strikes.status} in ('pending', 'appealed')))::int`,
+          })
+          .from(strikes)
+          .where(eq(strikes.window, window))
+          .groupBy(strikes.unitId),
         db.select({ unitId: sanctions.unitId }).from(sanctions).where(and(eq(sanctions.kind, 'freeze'), eq(sanctions.status, 'active'))),
       ]);
       const frozenUnits = new Set(frozen.map((f) => f.unitId));
@@ -185,8 +202,8 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
         districtId,
         window,
         units: strikeCounts
-          .filter((s) => directory.within(s.unitId, districtId))
-          .map((s) => ({ unitId: s.unitId, strikes: Number(s.strikes), sanction: Number(s.strikes) > 0 ? sanctionFor(Number(s.strikes)) : null, frozen: frozenUnits.has(s.unitId) }))
+          .filter((s) => directory.within(s.unitId, districtId) && s.strikes + s.pending > 0)
+          .map((s) => ({ unitId: s.unitId, strikes: s.strikes, pending: s.pending, sanction: s.strikes > 0 ? sanctionFor(s.strikes) : null, frozen: frozenUnits.has(s.unitId) }))
           .sort((a, b) => b.strikes - a.strikes || a.unitId.localeCompare(b.unitId)),
       };
     },

@@ -10,7 +10,7 @@ import { REFUSALS, type ActionType } from '../../domain/engine/types.js';
 import type { UnitChain } from '../../domain/units.js';
 import { actionUpdates, complaintWorkflowId, type ActionInput, type UpdateAction } from '../../workflows/messages.js';
 import type { RouteDeps } from '../deps.js';
-import { actorOf, caseLinks, caseProblem, closedCaseProblem, viewFor } from '../cases.js';
+import { actorOf, caseLinks, caseProblem, closedCaseProblem, executeCaseUpdate, viewFor } from '../cases.js';
 import { principalOf } from '../auth.js';
 import { HttpProblem } from '../problem.js';
 import { CaseNoParams, CaseViewSchema, problemResponses } from '../schemas.js';
@@ -107,7 +107,7 @@ export const caseActionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app
         const updateId = `${principal.keyId}:${idempotencyKey}`;
         const handle = temporal.client.workflow.getHandle(complaintWorkflowId(caseNo));
         try {
-          const view = await temporal.client.withDeadline(Date.now() + ACTION_WAIT_MS, () => handle.executeUpdate(actionUpdates[type], { args: [input], updateId }));
+          const view = await temporal.client.withDeadline(Date.now() + ACTION_WAIT_MS, () => executeCaseUpdate(handle, actionUpdates[type], { args: [input], updateId }));
           request.log.info({ caseNo, action: type, status: view.status }, 'Case action accepted');
           return { ...viewFor(principal, view, units), links: caseLinks(config, caseNo) };
         } catch (error) {

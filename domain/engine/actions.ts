@@ -139,6 +139,7 @@ export const ACTIONS: { [T in ActionType]: ActionSpec<T> } = {
     effect(step, action, actor) {
       const { token, node } = step.task(...HANDLING)!;
       step.record('resolved', actor, { ...step.here(), detail: { reply: action.reply, onTime: token.deadline === null || step.now <= token.deadline } });
+      step.state.resolvedAt ??= step.now;
       step.leave(token);
       step.enter(node.next, null, null);
     },

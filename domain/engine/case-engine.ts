@@ -8,7 +8,7 @@
  * what it does), `walker.ts` (tokens over the definition), `view.ts` (what the outside sees),
  * `reader.ts` (questions about the state).
  */
-import { emptyLedger } from '../accountability.js';
+import { emptyLedger } from '../outcomes.js';
 import type { Actor, CaseSnapshot } from '../case.js';
 import type { ProcessDefinition } from '../process/definition.js';
 import type { Expression } from '../process/expression.js';
@@ -64,11 +64,28 @@ export class CaseEngine {
       complaint: init.complaint,
       urgency: init.complaint.urgency,
       receivedAt: init.receivedAt,
-      vars: { route: null, unit: null, ancestors: [], lead: null, co: [], rating: null, returns: 0, reopens: 0, escalations: 0, arbitrated: false, overdueAtTop: false, reopening: false, holders: [] },
+      vars: {
+        route: null,
+        unit: null,
+        ancestors: [],
+        lead: null,
+        co: [],
+        rating: null,
+        returns: 0,
+        reopens: 0,
+        escalations: 0,
+        arbitrated: false,
+        overdueAtTop: false,
+        reopening: false,
+        holders: [],
+        heldLevels: [],
+        placedLevel: null,
+      },
       tokens: [],
       joins: {},
       timeline: [],
       seq: 0,
+      resolvedAt: null,
       ledger: emptyLedger(),
       notes: { comments: 0, urges: 0 },
       limitNotes: init.limitNotes ?? true,
@@ -86,8 +103,12 @@ export class CaseEngine {
   /** What the `caseState` query answers before the process definition is loaded (the first moments of a case). */
   static startingView = startingView;
 
-  /** Rebuilds an engine around saved state (after continue-as-new); {@link armedTimers} says which timers to start again. */
-  static resume(definition: ProcessDefinition, state: EngineState): CaseEngine {
+  /**
+   * Rebuilds an engine around saved state (after continue-as-new); {@link armedTimers} says which timers to
+   * start again. State saved by an earlier version gets the fields added since, with what they were then.
+   */
+  static resume(definition: ProcessDefinition, saved: EngineState): CaseEngine {
+    const state: EngineState = { ...saved, resolvedAt: saved.resolvedAt ?? null, vars: { ...saved.vars, heldLevels: saved.vars.heldLevels ?? [], placedLevel: saved.vars.placedLevel ?? null } };
     return new CaseEngine(definition, state);
   }
 
@@ -151,9 +172,12 @@ export class CaseEngine {
     return snapshot(this.read);
   }
 
-  /** The live state for the `caseState` query and update answers, including what each role may do now. */
-  view(): CaseView {
-    return caseView(this.read);
+  /**
+   * The live state for the `caseState` query and update answers, including what each role may do now: with
+   * the newest timeline entries, or (`since`) only those after that sequence number.
+   */
+  view(options: { since?: number } = {}): CaseView {
+    return caseView(this.read, options.since);
   }
 
   private step(now: string, body: (step: Step) => void): Effect[] {

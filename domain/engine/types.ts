@@ -2,7 +2,8 @@
  * Types of the case engine: what goes in (actions, timer and activity results), what comes out
  * (effects the workflow carries out), and the serialisable state in between.
  */
-import type { OutcomeLedger, Strike, UnitOutcome } from '../accountability.js';
+import type { Strike } from '../accountability.js';
+import type { OutcomeLedger, UnitOutcome } from '../outcomes.js';
 import type { Actor, CaseSnapshot, Complaint, TimelineEntry, Urgency } from '../case.js';
 import type { EscalationCause, Outcome, ProcessDefinition, TaskKind } from '../process/definition.js';
 import type { Rating } from '../ratings.js';
@@ -47,6 +48,8 @@ export const REFUSALS = {
   alreadyReportedIn: 'AlreadyReportedIn',
   invalidInput: 'InvalidInput',
   limitReached: 'LimitReached',
+  /** The case is moving to a new run (continue-as-new): the same action succeeds a moment later. */
+  rollingOver: 'RollingOver',
 } as const;
 export type RefusalType = (typeof REFUSALS)[keyof typeof REFUSALS];
 
@@ -176,6 +179,10 @@ export interface CaseVars {
   reopening: boolean;
   /** Every unit that has held the case (for outcomes and read access). */
   holders: string[];
+  /** The levels of the units that have held the case. */
+  heldLevels: string[];
+  /** The level routing first placed the case at. */
+  placedLevel: string | null;
 }
 
 export interface EngineState {
@@ -195,6 +202,8 @@ export interface EngineState {
   timeline: TimelineEntry[];
   /** Sequence number of the newest timeline entry. */
   seq: number;
+  /** When the case was first resolved. */
+  resolvedAt: string | null;
   /** The outcome rows so far, kept up to date entry by entry. */
   ledger: OutcomeLedger;
   /** Notes posted to the case, against the process's per-case limits. */

@@ -43,6 +43,25 @@ export function snapshot(read: CaseReader): CaseSnapshot {
     receivedAt: s.receivedAt,
     stepSince: main?.enteredAt ?? s.timeline.at(-1)?.at ?? s.receivedAt,
     closedAt: s.closedAt,
+    ...reformFacts(read),
+  };
+}
+
+/** What the reform's figures need to know about the case (DESIGN.md, "Figures the reforms are judged by"). */
+function reformFacts(read: CaseReader): Pick<CaseSnapshot, 'resolvedAt' | 'streetId' | 'communityHeld' | 'streetHandled' | 'reachedTop' | 'whistleTier'> {
+  const { state, definition } = read;
+  const v = state.vars;
+  const location = v.route?.location;
+  const chain = location ? [location.unit, ...location.ancestors] : [];
+  const top = definition.levels.at(-1);
+  const below = (level: string | null): boolean => level !== null && level !== top;
+  return {
+    resolvedAt: state.resolvedAt,
+    streetId: chain.find((u) => u.level === 'street' && u.kind !== 'department')?.id ?? null,
+    communityHeld: v.heldLevels.includes('community'),
+    streetHandled: v.heldLevels.some((level) => level === 'street' || level === 'community'),
+    reachedTop: read.closed && v.unit?.level === top && below(v.placedLevel),
+    whistleTier: null,
   };
 }
 
@@ -77,8 +96,8 @@ export function allowedActions(read: CaseReader): CaseView['allowedActions'] {
   return allowed;
 }
 
-/** The live state of the case for the `caseState` query and update answers. */
-export function caseView(read: CaseReader): CaseView {
+/** The live state of the case for the `caseState` query and update answers (timeline: the newest entries, or those after `since`). */
+export function caseView(read: CaseReader, since?: number): CaseView {
   const s = read.state;
   const blocked = read.blockedToken();
   return {
@@ -93,7 +112,7 @@ export function caseView(read: CaseReader): CaseView {
     allowedActions: allowedActions(read),
     notes: { ...s.notes, maxComments: read.limits.maxComments, maxUrges: read.limits.maxUrges },
     incident: blocked && !read.closed ? { reason: blocked.blocked!, retryAt: blocked.timers.find((t) => t.purpose === 'routeRetry')?.at ?? null } : null,
-    timeline: s.timeline.slice(-VIEW_TIMELINE_ENTRIES),
+    timeline: (since === undefined ? s.timeline : s.timeline.filter((e) => e.seq > since)).slice(-VIEW_TIMELINE_ENTRIES),
   };
 }
 
@@ -129,6 +148,12 @@ export function startingView(init: Omit<EngineInit, 'definition'>, processKey: s
     receivedAt: init.receivedAt,
     stepSince: init.receivedAt,
     closedAt: null,
+    resolvedAt: null,
+    streetId: null,
+    communityHeld: false,
+    streetHandled: false,
+    reachedTop: false,
+    whistleTier: null,
     process: { key: processKey, version: 0 },
     outcome: null,
     lead: null,

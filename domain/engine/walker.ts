@@ -3,7 +3,7 @@
  * timer, an activity's answer) at one instant, and collects the effects the workflow must carry out. A
  * `Step` lives for one input; the instant is fixed when it is made, so nothing in here reads a clock.
  */
-import { addToLedger } from '../accountability.js';
+import { addToLedger } from '../outcomes.js';
 import type { Actor, TimelineEntry } from '../case.js';
 import { parseLimit, warningPoint } from '../calendar.js';
 import type { Expression } from '../process/expression.js';
@@ -297,6 +297,7 @@ export class Step extends CaseReader {
     } else {
       this.assign(route.centre, []);
     }
+    v.placedLevel = v.unit?.level ?? null;
     this.record('routed', SYSTEM_ROUTER, {
       toUnitId: this.answering()?.id,
       toLevel: v.unit?.level,
@@ -314,7 +315,9 @@ export class Step extends CaseReader {
   }
 
   hold(unit: UnitRef): void {
-    if (!this.state.vars.holders.includes(unit.id)) this.state.vars.holders.push(unit.id);
+    const v = this.state.vars;
+    if (!v.holders.includes(unit.id)) v.holders.push(unit.id);
+    if (!v.heldLevels.includes(unit.level)) v.heldLevels.push(unit.level);
   }
 
   startTask(node: UserTaskNode, cause: Cause): void {

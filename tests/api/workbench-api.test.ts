@@ -186,21 +186,24 @@ describe('queue counts and the accountability ladder', () => {
     expect(counts).toEqual({ total: list.items.length, warning: list.items.filter((i) => i.warning && !i.overdue).length, overdue: list.items.filter((i) => i.overdue).length });
   });
 
-  it("answers each unit's strikes in the window and the sanction they bring", async () => {
+  it("answers each unit's strikes in effect in the window, those open to appeal, and the sanction they bring", async () => {
     const supervisor = await env.key('supervisor', 'centre');
     const window = 2031;
     await env.database.db.execute(
-      `INSERT INTO strikes (id, unit_id, source, at, "window", number) VALUES
-        ('lad-1', 'dept-water', 'ranking', '2031-02-01', ${window}, 1),
-        ('lad-2', 'dept-water', 'ranking', '2031-03-01', ${window}, 2),
-        ('lad-3', 'comm-binhe-park', 'ranking', '2031-03-01', ${window}, 1)
+      `INSERT INTO strikes (id, unit_id, source, at, "window", number, status) VALUES
+        ('lad-1', 'dept-water', 'ranking', '2031-02-01', ${window}, 1, 'effective'),
+        ('lad-2', 'dept-water', 'ranking', '2031-03-01', ${window}, 2, 'effective'),
+        ('lad-3', 'comm-binhe-park', 'ranking', '2031-03-01', ${window}, 1, 'effective'),
+        ('lad-4', 'comm-binhe-park', 'ranking', '2031-04-01', ${window}, 2, 'pending'),
+        ('lad-5', 'dept-health', 'ranking', '2031-04-01', ${window}, 1, 'voided')
        ON CONFLICT DO NOTHING` as never,
     );
     const ladder = (await env.call(supervisor, 'GET', `/v1/accountability/ladder?window=${window}`)).json<{ districtId: string; units: Array<{ unitId: string; strikes: number; sanction: string }> }>();
     expect(ladder.districtId).toBe('centre');
+    // A strike open to appeal is shown but places nobody; a voided one is gone.
     expect(ladder.units).toEqual([
-      { unitId: 'dept-water', strikes: 2, sanction: 'interview', frozen: false },
-      { unitId: 'comm-binhe-park', strikes: 1, sanction: 'notice', frozen: false },
+      { unitId: 'dept-water', strikes: 2, pending: 0, sanction: 'interview', frozen: false },
+      { unitId: 'comm-binhe-park', strikes: 1, pending: 1, sanction: 'notice', frozen: false },
     ]);
     expect((await env.call(await env.key('handler', 'dept-water'), 'GET', `/v1/accountability/ladder?window=${window}`)).statusCode).toBe(403);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { caseOutcomes, countStrike, periodOf, previousPeriod, rankUnits, sanctionActionRefusal, sanctionFor, strikeWindow, type AccountabilityState, type UnitOutcome } from '../../domain/accountability.js';
+import { countStrike, periodOf, previousPeriod, rankUnits, sanctionActionRefusal, sanctionFor, strikeWindow, type AccountabilityState } from '../../domain/accountability.js';
+import { caseOutcomes, type UnitOutcome } from '../../domain/outcomes.js';
 import type { TimelineEntry } from '../../domain/case.js';
 
 const entry = (action: string, extra: Partial<TimelineEntry> = {}): TimelineEntry => ({ seq: 0, at: '2026-01-01T00:00:00Z', action, actor: { role: 'system', id: 'engine' }, ...extra });
@@ -43,6 +44,12 @@ describe('ranking', () => {
     escalatedByTimeout: false,
     returned: false,
     reportedInOnTime: null,
+    whistled: false,
+    shirked: false,
+    overdueAtTop: false,
+    partDone: null,
+    cooperation: null,
+    partResolved: null,
     rating: 'satisfied',
     ...over,
   });

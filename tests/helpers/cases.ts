@@ -12,6 +12,7 @@ import type { ProcessDefinition } from '../../domain/process/definition.js';
 import { shippedProcess } from '../../processes/shipped.js';
 import type { complaintWorkflow } from '../../workflows/complaint-workflow.js';
 import { actionUpdates, caseStateQuery, COMPLAINT_WORKFLOW_TYPE, complaintWorkflowId, type ActionInput, type CaseView, type UpdateAction } from '../../workflows/messages.js';
+import { executeCaseUpdate } from '../../api/cases.js';
 import { eventually, type TestEnv } from './env.js';
 import { both, withLimits, type ProcessLimits } from './limits.js';
 
@@ -101,7 +102,7 @@ export async function waitForCase(handle: CaseHandle, predicate: (view: CaseView
 
 /** Runs an action update. */
 export function act<T extends UpdateAction>(handle: CaseHandle, action: T, input: ActionInput<T>): Promise<CaseView> {
-  return handle.executeUpdate(actionUpdates[action] as (typeof actionUpdates)[UpdateAction], { args: [input as ActionInput<UpdateAction>] });
+  return executeCaseUpdate(handle, actionUpdates[action] as (typeof actionUpdates)[UpdateAction], { args: [input as ActionInput<UpdateAction>] });
 }
 
 /** Expects an action to be refused with `reason`. */

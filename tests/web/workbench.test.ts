@@ -244,11 +244,12 @@ describe('the workbench', () => {
 
   it('fits a 375-px phone: the queue as cards, the case page, no sideways scrolling', async () => {
     const key = await env.key('handler', 'comm-heping-north');
+    const mine = await file();
     const page = await session(key, 375);
-    await page.waitForSelector('[data-test=case-cards] article', { timeout: 20_000 });
+    const card = `[data-test=case-cards] a[href="/app/cases/${mine.caseNo}"]`;
+    await page.waitForSelector(card, { timeout: 20_000 });
     await expectFits(page);
-    const first = await page.getAttribute('[data-test=case-cards] article a', 'href');
-    await page.goto(`${baseUrl}${first}`);
+    await page.click(card);
     await page.waitForSelector('[data-test=case-status]');
     await expectFits(page);
     await page.screenshot({ path: '/tmp/jiesu-workbench-375.png', fullPage: true });
