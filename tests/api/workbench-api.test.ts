@@ -176,14 +176,20 @@ describe('API keys for admins', () => {
 describe('queue counts and the accountability ladder', () => {
   it('counts what a list would list, with its warning and overdue cases', async () => {
     const handler = await env.key('handler', 'comm-heping-east');
-    await fileThroughApi(env, { location: { unitId: 'comm-heping-east' } });
-    await fileThroughApi(env, { location: { unitId: 'comm-heping-east' } });
+    // A title of its own, so cases of other test files (whose warnings come and go) stay out of both answers.
+    const title = `Counted ${env.ticket()}`;
+    await fileThroughApi(env, { title, location: { unitId: 'comm-heping-east' } });
+    await fileThroughApi(env, { title, location: { unitId: 'comm-heping-east' } });
+    const filters = `open=true&unitId=comm-heping-east&q=${encodeURIComponent(title)}`;
     const counts = await eventually(async () => {
-      const c = (await env.call(handler, 'GET', '/v1/complaints/counts?open=true&unitId=comm-heping-east')).json<{ total: number; warning: number; overdue: number }>();
-      return c.total >= 2 ? c : undefined;
+      const c = (await env.call(handler, 'GET', `/v1/complaints/counts?${filters}`)).json<{ total: number; warning: number; overdue: number }>();
+      return c.total === 2 ? c : undefined;
     });
-    const list = (await env.call(handler, 'GET', '/v1/complaints?open=true&unitId=comm-heping-east&limit=500')).json<{ items: Array<{ warning: boolean; overdue: boolean }> }>();
+    const list = (await env.call(handler, 'GET', `/v1/complaints?${filters}&limit=500`)).json<{ items: Array<{ warning: boolean; overdue: boolean }> }>();
     expect(counts).toEqual({ total: list.items.length, warning: list.items.filter((i) => i.warning && !i.overdue).length, overdue: list.items.filter((i) => i.overdue).length });
+    // Another unit's handler counts none of them.
+    const other = await env.key('handler', 'comm-binhe-park');
+    expect((await env.call(other, 'GET', `/v1/complaints/counts?q=${encodeURIComponent(title)}`)).json()).toEqual({ total: 0, warning: 0, overdue: 0 });
   });
 
   it("answers each unit's strikes in effect in the window, those open to appeal, and the sanction they bring", async () => {

@@ -4,8 +4,8 @@
  * draws its form from the action's input schema, so an action added to the catalogue appears without a
  * change here.
  */
-import { get } from './api';
-import type { ActionDescription, JsonSchema } from './types';
+import { get } from './api.js';
+import type { ActionDescription, JsonSchema } from './types.js';
 
 let catalogue: Promise<Map<string, ActionDescription>> | undefined;
 
@@ -16,7 +16,8 @@ export function loadActions(): Promise<Map<string, ActionDescription>> {
 }
 
 /** How a field of an action's input is entered. */
-export type FieldKind = 'unit' | 'units' | 'boolean' | 'choice' | 'text' | 'longText' | 'list';
+/** `json`: an object, or a list of objects, typed as JSON (a shape the form has no widget for). */
+export type FieldKind = 'unit' | 'units' | 'boolean' | 'choice' | 'number' | 'text' | 'longText' | 'list' | 'json';
 
 export interface FieldSpec {
   name: string;
@@ -24,6 +25,8 @@ export interface FieldSpec {
   required: boolean;
   options: string[];
   maxLength?: number;
+  minimum?: number;
+  maximum?: number;
   description?: string;
 }
 
@@ -44,23 +47,45 @@ export function fieldsOf(action: ActionDescription): FieldSpec[] {
         ? 'boolean'
         : choices
           ? 'choice'
-          : schema.type === 'array'
-            ? 'list'
-            : (schema.maxLength ?? 0) > 200
-              ? 'longText'
-              : 'text';
-    return { name, kind, required: required.has(name), options: choices ?? [], ...(schema.maxLength ? { maxLength: schema.maxLength } : {}), ...(schema.description ? { description: schema.description } : {}) };
+          : schema.type === 'integer' || schema.type === 'number'
+            ? 'number'
+            : schema.type === 'object' || (schema.type === 'array' && schema.items?.type === 'object')
+              ? 'json'
+              : schema.type === 'array'
+                ? 'list'
+                : (schema.maxLength ?? 0) > 200
+                  ? 'longText'
+                  : 'text';
+    return {
+      name,
+      kind,
+      required: required.has(name),
+      options: choices ?? [],
+      ...(schema.maxLength ? { maxLength: schema.maxLength } : {}),
+      ...(schema.minimum !== undefined ? { minimum: schema.minimum } : {}),
+      ...(schema.maximum !== undefined ? { maximum: schema.maximum } : {}),
+      ...(schema.description ? { description: schema.description } : {}),
+    };
   });
 }
 
-/** The request body of a filled form: empty optional fields are left out. */
+/** A JSON field's value; a typing mistake is said with the field's name before anything is sent. */
+function parseJson(name: string, text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new Error(`${name}: not valid JSON`);
+  }
+}
+
+/** The request body of a filled form: empty optional fields are left out (throws when a JSON field does not parse). */
 export function bodyOf(fields: FieldSpec[], values: Record<string, unknown>): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   for (const field of fields) {
     const value = values[field.name];
-    const empty = value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0);
+    const empty = value === undefined || value === null || (typeof value === 'string' && value.trim() === '') || (Array.isArray(value) && value.length === 0);
     if (empty && !field.required && field.kind !== 'boolean') continue;
-    body[field.name] = field.kind === 'boolean' ? Boolean(value) : typeof value === 'string' ? value.trim() : value;
+    body[field.name] = field.kind === 'boolean' ? Boolean(value) : field.kind === 'json' ? parseJson(field.name, String(value)) : typeof value === 'string' ? value.trim() : value;
   }
   return body;
 }

@@ -2,7 +2,7 @@
  * The work queues, per role: which cases each lists (filters of GET /v1/complaints, sorted by deadline) and
  * which roles see it. The first queue a role may see is its home page.
  */
-import type { Role } from './session';
+import type { Role } from './session.js';
 
 export interface QueueSpec {
   roles: Role[];

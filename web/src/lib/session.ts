@@ -1,6 +1,6 @@
 /** Who is signed in: the workbench session (GET /app/api/session), shared by every page. */
 import { reactive } from 'vue';
-import { ApiError, get, post } from './api';
+import { ApiError, get, post } from './api.js';
 
 export type Role = 'handler' | 'dispatcher' | 'supervisor' | 'admin';
 

@@ -1,6 +1,6 @@
 /** What the API answers, typed from the server's own schemas (type-only: nothing of the server is bundled). */
 import type { Static } from 'typebox';
-import type { CaseViewSchema, TimelineEntrySchema } from '../../../api/schemas';
+import type { CaseViewSchema, TimelineEntrySchema } from '../../../api/schemas.js';
 
 export type CaseView = Static<typeof CaseViewSchema>;
 export type TimelineEntry = Static<typeof TimelineEntrySchema>;
@@ -61,6 +61,8 @@ export interface JsonSchema {
   maxLength?: number;
   minLength?: number;
   maxItems?: number;
+  minimum?: number;
+  maximum?: number;
   pattern?: string;
   description?: string;
 }

@@ -1,7 +1,7 @@
 /** The unit tree, read once per sign-in: names for ids, and choices for unit fields. */
 import { ref } from 'vue';
-import { get } from './api';
-import type { Unit } from './types';
+import { get } from './api.js';
+import type { Unit } from './types.js';
 
 export const units = ref<Unit[]>([]);
 let loading: Promise<Unit[]> | undefined;
