@@ -1,8 +1,8 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
-import { loadSession, session, type Role } from './lib/session';
+import { loadSession, session, type Role } from './lib/session.js';
 import SignIn from './pages/SignIn.vue';
 import Queue from './pages/Queue.vue';
-import { QUEUES, homeOf } from './lib/queues';
+import { QUEUES, homeOf } from './lib/queues.js';
 
 const admin: Role[] = ['admin'];
 const overseers: Role[] = ['dispatcher', 'supervisor', 'admin'];
