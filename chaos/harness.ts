@@ -124,7 +124,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         return [id, { ...node, limit, ...(node.reopenLimit ? { reopenLimit: both('PT10M') } : {}), ...(node.reportInLimit ? { reportInLimit: both('PT30S') } : {}) }];
       }),
     );
-    await database.db.insert(processDefinitions).values({ key: 'complaint', version: 2, name: 'Chaos limits', format: 'bpmn', definition: { ...shipped, version: 2, nodes } });
+    const version = shipped.version + 1;
+    await database.db.insert(processDefinitions).values({ key: shipped.key, version, name: 'Chaos limits', format: 'bpmn', definition: { ...shipped, version, nodes } });
 
     const unitRows = await database.db.select().from(units);
     const childrenOf = (id: string) => unitRows.filter((u) => u.parentId === id);

@@ -1,6 +1,6 @@
 import { loadChineseCalendar } from './calendar-source.js';
 import { DEFAULT_RANKING_POLICY } from '../domain/accountability.js';
-import { shippedProcess, shippedProcessXml } from '../processes/shipped.js';
+import { SHIPPED_MODELS, shippedProcess, shippedProcessXml } from '../processes/shipped.js';
 import type { Db } from './client.js';
 import { calendarYears, processDefinitions, rankingPolicies, responsibilityItems, responsibilityLists, units, type NewUnit } from './schema.js';
 
@@ -93,21 +93,22 @@ export const sampleResponsibilityList: Array<{ category: string; name: string; l
 
 /**
  * Reference data every installation needs: the working-day calendar from the maintained
- * `chinese-days` package, version 1 of the default complaint process and of the ranking policy. Idempotent: existing rows
+ * `chinese-days` package, the shipped process models (`processes/`) and version 1 of the ranking policy. Idempotent: existing rows
  * (an admin's calendar edits, later process versions) are kept.
  */
 export async function seedReferenceData(db: Db): Promise<void> {
   const calendar = loadChineseCalendar();
-  const [definition, source] = await Promise.all([shippedProcess(), shippedProcessXml()]);
+  const models = await Promise.all(SHIPPED_MODELS.map(async (model) => ({ definition: await shippedProcess(model), source: await shippedProcessXml(model) })));
   await db.transaction(async (tx) => {
     await tx
       .insert(calendarYears)
       .values(Object.entries(calendar.years).map(([year, days]) => ({ year: Number(year), holidays: days.holidays, workdays: days.workdays, source: 'chinese-days' })))
       .onConflictDoNothing();
     await tx.insert(rankingPolicies).values({ ...DEFAULT_RANKING_POLICY }).onConflictDoNothing();
+    // A version already taken (an admin's own deployment) is kept: the shipped model then waits for its next version.
     await tx
       .insert(processDefinitions)
-      .values({ key: definition.key, version: definition.version, name: definition.name, format: 'bpmn', source, definition })
+      .values(models.map(({ definition, source }) => ({ key: definition.key, version: definition.version, name: definition.name, format: 'bpmn', source, definition })))
       .onConflictDoNothing();
   });
 }

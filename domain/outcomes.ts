@@ -24,7 +24,7 @@ export interface UnitOutcome {
   rating: string | null;
   /** Left the case by a legitimate whistle up: not a failure of the unit. */
   whistled: boolean;
-  /** Returned a matter the responsibility list gives to it (推诿): counts against it. */
+  /** Returned a matter the responsibility list gives to it (shirking): counts against it. */
   shirked: boolean;
   /** Held the case when it went overdue at the top. */
   overdueAtTop: boolean;
@@ -132,7 +132,42 @@ export function addToLedger(ledger: OutcomeLedger, entry: TimelineEntry): void {
     }
     case 'returned': {
       const r = row(entry.actor.unitId);
-      if (r) r.returned = true;
+      if (r) {
+        r.returned = true;
+        // Returning a matter the responsibility list gives to the unit is shirking (shirking).
+        if (detail.listOwner === true) r.shirked = true;
+      }
+      break;
+    }
+    case 'whistled':
+    case 'disputed': {
+      // Whistling up or disputing the duty is the reform's way out, not a failure of the unit.
+      const r = row(entry.actor.unitId);
+      if (r) r.whistled = true;
+      break;
+    }
+    case 'overdue-at-top': {
+      const r = row(detail.strikeUnitId as string | undefined);
+      if (r) r.overdueAtTop = true;
+      break;
+    }
+    case 'summoned':
+      for (const unitId of (detail.departments as string[] | undefined) ?? []) {
+        const r = row(unitId, 'summoned');
+        if (r && r.partDone === null) r.partDone = false;
+      }
+      break;
+    case 'part-done': {
+      const r = row(entry.actor.unitId);
+      if (r) r.partDone = true;
+      break;
+    }
+    case 'department-rated': {
+      const r = row(detail.unitId as string | undefined);
+      if (r) {
+        r.cooperation = typeof detail.cooperation === 'number' ? detail.cooperation : null;
+        r.partResolved = typeof detail.partResolved === 'boolean' ? detail.partResolved : null;
+      }
       break;
     }
     case 'evaluated': {

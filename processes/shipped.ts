@@ -4,16 +4,28 @@ import { compileBpmn } from '../domain/process/bpmn.js';
 import type { ProcessDefinition } from '../domain/process/definition.js';
 import { projectRoot } from '../infra/config.js';
 
-/** The default process Jiesu ships: the lifecycle of DESIGN.md §3 as a BPMN model. */
-export const SHIPPED_PROCESS_FILE = path.join(projectRoot, 'processes', 'complaint-escalation.bpmn');
-
-export async function shippedProcessXml(): Promise<string> {
-  return readFile(SHIPPED_PROCESS_FILE, 'utf8');
+/** A BPMN model Jiesu ships, deployed by `npm run db:migrate` as this version of its process key. */
+export interface ShippedModel {
+  file: string;
+  version: number;
 }
 
-/** The shipped model, compiled; a model that does not compile is a build error, reported in full. */
-export async function shippedProcess(version = 1): Promise<ProcessDefinition> {
-  const { definition, issues } = await compileBpmn(await shippedProcessXml(), version);
-  if (!definition) throw new Error(`${SHIPPED_PROCESS_FILE} does not compile:\n${issues.map((i) => `  ${i.elementId}: ${i.message}`).join('\n')}`);
+/**
+ * The default process: the lifecycle of DESIGN.md §3. Version 2 (the street hub) lets a unit dispute its duty
+ * at once and names the whistle tiers; version 1 stays in the database for the cases pinned to it.
+ */
+export const DEFAULT_MODEL: ShippedModel = { file: path.join(projectRoot, 'processes', 'complaint-escalation.bpmn'), version: 2 };
+/** Street-first sorting: every case lands at the street's coordination centre (a process rule chooses it). */
+export const STREET_FIRST_MODEL: ShippedModel = { file: path.join(projectRoot, 'processes', 'street-first.bpmn'), version: 1 };
+export const SHIPPED_MODELS: readonly ShippedModel[] = [DEFAULT_MODEL, STREET_FIRST_MODEL];
+
+export async function shippedProcessXml(model: ShippedModel = DEFAULT_MODEL): Promise<string> {
+  return readFile(model.file, 'utf8');
+}
+
+/** A shipped model, compiled; a model that does not compile is a build error, reported in full. */
+export async function shippedProcess(model: ShippedModel = DEFAULT_MODEL): Promise<ProcessDefinition> {
+  const { definition, issues } = await compileBpmn(await shippedProcessXml(model), model.version);
+  if (!definition) throw new Error(`${model.file} does not compile:\n${issues.map((i) => `  ${i.elementId}: ${i.message}`).join('\n')}`);
   return definition;
 }

@@ -62,6 +62,8 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
   const settledWrites = patched('local-reads-settled-writes');
   // Cases started before this version keep unbounded notes, whole-burst projections and a single run.
   const bounded = patched('bounded-cases');
+  // Cases started before the street hub strike at once when overdue at the top, and route as they did.
+  const hub = patched('street-hub');
   const read = settledWrites ? reads : db;
   // The read model and search attributes get settled states only (routing and deadlines known), not the
   // intermediate ones while the engine waits for an activity.
@@ -226,6 +228,8 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
       ['overdue', snapshot.overdue],
       ['overdueAtTop', snapshot.overdueAtTop],
       ['escalations', snapshot.escalations],
+      // Cases from before the street hub never summoned anyone: their histories have no upsert for it.
+      ...(hub ? [['whistleTier', snapshot.whistleTier] as [keyof typeof sa, unknown]] : []),
     ];
     const updates: SearchAttributeUpdatePair[] = [];
     for (const [name, value] of values) {
@@ -265,7 +269,7 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
   } else {
     const { definition } = await read.loadProcess({ key: processKey, version: processVersion });
     const started = CaseEngine.start(
-      { definition, caseNo: input.caseNo, workflowId, complaint: input.complaint, receivedAt: input.receivedAt, limitNotes: bounded },
+      { definition, caseNo: input.caseNo, workflowId, complaint: input.complaint, receivedAt: input.receivedAt, limitNotes: bounded, hub },
       now(),
     );
     engine = started.engine;

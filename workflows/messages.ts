@@ -87,6 +87,15 @@ export const urgeUpdate = defineUpdate<CaseView, [ActionInput<'urge'>]>('urgeUni
 /** A note on the case's timeline. Refused once the case has its process's most comments. */
 export const commentUpdate = defineUpdate<CaseView, [ActionInput<'comment'>]>('addComment');
 
+/** The unit holding the case summons departments to it; it keeps the case. */
+export const summonUpdate = defineUpdate<CaseView, [ActionInput<'summon'>]>('summon');
+/** A summoned department reports its part done. */
+export const reportPartUpdate = defineUpdate<CaseView, [ActionInput<'reportPart'>]>('reportPart');
+/** The summoning unit rates a summoned department. */
+export const rateDepartmentUpdate = defineUpdate<CaseView, [ActionInput<'rateDepartment'>]>('rateDepartment');
+/** The unit disputes the case's duty at once: the case goes to arbitration. */
+export const disputeUpdate = defineUpdate<CaseView, [ActionInput<'dispute'>]>('dispute');
+
 /** Every action update by action type, for the API and tests. */
 export const actionUpdates = {
   signFor: signForUpdate,
@@ -103,6 +112,10 @@ export const actionUpdates = {
   cancel: cancelUpdate,
   urge: urgeUpdate,
   comment: commentUpdate,
+  summon: summonUpdate,
+  reportPart: reportPartUpdate,
+  rateDepartment: rateDepartmentUpdate,
+  dispute: disputeUpdate,
 } as const satisfies Record<CaseAction['type'], unknown>;
 export type UpdateAction = keyof typeof actionUpdates;
 

@@ -15,6 +15,8 @@ export const caseSearchAttributes = {
   overdue: defineSearchAttributeKey('JiesuOverdue', SearchAttributeType.BOOL),
   overdueAtTop: defineSearchAttributeKey('JiesuOverdueAtTop', SearchAttributeType.BOOL),
   escalations: defineSearchAttributeKey('JiesuEscalations', SearchAttributeType.INT),
+  /** The highest whistle tier departments were summoned with (cases started since the street hub). */
+  whistleTier: defineSearchAttributeKey('JiesuWhistleTier', SearchAttributeType.KEYWORD),
 } as const;
 
 /** Every custom search attribute Jiesu registers, for server setup. */

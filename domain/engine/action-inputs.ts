@@ -22,9 +22,28 @@ export const ActionInputs = {
   dispatch: Type.Object({ unitId, coUnitIds: Type.Optional(Type.Array(unitId, { maxItems: 10, uniqueItems: true })), note }, strict),
   reportIn: Type.Object({}, strict),
   evaluate: Type.Object({ rating: Type.Enum(RATINGS), comment: note }, strict),
-  arbitrate: Type.Object({ unitId, ruling: reason }, strict),
+  arbitrate: Type.Object({ unitId, coUnitIds: Type.Optional(Type.Array(unitId, { maxItems: 10, uniqueItems: true })), ruling: reason }, strict),
   reassign: Type.Object({ unitId, reason }, strict),
   cancel: Type.Object({ originalCaseNo: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,96}$' }), reason }, strict),
   urge: Type.Object({ note }, strict),
   comment: Type.Object({ text: Type.String({ minLength: 1, maxLength: 2000 }) }, strict),
+  summon: Type.Object(
+    {
+      departmentIds: Type.Array(unitId, { minItems: 1, maxItems: 10, uniqueItems: true, description: 'The departments to call to the case' }),
+      tier: Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$', description: "A whistle tier of the case's process (routine, key, joint, tough in the shipped models)" }),
+      note: reason,
+    },
+    strict,
+  ),
+  reportPart: Type.Object({ text: Type.String({ minLength: 1, maxLength: 5000, description: 'What the department did' }) }, strict),
+  rateDepartment: Type.Object(
+    {
+      unitId,
+      cooperation: Type.Integer({ minimum: 1, maximum: 5, description: 'How well the department cooperated, 1 (poorly) to 5 (fully)' }),
+      partResolved: Type.Boolean({ description: 'Whether it resolved its part' }),
+      note,
+    },
+    strict,
+  ),
+  dispute: Type.Object({ reason }, strict),
 } as const;

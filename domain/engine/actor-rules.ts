@@ -12,7 +12,7 @@ export type ActorRule =
   | 'holder'
   /** The unit that answers for the case: the lead department at the centre, else the holder. */
   | 'answering'
-  /** A department summoned to report in. */
+  /** A department summoned to the case: to joint handling at the centre, or by the unit holding it. */
   | 'summoned'
   /** A dispatcher or supervisor of the unit holding the case, deciding where it goes. */
   | 'decider'
@@ -45,7 +45,7 @@ export function mayApproach(rule: ActorRule, read: CaseReader, actor: Actor): Re
     case 'holder':
     case 'answering':
     case 'summoned': {
-      const participants = read.participants();
+      const participants = rule === 'summoned' ? [...read.participants(), ...read.summonedUnits()] : read.participants();
       return actor.unitId !== undefined && participants.includes(actor.unitId)
         ? null
         : refuse(REFUSALS.notYourCase, `The case is held by ${participants.join(', ') || 'no unit'}, not by ${actor.unitId ?? 'you'}`);
@@ -75,7 +75,7 @@ export function isActor(rule: ActorRule, read: CaseReader, actor: Actor): Refusa
     case 'answering':
       return heldBy(read.answering()?.id);
     case 'summoned':
-      return read.task('jointHandle')?.token.reportIns.some((r) => r.unitId === actor.unitId)
+      return read.task('jointHandle')?.token.reportIns.some((r) => r.unitId === actor.unitId) || read.openSummonsOf(actor.unitId)
         ? null
         : refuse(REFUSALS.notYourCase, `${actor.unitId ?? 'Your unit'} is not summoned to this case`);
     case 'decider':

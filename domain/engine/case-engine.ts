@@ -86,6 +86,8 @@ export class CaseEngine {
       timeline: [],
       seq: 0,
       resolvedAt: null,
+      summons: [],
+      hub: init.hub ?? true,
       ledger: emptyLedger(),
       notes: { comments: 0, urges: 0 },
       limitNotes: init.limitNotes ?? true,
@@ -108,7 +110,13 @@ export class CaseEngine {
    * start again. State saved by an earlier version gets the fields added since, with what they were then.
    */
   static resume(definition: ProcessDefinition, saved: EngineState): CaseEngine {
-    const state: EngineState = { ...saved, resolvedAt: saved.resolvedAt ?? null, vars: { ...saved.vars, heldLevels: saved.vars.heldLevels ?? [], placedLevel: saved.vars.placedLevel ?? null } };
+    const state: EngineState = {
+      ...saved,
+      resolvedAt: saved.resolvedAt ?? null,
+      summons: saved.summons ?? [],
+      hub: saved.hub ?? false,
+      vars: { ...saved.vars, heldLevels: saved.vars.heldLevels ?? [], placedLevel: saved.vars.placedLevel ?? null },
+    };
     return new CaseEngine(definition, state);
   }
 
@@ -121,14 +129,14 @@ export class CaseEngine {
     return this.read.busy();
   }
 
-  /** True while a task's deadline is being computed (updates answer once it is known). */
+  /** True while a task's or a summons's deadline is being computed (updates answer once it is known). */
   waitingForDeadline(): boolean {
-    return this.read.taskTokens().some((t) => t.awaiting !== null);
+    return this.read.taskTokens().some((t) => t.awaiting !== null) || this.state.summons.some((sm) => sm.awaiting !== null);
   }
 
   /** The timers the state holds, as effects: what a new run starts again after continue-as-new. */
   armedTimers(): Effect[] {
-    return this.state.tokens.flatMap((t) => t.timers.map((timer): Effect => ({ type: 'timer', id: timer.id, at: timer.at })));
+    return [...this.state.tokens, ...this.state.summons].flatMap((t) => t.timers.map((timer): Effect => ({ type: 'timer', id: timer.id, at: timer.at })));
   }
 
   /**
@@ -152,7 +160,7 @@ export class CaseEngine {
     const refusal = this.refusal(action, actor, now);
     if (refusal) throw new RefusalError(refusal);
     const spec = ACTIONS[action.type] as ActionSpec<CaseAction['type']>;
-    return this.step(now, (step) => spec.effect(step, action as never, actor));
+    return this.step(now, (step) => spec.effect(step, action as never, actor), actor);
   }
 
   /** A timer the engine asked for has fired. Stale timers (their task has ended) are ignored. */
@@ -180,8 +188,8 @@ export class CaseEngine {
     return caseView(this.read, options.since);
   }
 
-  private step(now: string, body: (step: Step) => void): Effect[] {
-    const step = new Step(this.definition, this.state, now, this.conditions);
+  private step(now: string, body: (step: Step) => void, actor: Actor | null = null): Effect[] {
+    const step = new Step(this.definition, this.state, now, this.conditions, actor);
     body(step);
     return step.effects;
   }

@@ -6,7 +6,7 @@
 import type { Actor, TimelineEntry } from '../case.js';
 import { caseLimitsOf, type Boundary, type CaseLimits, type ProcessDefinition, type ProcessNode, type UserTaskNode } from '../process/definition.js';
 import { unitAtLevel, type UnitChain, type UnitRef } from '../units.js';
-import type { EngineState, Token } from './types.js';
+import type { EngineState, SummonedDepartment, Summons, Token } from './types.js';
 
 /** A fault in the process model or its data (not a user mistake): the workflow task fails and operators see it. */
 export class EngineError extends Error {
@@ -92,7 +92,7 @@ export class CaseReader {
 
   /** True while the engine waits for an activity's answer (routing, a deadline): its state is not settled. */
   busy(): boolean {
-    return this.state.tokens.some((t) => t.awaiting !== null);
+    return this.state.tokens.some((t) => t.awaiting !== null) || this.state.summons.some((s) => s.awaiting !== null);
   }
 
   /** Units that act on a task: the lead and co-departments in joint handling, else the holding unit. */
@@ -111,6 +111,29 @@ export class CaseReader {
   participants(): string[] {
     const v = this.state.vars;
     return [v.unit?.id, v.lead?.id, ...v.co.map((u) => u.id)].filter((id): id is string => id !== undefined);
+  }
+
+  /** Departments summoned to the case by the unit holding it, in any summons. */
+  summonedUnits(): string[] {
+    return [...new Set(this.state.summons.flatMap((s) => s.departments.map((d) => d.unitId)))];
+  }
+
+  /** The newest open summons that calls `unitId`, with its entry for that department. */
+  openSummonsOf(unitId: string | undefined): { summons: Summons; department: SummonedDepartment } | undefined {
+    for (const summons of [...this.state.summons].reverse()) {
+      const department = summons.open ? summons.departments.find((d) => d.unitId === unitId) : undefined;
+      if (department) return { summons, department };
+    }
+    return undefined;
+  }
+
+  /** The summons that called `unitId` most recently, open or not. */
+  latestSummonsOf(unitId: string): { summons: Summons; department: SummonedDepartment } | undefined {
+    for (const summons of [...this.state.summons].reverse()) {
+      const department = summons.departments.find((d) => d.unitId === unitId);
+      if (department) return { summons, department };
+    }
+    return undefined;
   }
 
   /** True if the actor's unit takes part in the case or lies above it. */
@@ -145,10 +168,50 @@ export class CaseReader {
     return STATUS_BY_TASK[node.task];
   }
 
+  /** The variables gateway conditions can read. */
+  gatewayContext(): Record<string, unknown> {
+    const v = this.state.vars;
+    return {
+      route: v.route ? { kind: v.route.kind, level: v.route.level, department: v.route.departmentId } : null,
+      unit: v.unit ? { id: v.unit.id, level: v.unit.level, kind: v.unit.kind } : null,
+      lead: v.lead?.id ?? null,
+      rating: v.rating,
+      returns: v.returns,
+      reopens: v.reopens,
+      escalations: v.escalations,
+      arbitrated: v.arbitrated,
+      urgency: this.state.urgency,
+      category: this.state.complaint.category,
+      settings: { returnLimit: this.definition.settings.returnLimit, reopenLimit: this.definition.settings.reopenLimit },
+    };
+  }
+
   /** Where the case is, for a timeline entry. */
   here(): Pick<TimelineEntry, 'toUnitId' | 'toLevel'> {
     const v = this.state.vars;
     const unitId = this.answering()?.id;
     return { ...(unitId ? { toUnitId: unitId } : {}), ...(v.unit ? { toLevel: v.unit.level } : {}) };
   }
+}
+
+/** A token entering `node` at `now`. */
+export function newToken(id: number, now: string, node: string, cause: Token['cause']): Token {
+  return {
+    id,
+    node,
+    enteredAt: now,
+    cause,
+    awaiting: null,
+    deadline: null,
+    limit: null,
+    reportInDeadline: null,
+    timers: [],
+    signed: false,
+    warned: false,
+    overdue: false,
+    extensions: 0,
+    pendingExtension: null,
+    reopening: false,
+    reportIns: [],
+  };
 }

@@ -20,11 +20,15 @@ export type CaseAction =
   | { type: 'dispatch'; unit: UnitChain; coUnits?: UnitChain[]; note?: string }
   | { type: 'reportIn' }
   | { type: 'evaluate'; rating: Rating; comment?: string }
-  | { type: 'arbitrate'; unit: UnitChain; ruling: string }
+  | { type: 'arbitrate'; unit: UnitChain; coUnits?: UnitChain[]; ruling: string }
   | { type: 'reassign'; unit: UnitChain; reason: string }
   | { type: 'cancel'; originalCaseNo: string; reason: string }
   | { type: 'urge'; note?: string }
-  | { type: 'comment'; text: string };
+  | { type: 'comment'; text: string }
+  | { type: 'summon'; departments: UnitChain[]; tier: string; note: string }
+  | { type: 'reportPart'; text: string }
+  | { type: 'rateDepartment'; unitId: string; cooperation: number; partResolved: boolean; note?: string }
+  | { type: 'dispute'; reason: string };
 
 export type ActionType = CaseAction['type'];
 
@@ -50,6 +54,9 @@ export const REFUSALS = {
   limitReached: 'LimitReached',
   /** The case is moving to a new run (continue-as-new): the same action succeeds a moment later. */
   rollingOver: 'RollingOver',
+  alreadySummoned: 'AlreadySummoned',
+  partAlreadyReported: 'PartAlreadyReported',
+  alreadyRated: 'AlreadyRated',
 } as const;
 export type RefusalType = (typeof REFUSALS)[keyof typeof REFUSALS];
 
@@ -65,6 +72,8 @@ interface RouteFields {
   listVersion: number | null;
   reason?: string;
   location: UnitChain | null;
+  /** Departments that join the lead on every case of this matter (absent in answers recorded before rulings named them). */
+  coDepartments?: UnitRef[];
 }
 
 /** Where routing placed a case: with its owner (`owner`) or, when the list does not say, its centre's dispatcher (`dispatch`). */
@@ -105,7 +114,7 @@ export interface OutcomeInput {
 export interface NotificationInput {
   /** Stable id: a retried notification is delivered once. */
   id: string;
-  kind: 'warning' | 'urge' | 'escalated' | 'dispatched' | 'overdue-at-top' | 'sanction';
+  kind: 'warning' | 'urge' | 'escalated' | 'dispatched' | 'overdue-at-top' | 'sanction' | 'summoned';
   caseNo: string | null;
   unitIds: string[];
   message: string;
@@ -162,6 +171,35 @@ export interface Token {
   blocked?: string | null;
 }
 
+/** A department summoned to a case by the unit holding it. */
+export interface SummonedDepartment {
+  unitId: string;
+  reportedAt: string | null;
+  late: boolean;
+  doneAt: string | null;
+  rated: boolean;
+}
+
+/** One summons: a unit holding the case calls departments to it and keeps the case. */
+export interface Summons {
+  /** Its number on the case, from 1. */
+  n: number;
+  /** The summoning unit, and its level. */
+  by: string;
+  byLevel: string;
+  tier: string;
+  note: string;
+  at: string;
+  /** The task the case waited in when it was made; the summons ends with that task. */
+  taskToken: number;
+  open: boolean;
+  /** Waiting for its report-in deadline. */
+  awaiting: string | null;
+  reportInDeadline: string | null;
+  timers: TimerRef[];
+  departments: SummonedDepartment[];
+}
+
 /** Case variables gateways can read (see `gatewayContext`). */
 export interface CaseVars {
   route: PlacedRoute | null;
@@ -204,6 +242,10 @@ export interface EngineState {
   seq: number;
   /** When the case was first resolved. */
   resolvedAt: string | null;
+  /** Departments summoned to the case, oldest first. */
+  summons: Summons[];
+  /** Behaviour of cases started since the street hub (patched 'street-hub'): no strike at once when overdue at the top. */
+  hub: boolean;
   /** The outcome rows so far, kept up to date entry by entry. */
   ledger: OutcomeLedger;
   /** Notes posted to the case, against the process's per-case limits. */
@@ -252,6 +294,8 @@ export interface CaseView extends Omit<CaseSnapshot, 'citizen' | 'description'> 
   notes: { comments: number; urges: number; maxComments: number; maxUrges: number };
   /** Why the case cannot move on by itself (routing found no district centre), and when it retries. */
   incident: { reason: string; retryAt: string | null } | null;
+  /** Departments summoned to the case. */
+  summons: Array<Omit<Summons, 'awaiting' | 'timers' | 'taskToken'>>;
   /** The newest entries (at most {@link VIEW_TIMELINE_ENTRIES}); `seq` counts them all; the read model has the whole timeline. */
   timeline: TimelineEntry[];
 }
@@ -264,4 +308,6 @@ export interface EngineInit {
   receivedAt: string;
   /** Apply the per-case note limits (default true). */
   limitNotes?: boolean;
+  /** Street-hub behaviour (default true). */
+  hub?: boolean;
 }

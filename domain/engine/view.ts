@@ -4,6 +4,7 @@
  * the action catalogue, like the engine's refusals.
  */
 import type { Actor, CaseSnapshot } from '../case.js';
+import { whistleTiersOf } from '../process/definition.js';
 import { ACTIONS } from './actions.js';
 import type { CaseReader } from './reader.js';
 import { VIEW_TIMELINE_ENTRIES, type ActionType, type CaseView, type EngineInit, type TaskView, type Token } from './types.js';
@@ -61,8 +62,16 @@ function reformFacts(read: CaseReader): Pick<CaseSnapshot, 'resolvedAt' | 'stree
     communityHeld: v.heldLevels.includes('community'),
     streetHandled: v.heldLevels.some((level) => level === 'street' || level === 'community'),
     reachedTop: read.closed && v.unit?.level === top && below(v.placedLevel),
-    whistleTier: null,
+    whistleTier: highestTier(read),
   };
+}
+
+/** The highest whistle tier the case's summons used (tiers are listed lowest first). */
+function highestTier(read: CaseReader): string | null {
+  const order = whistleTiersOf(read.definition).map((t) => t.id);
+  let best: string | null = null;
+  for (const { tier } of read.state.summons) if (best === null || order.indexOf(tier) > order.indexOf(best)) best = tier;
+  return best;
 }
 
 function taskView(read: CaseReader, token: Token): TaskView {
@@ -112,6 +121,7 @@ export function caseView(read: CaseReader, since?: number): CaseView {
     allowedActions: allowedActions(read),
     notes: { ...s.notes, maxComments: read.limits.maxComments, maxUrges: read.limits.maxUrges },
     incident: blocked && !read.closed ? { reason: blocked.blocked!, retryAt: blocked.timers.find((t) => t.purpose === 'routeRetry')?.at ?? null } : null,
+    summons: s.summons.map(({ awaiting: _awaiting, timers: _timers, taskToken: _taskToken, ...summons }) => ({ ...summons, departments: summons.departments.map((d) => ({ ...d })) })),
     timeline: (since === undefined ? s.timeline : s.timeline.filter((e) => e.seq > since)).slice(-VIEW_TIMELINE_ENTRIES),
   };
 }
@@ -165,6 +175,7 @@ export function startingView(init: Omit<EngineInit, 'definition'>, processKey: s
     allowedActions: {},
     notes: { comments: 0, urges: 0, maxComments: 0, maxUrges: 0 },
     incident: null,
+    summons: [],
     timeline: [],
   };
 }

@@ -10,8 +10,9 @@ import type { Expression } from '../process/expression.js';
 import { parseExpression } from '../process/expression.js';
 import type { Outcome, ProcessDefinition, UserTaskNode } from '../process/definition.js';
 import type { UnitRef } from '../units.js';
-import { CaseReader, EngineError } from './reader.js';
-import type { ActivityCall, ActivityCompletion, EngineState, Effect, NotificationInput, PlacedRoute, Token } from './types.js';
+import { CaseReader, EngineError, newToken } from './reader.js';
+import { summonsDeadlineKnown, summonsTimerFired } from './summons.js';
+import type { ActivityCall, ActivityCompletion, EngineState, Effect, NotificationInput, PlacedRoute, TimerRef, Token } from './types.js';
 
 const MAX_STEPS = 1_000;
 
@@ -31,6 +32,8 @@ export class Step extends CaseReader {
     state: EngineState,
     readonly now: string,
     private readonly conditions: Map<string, Expression>,
+    /** The person whose action this step carries out (none for timers and activity answers). */
+    readonly actor: Actor | null = null,
   ) {
     super(definition, state);
   }
@@ -57,19 +60,21 @@ export class Step extends CaseReader {
 
   // ---------------------------------------------------------------- timers
 
-  private timer(token: Token, purpose: string, at: string): void {
+  timer(owner: { timers: TimerRef[] }, purpose: string, at: string): void {
     const id = `timer:${this.state.nextId++}`;
-    token.timers.push({ id, purpose, at });
+    owner.timers.push({ id, purpose, at });
     this.effects.push({ type: 'timer', id, at });
   }
 
-  private cancelTimers(token: Token, keep: (purpose: string) => boolean = () => false): void {
+  cancelTimers(token: { timers: TimerRef[] }, keep: (purpose: string) => boolean = () => false): void {
     for (const timer of token.timers.filter((t) => !keep(t.purpose))) this.effects.push({ type: 'cancelTimer', id: timer.id });
     token.timers = token.timers.filter((t) => keep(t.purpose));
   }
 
   /** A timer the engine asked for has fired. Stale timers (their task has ended) are ignored. */
   timerFired(timerId: string): void {
+    const summons = this.state.summons.find((sm) => sm.timers.some((timer) => timer.id === timerId));
+    if (summons) return summonsTimerFired(this, summons, timerId);
     const token = this.state.tokens.find((t) => t.timers.some((timer) => timer.id === timerId));
     if (!token) return;
     const timer = token.timers.find((t) => t.id === timerId)!;
@@ -98,6 +103,8 @@ export class Step extends CaseReader {
 
   /** An activity the engine asked for has answered. Answers for tokens that are gone are ignored. */
   activityCompleted(requestId: string, completion: ActivityCompletion): void {
+    const summons = this.state.summons.find((sm) => sm.awaiting === requestId);
+    if (summons && completion.name === 'computeDeadlines') return summonsDeadlineKnown(this, summons, completion.result.reportIn ?? null);
     const token = this.state.tokens.find((t) => t.awaiting === requestId);
     if (!token) return;
     token.awaiting = null;
@@ -105,7 +112,7 @@ export class Step extends CaseReader {
     if (completion.name === 'routeComplaint' && node.type === 'serviceTask') {
       const route = completion.result;
       if (route.kind === 'unroutable') return this.unroutable(token, route.reason);
-      this.routed(route);
+      this.routed(route, node.level);
       this.leave(token);
       this.enter(node.next, token.cause, null);
     } else if (completion.name === 'computeDeadlines' && node.type === 'userTask') {
@@ -118,27 +125,6 @@ export class Step extends CaseReader {
   }
 
   // ---------------------------------------------------------------- walking
-
-  private newToken(node: string, cause: Cause): Token {
-    return {
-      id: this.state.nextId++,
-      node,
-      enteredAt: this.now,
-      cause,
-      awaiting: null,
-      deadline: null,
-      limit: null,
-      reportInDeadline: null,
-      timers: [],
-      signed: false,
-      warned: false,
-      overdue: false,
-      extensions: 0,
-      pendingExtension: null,
-      reopening: false,
-      reportIns: [],
-    };
-  }
 
   /** Moves a token onto `nodeId` and runs every node that does not wait. `origin` is the task a side branch started from. */
   enter(nodeId: string, cause: Cause, origin: number | null): void {
@@ -196,28 +182,16 @@ export class Step extends CaseReader {
     return parsed;
   }
 
-  /** The variables gateway conditions can read. */
-  private gatewayContext(): Record<string, unknown> {
-    const v = this.state.vars;
-    return {
-      route: v.route ? { kind: v.route.kind, level: v.route.level, department: v.route.departmentId } : null,
-      unit: v.unit ? { id: v.unit.id, level: v.unit.level, kind: v.unit.kind } : null,
-      lead: v.lead?.id ?? null,
-      rating: v.rating,
-      returns: v.returns,
-      reopens: v.reopens,
-      escalations: v.escalations,
-      arbitrated: v.arbitrated,
-      urgency: this.state.urgency,
-      category: this.state.complaint.category,
-      settings: { returnLimit: this.definition.settings.returnLimit, reopenLimit: this.definition.settings.reopenLimit },
-    };
-  }
-
-  /** Removes a token and its timers. */
+  /** Removes a token and its timers; the summons made while the case waited in it end with it. */
   leave(token: Token): void {
     this.cancelTimers(token);
     this.state.tokens = this.state.tokens.filter((t) => t.id !== token.id);
+    for (const summons of this.state.summons) {
+      if (!summons.open || summons.taskToken !== token.id) continue;
+      summons.open = false;
+      summons.awaiting = null;
+      this.cancelTimers(summons);
+    }
   }
 
   /** Closes the case and hands its outcome ledger to accountability. */
@@ -226,7 +200,9 @@ export class Step extends CaseReader {
     this.state.outcome = outcome;
     this.state.closedAt = this.now;
     this.record('closed', SYSTEM_ENGINE, { ...this.here(), detail: { outcome } });
-    this.activity({ name: 'recordOutcome', input: { caseNo: this.state.caseNo, closedAt: this.now, outcome, rows: this.state.ledger.rows.map((r) => ({ ...r })) } }, false);
+    // A cancelled duplicate counts for nobody.
+    const rows = this.state.hub && outcome === 'cancelled' ? [] : this.state.ledger.rows.map((r) => ({ ...r }));
+    this.activity({ name: 'recordOutcome', input: { caseNo: this.state.caseNo, closedAt: this.now, outcome, rows } }, false);
   }
 
   // ---------------------------------------------------------------- service tasks
@@ -236,7 +212,7 @@ export class Step extends CaseReader {
     const originToken = origin === null ? undefined : s.tokens.find((t) => t.id === origin);
     switch (action) {
       case 'route': {
-        const token = this.newToken(nodeId, cause);
+        const token = newToken(this.state.nextId++, this.now, nodeId, cause);
         token.awaiting = this.routeActivity();
         s.tokens.push(token);
         return;
@@ -260,7 +236,10 @@ export class Step extends CaseReader {
         s.vars.overdueAtTop = true;
         this.record('overdue-at-top', SYSTEM_TIMER, { ...this.here(), detail: { strikeUnitId: holder?.id ?? null } });
         if (holder) {
-          this.activity({ name: 'deliverStrike', input: { id: `overdue-at-top:${s.workflowId}:${holder.id}`, unitId: holder.id, source: 'overdue-at-top', caseNo: s.caseNo, at: this.now } }, false);
+          // Since the street hub an overdue case counts into the period's evaluation instead of striking at once.
+          if (!s.hub) {
+            this.activity({ name: 'deliverStrike', input: { id: `overdue-at-top:${s.workflowId}:${holder.id}`, unitId: holder.id, source: 'overdue-at-top', caseNo: s.caseNo, at: this.now } }, false);
+          }
           this.notify('overdue-at-top', [holder.id], `Case ${s.caseNo} is overdue at the district centre`);
         }
         break;
@@ -284,13 +263,19 @@ export class Step extends CaseReader {
     this.timer(token, 'routeRetry', new Date(Date.parse(this.now) + (retry.kind === 'duration' ? retry.ms : 600_000)).toISOString());
   }
 
-  private routed(route: PlacedRoute): void {
+  /** Places a routed case: with its owner, at the model's `placeAt` level of its location, or at the centre's dispatcher. */
+  private routed(route: PlacedRoute, placeAt?: string): void {
     const v = this.state.vars;
     v.route = route;
-    if (route.kind === 'owner' && route.level === 'district' && route.department) {
+    if (placeAt !== undefined && route.location) {
+      const { unit, ancestors } = this.chainAt([route.location.unit, ...route.location.ancestors], placeAt, route.location.unit.id);
+      this.assign(unit, ancestors);
+    } else if (route.kind === 'owner' && route.level === 'district' && route.department) {
       this.assign(route.centre, []);
       v.lead = route.department;
+      v.co = this.state.hub ? route.coDepartments ?? [] : [];
       this.hold(route.department);
+      v.co.forEach((u) => this.hold(u));
     } else if (route.kind === 'owner' && route.location && route.level) {
       const { unit, ancestors } = this.chainAt([route.location.unit, ...route.location.ancestors], route.level, route.location.unit.id);
       this.assign(unit, ancestors);
@@ -332,9 +317,10 @@ export class Step extends CaseReader {
         this.assign(unit, ancestors);
         v.lead = null;
         v.co = [];
-        const escalated = cause !== 'returned';
+        const escalated = cause !== 'returned' && cause !== 'dispute';
         if (escalated) v.escalations += 1;
-        this.record(escalated ? 'escalated' : 'sent-to-dispatcher', cause === 'returned' || cause === null ? SYSTEM_ENGINE : SYSTEM_TIMER, {
+        const action = escalated ? 'escalated' : cause === 'dispute' ? 'sent-to-arbitration' : 'sent-to-dispatcher';
+        this.record(action, this.causedBy(cause), {
           reason: cause ?? 'process',
           fromUnitId: heldBy.id,
           toUnitId: v.unit!.id,
@@ -344,7 +330,7 @@ export class Step extends CaseReader {
         this.notify('escalated', [v.unit!.id], `Case ${this.state.caseNo} has come to you (${cause ?? 'process'})`);
       }
     }
-    const token = this.newToken(node.id, cause);
+    const token = newToken(this.state.nextId++, this.now, node.id, cause);
     if (v.reopening && (node.task === 'handle' || node.task === 'jointHandle')) {
       token.reopening = true;
       v.reopening = false;
@@ -359,6 +345,13 @@ export class Step extends CaseReader {
     if (node.task === 'jointHandle' && node.reportInLimit) requested.reportIn = node.reportInLimit[this.state.urgency];
     token.awaiting = this.activity({ name: 'computeDeadlines', input: { from: this.now, limits: requested } }, true);
     this.state.tokens.push(token);
+  }
+
+  /** Who made the case move: a missed limit is the timer's doing; a whistle, a dispute or a rating the person's. */
+  private causedBy(cause: Cause): Actor {
+    if (cause === 'timeout') return SYSTEM_TIMER;
+    if (this.state.hub && this.actor && (cause === 'whistle' || cause === 'dispute' || cause === 'unsatisfied')) return this.actor;
+    return cause === 'returned' || cause === null || this.state.hub ? SYSTEM_ENGINE : SYSTEM_TIMER;
   }
 
   private armTimers(token: Token, node: UserTaskNode, rearm: boolean): void {

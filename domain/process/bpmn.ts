@@ -4,7 +4,7 @@
  * and rejects anything else with the element's id and the reason.
  */
 import { BpmnModdle, type ModdleElement } from 'bpmn-moddle';
-import { DEFAULT_CASE_LIMITS, OUTCOMES, SERVICE_ACTIONS, TASK_KINDS, type Boundary, type EscalationCause, type GatewayBranch, type LimitByUrgency, type ProcessDefinition, type ProcessNode } from './definition.js';
+import { DEFAULT_CASE_LIMITS, OUTCOMES, SERVICE_ACTIONS, TASK_KINDS, type WhistleTier, type Boundary, type EscalationCause, type GatewayBranch, type LimitByUrgency, type ProcessDefinition, type ProcessNode } from './definition.js';
 import { validateDefinition, type ValidationIssue } from './validate.js';
 
 export const JIESU_NAMESPACE = 'http://jiesu.dev/schema/bpmn/1.0';
@@ -39,7 +39,12 @@ export const jiesuDescriptor = {
       extends: ['bpmn:UserTask'],
       properties: [attr('task'), attr('level'), attr('role'), attr('limit'), attr('limitUrgent'), attr('reopenLimit'), attr('reopenLimitUrgent'), attr('reportInLimit'), attr('reportInLimitUrgent')],
     },
-    { name: 'ServiceBinding', extends: ['bpmn:ServiceTask'], properties: [attr('action')] },
+    { name: 'ServiceBinding', extends: ['bpmn:ServiceTask'], properties: [attr('action'), attr('level')] },
+    {
+      name: 'WhistleTier',
+      superClass: ['Element'],
+      properties: [attr('id'), attr('name'), attr('levels'), attr('attendees'), attr('reportInLimit'), attr('reportInLimitUrgent'), attr('minDepartments', 'Integer')],
+    },
     { name: 'BoundaryTiming', extends: ['bpmn:BoundaryEvent'], properties: [attr('at')] },
     { name: 'EndOutcome', extends: ['bpmn:EndEvent'], properties: [attr('outcome')] },
     { name: 'FlowCause', extends: ['bpmn:SequenceFlow'], properties: [attr('cause')] },
@@ -71,6 +76,25 @@ type El = ModdleElement & Record<string, unknown>;
 const id = (el: El): string => String(el.id ?? '(no id)');
 const list = (value: unknown): El[] => (Array.isArray(value) ? (value as El[]) : []);
 const targetOf = (flow: El): string => id(flow.targetRef as El);
+
+/** The process's whistle tiers (`<jiesu:whistleTier>` in its extension elements), when it names any. */
+function whistleTiers(process: El, limitPair: (el: El, name: string, required: boolean) => LimitByUrgency | undefined): { whistleTiers?: WhistleTier[] } {
+  const elements = list((process.extensionElements as El | undefined)?.values).filter((e) => e.$type === 'jiesu:WhistleTier');
+  if (elements.length === 0) return {};
+  return {
+    whistleTiers: elements.map((el) => ({
+      id: String(el.get('id') ?? ''),
+      name: String(el.get('name') ?? el.get('id') ?? ''),
+      levels: String(el.get('levels') ?? '')
+        .split(',')
+        .map((l) => l.trim())
+        .filter(Boolean),
+      attendees: String(el.get('attendees') ?? ''),
+      reportInLimit: limitPair(el, 'reportInLimit', true) ?? { normal: '', urgent: '' },
+      minDepartments: Number(el.get('minDepartments') ?? 1),
+    })),
+  };
+}
 
 /** Parses and compiles a BPMN model; `issues` lists every problem by element id (empty when it deploys). */
 export async function compileBpmn(xml: string, version: number): Promise<CompileResult> {
@@ -182,7 +206,8 @@ export async function compileBpmn(xml: string, version: number): Promise<Compile
         case 'bpmn:ServiceTask': {
           const action = el.get('jiesu:action') as string | undefined;
           if (action === undefined) issue(elId, `A service task names its jiesu:action (${SERVICE_ACTIONS.join(', ')})`);
-          nodes[elId] = { type: 'serviceTask', id: elId, name: String(el.name ?? ''), action: (action ?? '') as never, next: single(el, 'service task') };
+          const level = el.get('jiesu:level') as string | undefined;
+          nodes[elId] = { type: 'serviceTask', id: elId, name: String(el.name ?? ''), action: (action ?? '') as never, ...(level !== undefined ? { level } : {}), next: single(el, 'service task') };
           break;
         }
         case 'bpmn:ExclusiveGateway': {
@@ -250,7 +275,8 @@ export async function compileBpmn(xml: string, version: number): Promise<Compile
       }
       case 'bpmn:EscalationEventDefinition': {
         const code = (definition.escalationRef as El | undefined)?.escalationCode;
-        if (code !== 'whistle') issue(bId, `The only escalation a task raises is "whistle" (got ${String(code)})`);
+        if (code === 'dispute') return [{ kind: 'dispute', id: bId, target }];
+        if (code !== 'whistle') issue(bId, `A task raises the escalation "whistle" (up a level) or "dispute" (to arbitration), not ${String(code)}`);
         return [{ kind: 'whistle', id: bId, target }];
       }
       default:
@@ -279,6 +305,7 @@ export async function compileBpmn(xml: string, version: number): Promise<Compile
       returnLimit: number('returnLimit', 2),
       reopenLimit: number('reopenLimit', 1),
       extension: { max: number('extensionMax', 1), maxRatio: number('extensionMaxRatio', 1) },
+      ...whistleTiers(process, limitPair),
       caseLimits: {
         maxComments: number('maxComments', DEFAULT_CASE_LIMITS.maxComments),
         maxUrges: number('maxUrges', DEFAULT_CASE_LIMITS.maxUrges),

@@ -22,7 +22,7 @@ export const RESOLVED_OUTCOMES: readonly Outcome[] = ['closed', 'closed-unevalua
 export const isClosedStatus = (status: string): boolean => (OUTCOMES as readonly string[]).includes(status);
 
 /** Why a case moved up a level; boundary events and flows carry it to the task they lead to. */
-export type EscalationCause = 'timeout' | 'whistle' | 'unsatisfied';
+export type EscalationCause = 'timeout' | 'whistle' | 'unsatisfied' | 'dispute';
 
 /** A time limit per urgency, as limit text (`PT30M`, `2 working hours`, `5 working days`). */
 export type LimitByUrgency = Record<Urgency, string>;
@@ -35,7 +35,9 @@ export type Boundary =
   /** The handler returns the case: the task ends and the token follows `target`. */
   | { kind: 'returned'; id: string; target: string }
   /** The handler blows the whistle: the task ends and the case escalates along `target`. */
-  | { kind: 'whistle'; id: string; target: string };
+  | { kind: 'whistle'; id: string; target: string }
+  /** The handler disputes the duty at once: the task ends and the case goes along `target` to arbitration. */
+  | { kind: 'dispute'; id: string; target: string };
 
 export interface UserTaskNode {
   type: 'userTask';
@@ -59,6 +61,8 @@ export interface ServiceTaskNode {
   id: string;
   name: string;
   action: ServiceAction;
+  /** `route` only: place every case at this level of its location (e.g. the street's coordination centre), whatever the list says. */
+  level?: string;
   next: string;
 }
 
@@ -132,6 +136,35 @@ export interface ProcessSettings {
    * Definitions deployed before these existed get {@link DEFAULT_CASE_LIMITS}.
    */
   caseLimits?: CaseLimits;
+  /** The whistle tiers a unit summons departments with; definitions deployed before tiers existed get {@link DEFAULT_WHISTLE_TIERS}. */
+  whistleTiers?: WhistleTier[];
+}
+
+/**
+ * A whistle tier (routine, key, joint, tough in the shipped models): who may blow it, who answers, how fast the summoned departments
+ * must report in, and how many departments it calls at least. Listed from the lowest tier to the highest.
+ */
+export interface WhistleTier {
+  id: string;
+  name: string;
+  /** The levels whose units may blow it. */
+  levels: string[];
+  /** Who must attend, in words (shown with the summons). */
+  attendees: string;
+  reportInLimit: LimitByUrgency;
+  minDepartments: number;
+}
+
+export const DEFAULT_WHISTLE_TIERS: WhistleTier[] = [
+  { id: 'routine', name: 'Routine whistle', levels: ['community'], attendees: "the compound's party branch and the summoned department", reportInLimit: { normal: '1 working day', urgent: 'PT2H' }, minDepartments: 1 },
+  { id: 'key', name: 'Key whistle', levels: ['community'], attendees: "the community's joint meeting and the summoned departments", reportInLimit: { normal: '4 working hours', urgent: 'PT1H' }, minDepartments: 1 },
+  { id: 'joint', name: 'Joint whistle', levels: ['street'], attendees: "the street's working lines and the summoned departments", reportInLimit: { normal: '4 working hours', urgent: 'PT1H' }, minDepartments: 1 },
+  { id: 'tough', name: 'Tough whistle', levels: ['street'], attendees: 'a street meeting of every summoned department', reportInLimit: { normal: '2 working hours', urgent: 'PT30M' }, minDepartments: 2 },
+];
+
+/** The whistle tiers of a definition, lowest first. */
+export function whistleTiersOf(definition: Pick<ProcessDefinition, 'settings'>): WhistleTier[] {
+  return definition.settings.whistleTiers ?? DEFAULT_WHISTLE_TIERS;
 }
 
 export interface CaseLimits {

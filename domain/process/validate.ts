@@ -4,7 +4,7 @@
  */
 import { URGENCIES } from '../case.js';
 import { parseLimit } from '../calendar.js';
-import { caseLimitsOf, OUTCOMES, SERVICE_ACTIONS, TASK_KINDS, successors, type LimitByUrgency, type ProcessDefinition } from './definition.js';
+import { caseLimitsOf, whistleTiersOf, OUTCOMES, SERVICE_ACTIONS, TASK_KINDS, successors, type LimitByUrgency, type ProcessDefinition } from './definition.js';
 import { parseExpression } from './expression.js';
 
 export interface ValidationIssue {
@@ -58,6 +58,15 @@ export function validateDefinition(def: ProcessDefinition): ValidationIssue[] {
   } catch (error) {
     issue(def.key, `routeRetry "${limits.routeRetry}": ${(error as Error).message}`);
   }
+  const tiers = whistleTiersOf(def);
+  if (new Set(tiers.map((t) => t.id)).size !== tiers.length) issue(def.key, 'names a whistle tier twice');
+  for (const tier of tiers) {
+    if (!/^[a-z][a-z0-9-]{0,31}$/.test(tier.id)) issue(tier.id || def.key, 'a whistle tier id is lower-case letters, digits and dashes');
+    for (const level of tier.levels) if (!def.levels.includes(level)) issue(tier.id, `whistle tier level "${level}" is not one of ${def.levels.join(', ')}`);
+    if (tier.levels.length === 0) issue(tier.id, 'a whistle tier names the levels that may blow it');
+    if (!isCount(tier.minDepartments) || tier.minDepartments < 1) issue(tier.id, 'a whistle tier summons at least one department');
+    limit(tier.id, 'report-in limit', tier.reportInLimit, true);
+  }
   const start = def.nodes[def.start];
   if (start?.type !== 'startEvent') issue(def.start, 'the process must begin with a start event');
 
@@ -77,7 +86,7 @@ export function validateDefinition(def: ProcessDefinition): ValidationIssue[] {
           if (boundaryIds.has(b.id)) issue(b.id, 'is a duplicate boundary id');
           boundaryIds.add(b.id);
           if (b.kind === 'warning' && !(b.ratio > 0 && b.ratio < 1)) issue(b.id, 'a warning must fire between the start (0) and the deadline (1)');
-          if ((b.kind === 'returned' || b.kind === 'whistle') && !['signFor', 'handle', 'jointHandle'].includes(node.task)) {
+          if ((b.kind === 'returned' || b.kind === 'whistle' || b.kind === 'dispute') && !['signFor', 'handle', 'jointHandle'].includes(node.task)) {
             issue(b.id, `a ${b.kind} boundary only fits sign-for and handling tasks`);
           }
         }
@@ -86,6 +95,8 @@ export function validateDefinition(def: ProcessDefinition): ValidationIssue[] {
       }
       case 'serviceTask':
         if (!SERVICE_ACTIONS.includes(node.action)) issue(id, `service action "${node.action}" is not one of ${SERVICE_ACTIONS.join(', ')}`);
+        if (node.level !== undefined && node.action !== 'route') issue(id, 'only a route task places cases at a level (jiesu:level)');
+        if (node.level !== undefined && !def.levels.includes(node.level)) issue(id, `level "${node.level}" is not one of ${def.levels.join(', ')}`);
         break;
       case 'exclusiveGateway': {
         if (node.branches.length === 0) issue(id, 'has no outgoing branch');

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrincipalRole } from '../../db/api-keys.js';
 import { caseStateQuery, complaintWorkflowId } from '../../workflows/messages.js';
 import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
+import { DEFAULT_MODEL } from '../../processes/shipped.js';
 
 type Access = 'public' | 'deny' | 'allow' | 'unit' | 'session';
 /**
@@ -41,6 +42,10 @@ const MATRIX: Record<string, Row> = {
   'POST /v1/complaints/{caseNo}/extension-decision': caseAction({ supervisor: 'unit', dispatcher: 'unit' }, { approve: true }),
   'POST /v1/complaints/{caseNo}/dispatch': caseAction({ supervisor: 'unit', dispatcher: 'unit' }, { unitId: 'comm-heping-south' }),
   'POST /v1/complaints/{caseNo}/report-in': caseAction({ handler: 'unit' }, {}),
+  'POST /v1/complaints/{caseNo}/summons': caseAction({ handler: 'unit' }, { departmentIds: ['dept-urban'], tier: 'routine', note: 'Please come' }),
+  'POST /v1/complaints/{caseNo}/part-done': caseAction({ handler: 'unit' }, { text: 'Our part is done' }),
+  'POST /v1/complaints/{caseNo}/department-rating': caseAction({ handler: 'unit' }, { unitId: 'dept-urban', cooperation: 4, partResolved: true }),
+  'POST /v1/complaints/{caseNo}/dispute': caseAction({ handler: 'unit' }, { reason: 'Not on our list' }),
   'POST /v1/complaints/{caseNo}/evaluation': caseAction({ evaluator: 'allow' }, { rating: 'satisfied' }),
   'POST /v1/complaints/{caseNo}/arbitration': caseAction({ supervisor: 'unit', dispatcher: 'unit' }, { unitId: 'street-heping', ruling: 'Street' }),
   'POST /v1/complaints/{caseNo}/reassign': caseAction({ supervisor: 'unit' }, { unitId: 'comm-heping-south', reason: 'Wrong community' }, 'dispatchCase'),
@@ -150,7 +155,7 @@ describe('the authorisation matrix', () => {
         sanctionId: 'comm-heping-north:2026:3',
         year: '2026',
         key: 'complaint',
-        version: '1',
+        version: String(DEFAULT_MODEL.version),
         ...row.params?.(ids),
       };
       const url = template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name]!));

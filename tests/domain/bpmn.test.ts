@@ -2,8 +2,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileBpmn } from '../../domain/process/bpmn.js';
+import { validateDefinition } from '../../domain/process/validate.js';
+import { whistleTiersOf } from '../../domain/process/definition.js';
 import { projectRoot } from '../../infra/config.js';
-import { shippedProcessXml } from '../../processes/shipped.js';
+import { SHIPPED_MODELS, shippedProcessXml } from '../../processes/shipped.js';
 
 const fixture = async (name: string) => readFile(path.join(projectRoot, 'tests', 'fixtures', 'processes', name), 'utf8');
 
@@ -20,10 +22,14 @@ ${body}
 </bpmn:definitions>`;
 
 describe('compiling BPMN', () => {
-  it('compiles the shipped model and the four-level one', async () => {
-    const shipped = await compileBpmn(await shippedProcessXml(), 1);
-    expect(shipped.issues).toEqual([]);
-    expect(shipped.definition?.levels).toEqual(['community', 'street', 'district']);
+  it('compiles both shipped models and the four-level one', async () => {
+    for (const model of SHIPPED_MODELS) {
+      const shipped = await compileBpmn(await shippedProcessXml(model), model.version);
+      expect(shipped.issues, model.file).toEqual([]);
+      expect(validateDefinition(shipped.definition!), model.file).toEqual([]);
+      expect(shipped.definition?.levels).toEqual(['community', 'street', 'district']);
+      expect(whistleTiersOf(shipped.definition!).map((t) => t.id)).toEqual(['routine', 'key', 'joint', 'tough']);
+    }
     const four = await compileBpmn((await fixture('four-levels.bpmn')).replace('PROCESS_KEY', 'with-grids'), 3);
     expect(four.issues).toEqual([]);
     expect(four.definition).toMatchObject({ key: 'with-grids', version: 3, levels: ['grid', 'community', 'street', 'district'] });

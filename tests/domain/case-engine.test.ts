@@ -3,6 +3,7 @@ import { loadChineseCalendar } from '../../db/calendar-source.js';
 import { shippedProcess } from '../../processes/shipped.js';
 import { withLimits, type ProcessLimits } from '../helpers/limits.js';
 import { validateDefinition } from '../../domain/process/validate.js';
+import { DEFAULT_WHISTLE_TIERS } from '../../domain/process/definition.js';
 import {
   centre,
   chain,
@@ -48,7 +49,7 @@ describe('the default process definition', () => {
     expect(limit('district-handle')).toEqual({ normal: '7 working days', urgent: 'PT24H' });
     expect((shipped.nodes['district-handle'] as { reportInLimit: unknown }).reportInLimit).toEqual({ normal: '1 working day', urgent: 'PT1H' });
     expect(limit('evaluate')).toEqual({ normal: 'P3D', urgent: 'P3D' });
-    expect(shipped.settings).toEqual({ returnLimit: 2, reopenLimit: 1, extension: { max: 1, maxRatio: 1 }, caseLimits: { maxComments: 200, maxUrges: 50, routeRetry: 'PT10M' } });
+    expect(shipped.settings).toEqual({ returnLimit: 2, reopenLimit: 1, extension: { max: 1, maxRatio: 1 }, caseLimits: { maxComments: 200, maxUrges: 50, routeRetry: 'PT10M' }, whistleTiers: DEFAULT_WHISTLE_TIERS });
   });
 });
 
@@ -68,6 +69,14 @@ describe('case engine on the default process', () => {
     expect(h.engine.state.timeline.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it('strikes at once when overdue at the top for cases started before the street hub', () => {
+    const h = new EngineHarness(definition, calendar, ownerRoute('district', market), START).start({}, { hub: false });
+    h.act({ type: 'reportIn' }, handler(market));
+    h.advance(600 * MIN);
+    const strikes = h.activities.filter((a) => a.call.name === 'deliverStrike');
+    expect(strikes.map((s) => s.call.input)).toEqual([expect.objectContaining({ unitId: market.id, source: 'overdue-at-top', id: 'overdue-at-top:complaint-hotline-T1:dept-market' })]);
+  });
+
   it('escalates an unsigned case community → street → centre, warning before each limit, then flags overdue at the top once', () => {
     const h = harness();
     h.advance(7.5 * MIN);
@@ -83,8 +92,9 @@ describe('case engine on the default process', () => {
     const snapshot = h.engine.snapshot();
     expect(snapshot).toMatchObject({ status: 'joint-handling', overdueAtTop: true, overdue: true, unitId: market.id });
     h.advance(600 * MIN);
-    const strikes = h.activities.filter((a) => a.call.name === 'deliverStrike');
-    expect(strikes.map((s) => s.call.input)).toEqual([expect.objectContaining({ unitId: market.id, source: 'overdue-at-top', id: 'overdue-at-top:complaint-hotline-T1:dept-market' })]);
+    // No strike at once: the overdue case counts into the period's evaluation through the outcome ledger.
+    expect(h.activities.filter((a) => a.call.name === 'deliverStrike')).toEqual([]);
+    expect(h.engine.state.ledger.rows.find((r) => r.unitId === market.id)).toMatchObject({ overdueAtTop: true });
     const escalations = h.engine.state.timeline.filter((e) => e.action === 'escalated');
     expect(escalations.map((e) => [e.reason, e.fromLevel, e.toLevel])).toEqual([
       ['timeout', 'community', 'street'],

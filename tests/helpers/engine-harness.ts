@@ -64,9 +64,10 @@ export class EngineHarness {
     return new Date(this.now).toISOString();
   }
 
-  start(overrides: Partial<Complaint> = {}): this {
+  /** Starts the case; `hub: false` runs it as cases started before the street hub did. */
+  start(overrides: Partial<Complaint> = {}, { hub = true }: { hub?: boolean } = {}): this {
     const { engine, effects } = CaseEngine.start(
-      { definition: this.definition, caseNo: 'hotline-T1', workflowId: 'complaint-hotline-T1', complaint: complaint(overrides), receivedAt: this.iso() },
+      { definition: this.definition, caseNo: 'hotline-T1', workflowId: 'complaint-hotline-T1', complaint: complaint(overrides), receivedAt: this.iso(), hub },
       this.iso(),
     );
     this.engine = engine;

@@ -1,4 +1,4 @@
-import type { LimitByUrgency, ProcessDefinition } from '../../domain/process/definition.js';
+import { whistleTiersOf, type LimitByUrgency, type ProcessDefinition } from '../../domain/process/definition.js';
 
 /** Every limit of a complaint process, by the kind of task and its level; tests use short wall-clock ones. */
 export interface ProcessLimits {
@@ -36,5 +36,7 @@ export function withLimits(definition: ProcessDefinition, limits: ProcessLimits,
       }
     }),
   );
-  return { ...definition, nodes };
+  // Summoned departments report in within the test's report-in limit, whatever the whistle tier.
+  const whistleTiers = whistleTiersOf(definition).map((tier) => ({ ...tier, reportInLimit: limits.reportIn }));
+  return { ...definition, nodes, settings: { ...definition.settings, whistleTiers } };
 }
