@@ -28,6 +28,7 @@ const ListQuery = Type.Object(
     status: Type.Optional(Type.String({ pattern: '^[a-z-]+(,[a-z-]+)*$', description: 'One or more statuses, comma-separated' })),
     level: Type.Optional(slug),
     unitId: Type.Optional(slug),
+    summoned: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'Cases this department was summoned to' })),
     category: Type.Optional(slug),
     urgency: Type.Optional(Type.Union([Type.Literal('urgent'), Type.Literal('normal')])),
     overdue: Type.Optional(Type.Boolean()),
@@ -74,7 +75,7 @@ const CaseSummary = Type.Object({
 });
 const CaseList = Type.Object({ items: Type.Array(CaseSummary), nextCursor: Type.Union([Type.String(), Type.Null()]), names: NamesSchema });
 
-/** Which cases a principal may list: handlers what their unit has held, supervisors and dispatchers their area, portals their own. */
+/** Which cases a principal may list (as `canRead`): handlers what their unit has held or was summoned to, supervisors and dispatchers their area's, portals their own. */
 export function scopeOf(principal: Principal, units: UnitDirectory): CaseScope {
   switch (principal.role) {
     case 'admin':
@@ -83,10 +84,10 @@ export function scopeOf(principal: Principal, units: UnitDirectory): CaseScope {
     case 'intake':
       return { kind: 'source', source: principal.source ?? '' };
     case 'handler':
-      return { kind: 'held', unitIds: principal.unitId ? [principal.unitId] : [] };
+      return { kind: 'read', unitIds: principal.unitId ? [principal.unitId] : [] };
     case 'dispatcher':
     case 'supervisor':
-      return { kind: 'held', unitIds: principal.unitId ? units.subtree(principal.unitId) : [] };
+      return { kind: 'read', unitIds: principal.unitId ? units.subtree(principal.unitId) : [] };
   }
 }
 
@@ -116,6 +117,7 @@ function filtersOf(query: Omit<Static<typeof ListQuery>, 'sort' | 'limit' | 'cur
     ...(query.status ? { status: query.status.split(',') } : {}),
     ...(query.level ? { level: query.level } : {}),
     ...(query.unitId ? { unitId: query.unitId } : {}),
+    ...(query.summoned ? { summonedUnitId: query.summoned } : {}),
     ...(query.category ? { category: query.category } : {}),
     ...(query.urgency ? { urgency: query.urgency } : {}),
     ...(query.overdue !== undefined ? { overdue: query.overdue } : {}),

@@ -12,7 +12,7 @@ import type { ActionType } from '../../domain/engine/types.js';
 import { projectRoot } from '../../infra/config.js';
 import { presentedKey } from '../auth.js';
 import { CaseChangeFeed, type CaseChange } from '../case-changes.js';
-import { canRead } from '../cases.js';
+import { canRead, readScopeColumns } from '../cases.js';
 import type { RouteDeps } from '../deps.js';
 import { HttpProblem, notFound } from '../problem.js';
 import { problemResponses } from '../schemas.js';
@@ -153,7 +153,7 @@ export const workbenchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
       for (const s of streams) s.write('resync', {});
       return;
     }
-    const rows = await database.db.select({ caseNo: cases.caseNo, holders: cases.holders, source: cases.source }).from(cases).where(inArray(cases.caseNo, change.caseNos));
+    const rows = await database.db.select({ caseNo: cases.caseNo, ...readScopeColumns }).from(cases).where(inArray(cases.caseNo, change.caseNos));
     for (const s of streams) {
       const readable = rows.filter((r) => canRead(s.principal, r, units)).map((r) => r.caseNo);
       if (readable.length > 0) s.write('cases', readable);
