@@ -19,4 +19,11 @@ describe('diffLists', () => {
     expect(diff.changed).toEqual([{ before: inForce[0], after: proposal[0], fields: ['departmentId'] }]);
     expect(diffLists(inForce, inForce)).toEqual({ added: [], removed: [], changed: [] });
   });
+
+  it('sees co-departments (in any order) and the English name as changes', () => {
+    const item = { category: 'food-safety', name: '食品安全', nameEn: 'Food safety', level: 'district', departmentId: 'dept-market', coDepartmentIds: ['dept-health', 'dept-env'] };
+    expect(diffLists([item], [{ ...item, coDepartmentIds: ['dept-env', 'dept-health'] }]).changed).toEqual([]);
+    expect(diffLists([item], [{ ...item, coDepartmentIds: ['dept-health'] }]).changed[0]!.fields).toEqual(['coDepartmentIds']);
+    expect(diffLists([item], [{ ...item, nameEn: 'Food' }]).changed[0]!.fields).toEqual(['nameEn']);
+  });
 });

@@ -23,6 +23,7 @@ export interface FieldSpec {
   name: string;
   kind: FieldKind;
   required: boolean;
+  /** A choice's values; a unit field's units when the case narrows them (empty: any active unit). */
   options: string[];
   maxLength?: number;
   minimum?: number;
@@ -33,12 +34,26 @@ export interface FieldSpec {
 const choicesOf = (schema: JsonSchema): string[] | undefined =>
   schema.enum?.map(String) ?? (schema.anyOf?.every((s) => s.const !== undefined) ? schema.anyOf.map((s) => String(s.const)) : undefined);
 
-/** The form of an action: one field per property of its input, in the schema's order. */
-export function fieldsOf(action: ActionDescription): FieldSpec[] {
+/**
+ * Choices a case offers a field beyond what the schema says: unit ids (`units`) a unit field is chosen
+ * from, or values (`values`) a free string is chosen from.
+ */
+export type CaseChoices = Record<string, { units: string[] } | { values: string[] }>;
+
+/** What a case offers its actions' fields: a summons's tier from the tiers of the case's process, a rating's department from those the case summoned and has not rated. */
+export function caseChoices(type: string, view: { summons: Array<{ departments: Array<{ unitId: string; rated: boolean }> }> }, tiers: string[]): CaseChoices {
+  if (type === 'summon' && tiers.length > 0) return { tier: { values: tiers } };
+  if (type === 'rateDepartment') return { unitId: { units: [...new Set(view.summons.flatMap((s) => s.departments.filter((d) => !d.rated).map((d) => d.unitId)))] } };
+  return {};
+}
+
+/** The form of an action: one field per property of its input, in the schema's order, with the case's choices. */
+export function fieldsOf(action: ActionDescription, offered: CaseChoices = {}): FieldSpec[] {
   const required = new Set(action.input.required ?? []);
   return Object.entries(action.input.properties ?? {}).map(([name, schema]): FieldSpec => {
-    const unit = action.unitFields.find((f) => f.field === name);
-    const choices = choicesOf(schema);
+    const extra = offered[name];
+    const unit = action.unitFields.find((f) => f.field === name) ?? (extra && 'units' in extra ? { many: schema.type === 'array' } : undefined);
+    const choices = choicesOf(schema) ?? (extra && 'values' in extra ? extra.values : undefined);
     const kind: FieldKind = unit
       ? unit.many
         ? 'units'
@@ -60,7 +75,7 @@ export function fieldsOf(action: ActionDescription): FieldSpec[] {
       name,
       kind,
       required: required.has(name),
-      options: choices ?? [],
+      options: unit ? (extra && 'units' in extra ? extra.units : []) : (choices ?? []),
       ...(schema.maxLength ? { maxLength: schema.maxLength } : {}),
       ...(schema.minimum !== undefined ? { minimum: schema.minimum } : {}),
       ...(schema.maximum !== undefined ? { maximum: schema.maximum } : {}),

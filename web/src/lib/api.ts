@@ -3,6 +3,7 @@
  * and sends the app header with every call, which the API requires of cookie-authenticated changes (CSRF).
  */
 import { ref } from 'vue';
+import { learnNames } from './names.js';
 
 /** RFC 9457 problem details, as the API answers every error. */
 export interface Problem {
@@ -44,6 +45,7 @@ export async function api<T>(method: string, path: string, body?: unknown, heade
     if (response.status === 401 && !path.endsWith('/session')) sessionLost.value += 1;
     throw new ApiError({ ...problem, status: response.status });
   }
+  learnNames(data);
   return { status: response.status, data: data as T };
 }
 

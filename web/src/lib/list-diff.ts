@@ -3,13 +3,21 @@ export interface ListItem {
   category: string;
   name: string;
   level: string;
+  nameEn?: string | null;
   departmentId?: string | null;
+  /** Departments that join the lead on every case of the matter. */
+  coDepartmentIds?: string[];
 }
+
+const FIELDS = ['name', 'nameEn', 'level', 'departmentId', 'coDepartmentIds'] as const;
+type Field = (typeof FIELDS)[number];
+/** A field's value, compared as text (co-departments in any order are the same). */
+const valueOf = (item: ListItem, field: Field): string => (field === 'coDepartmentIds' ? [...(item.coDepartmentIds ?? [])].sort().join(',') : (item[field] ?? ''));
 
 export interface ListDiff {
   added: ListItem[];
   removed: ListItem[];
-  changed: Array<{ before: ListItem; after: ListItem; fields: Array<'name' | 'level' | 'departmentId'> }>;
+  changed: Array<{ before: ListItem; after: ListItem; fields: Field[] }>;
 }
 
 export function diffLists(inForce: ListItem[], proposal: ListItem[]): ListDiff {
@@ -19,7 +27,7 @@ export function diffLists(inForce: ListItem[], proposal: ListItem[]): ListDiff {
   for (const [category, item] of after) {
     const old = before.get(category);
     if (!old) continue;
-    const fields = (['name', 'level', 'departmentId'] as const).filter((f) => (old[f] ?? null) !== (item[f] ?? null));
+    const fields = FIELDS.filter((f) => valueOf(old, f) !== valueOf(item, f));
     if (fields.length > 0) changed.push({ before: old, after: item, fields });
   }
   return {

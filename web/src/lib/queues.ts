@@ -18,6 +18,8 @@ const OPEN = { open: true, sort: 'deadline' } as const;
 
 export const QUEUES: Record<string, QueueSpec> = {
   mine: { roles: ['handler'], filters: ({ unit }) => ({ ...OPEN, unitId: unit ?? undefined }) },
+  // Cases a department was summoned to (a street or community keeps them): it reports in and does its part.
+  summoned: { roles: ['handler'], filters: ({ unit }) => ({ ...OPEN, summoned: unit ?? undefined }) },
   held: { roles: ['handler'], filters: () => ({ ...OPEN }) },
   dispatch: { roles: ['dispatcher', 'supervisor'], filters: () => ({ ...OPEN, status: 'awaiting-dispatch,awaiting-arbitration' }) },
   unsigned: { roles: ['dispatcher', 'supervisor', 'admin'], byLevel: true, filters: ({ level }) => ({ ...OPEN, status: 'awaiting-sign', level: level ?? undefined }) },

@@ -1,6 +1,7 @@
 /** The unit tree, read once per sign-in: names for ids, and choices for unit fields. */
 import { ref } from 'vue';
 import { get } from './api.js';
+import { names } from './names.js';
 import type { Unit } from './types.js';
 
 export const units = ref<Unit[]>([]);
@@ -16,8 +17,8 @@ export function loadUnits(force = false): Promise<Unit[]> {
 
 export const unitById = (id: string | null | undefined): Unit | undefined => (id ? units.value.find((u) => u.id === id) : undefined);
 
-/** A unit's name, or its id while the tree is not loaded (or the unit is unknown). */
-export const unitName = (id: string | null | undefined): string => (id ? (unitById(id)?.name ?? id) : '—');
+/** A unit's name: as the answers name it, else from the tree, else its id (a unit no answer or tree knows). */
+export const unitName = (id: string | null | undefined): string => (id ? (names.units[id] ?? unitById(id)?.name ?? id) : '—');
 
 /** The units below `id` (not itself), nearest first. */
 export function below(id: string): Unit[] {
