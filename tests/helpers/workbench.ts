@@ -71,3 +71,31 @@ export async function chooseOption(page: Page, selectLocator: string, text: stri
     await openDropdown().first().waitFor({ state: 'hidden' });
   }
 }
+
+/** Opens a case's page on the app the page is signed in to. */
+export async function openCase(page: Page, caseNo: string): Promise<void> {
+  await page.goto(`${new URL(page.url()).origin}/app/cases/${caseNo}`);
+  await page.waitForSelector('[data-test=case-status]');
+}
+
+/** Takes an action through its button and form; `fill` fills the form. Resolves once the dialog closed (the case took it). */
+export async function act(page: Page, action: string, fill: (page: Page) => Promise<void> = async () => {}): Promise<void> {
+  await page.click(`[data-action=${action}]`);
+  await page.waitForSelector('[data-test=action-dialog]', { state: 'visible' });
+  await fill(page);
+  await page.click('[data-test=submit-action]');
+  await page.waitForSelector('[data-test=action-dialog]', { state: 'hidden' });
+}
+
+/** Waits until the case page shows a status. */
+export const statusIs = (page: Page, status: string) => page.waitForSelector(`[data-test=case-status][data-status="${status}"]`, { timeout: 20_000 });
+/** A form filler that types text into one field. */
+export const type = (field: string, text: string) => (page: Page) => page.fill(`[data-field=${field}]`, text);
+/** The case numbers a queue's table lists. */
+export const queueRows = (page: Page) => page.$$eval('[data-test=case-table] a[data-case]', (links) => links.map((a) => a.getAttribute('data-case')));
+
+/** The page fits its viewport and axe finds no serious violation on it. */
+export async function expectFits(page: Page): Promise<void> {
+  await expectNoHorizontalOverflow(page);
+  await expectAccessible(page);
+}
