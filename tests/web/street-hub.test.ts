@@ -251,7 +251,7 @@ describe('the street hub in the workbench', () => {
     expect(strikes).toEqual([expect.objectContaining({ id: strikeId, status: 'voided', decision: expect.objectContaining({ upheld: true }) })]);
   });
 
-  it('the dashboard\'s figures by dimension with their CSV, and the process rules, which refuse a duplicate rule in words', async () => {
+  it('the dashboard\'s figures by dimension with their CSV, and the process rules, which refuse a duplicate rule and a save over another admin\'s change in words', async () => {
     const adminKey = await env.key('admin');
     await fileThroughApi(env, { citizen: CITIZEN });
     for (const width of [1920, 375]) {
@@ -282,6 +282,26 @@ describe('the street hub in the workbench', () => {
         const problem = await page.waitForSelector('[data-test=problem][data-reason=invalid-rules]');
         expect(await problem.textContent()).toContain('has the same source and category as an earlier rule');
         expect((await env.call(adminKey, 'GET', '/v1/process-rules')).json<{ rules: unknown[] }>().rules).toEqual(before.rules);
+
+        // Another admin adds a rule meanwhile (for a portal of this test's own): this page's save is refused, not applied over it.
+        const read = await env.app.inject({ method: 'GET', url: '/v1/process-rules', headers: { authorization: `Bearer ${adminKey}` } });
+        const theirs = { source: `wb${run}`, processKey: 'complaint' };
+        const put = (rules: unknown[], etag: string) => env.app.inject({ method: 'PUT', url: '/v1/process-rules', headers: { authorization: `Bearer ${adminKey}`, 'if-match': etag }, payload: { rules } });
+        expect((await put([...read.json<{ rules: unknown[] }>().rules, theirs], String(read.headers.etag))).statusCode).toBe(200);
+        const rows = page.locator('[data-test=rules] .el-table__body tr');
+        await rows.last().locator('input').first().fill(`wc${run}`);
+        await page.click('[data-test=save-rules]');
+        await page.waitForSelector('[data-test=problem][data-reason=rules-changed]');
+        expect(await page.textContent('[data-test=problem]')).toContain('规则已被他人修改');
+        // Read again, the other admin's rule is there; removing it saves (with the new tag).
+        await page.reload();
+        await page.waitForSelector('[data-test=process-rules] .el-table');
+        const sources = await rows.evaluateAll((trs) => trs.map((tr) => tr.querySelector('input')?.value ?? ''));
+        expect(sources).toContain(`wb${run}`);
+        await rows.nth(sources.indexOf(`wb${run}`)).locator('button').last().click();
+        await page.click('[data-test=save-rules]');
+        await page.waitForSelector('.el-message--success');
+        expect((await env.call(adminKey, 'GET', '/v1/process-rules')).json<{ rules: Array<{ source: string | null }> }>().rules.map((r) => r.source)).not.toContain(`wb${run}`);
       }
       await page.close();
     }

@@ -31,7 +31,7 @@ export const sessionLost = ref(0);
 
 const APP_HEADER = { 'x-jiesu-app': '1' };
 
-export async function api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; data: T }> {
+export async function api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; data: T; headers: Headers }> {
   const response = await fetch(path, {
     method,
     credentials: 'same-origin',
@@ -46,7 +46,7 @@ export async function api<T>(method: string, path: string, body?: unknown, heade
     throw new ApiError({ ...problem, status: response.status });
   }
   learnNames(data);
-  return { status: response.status, data: data as T };
+  return { status: response.status, data: data as T, headers: response.headers };
 }
 
 export const get = async <T>(path: string): Promise<T> => (await api<T>('GET', path)).data;
