@@ -5,6 +5,7 @@ import { recordAudit } from '../../db/audit.js';
 import type { ApiKeyRow } from '../../db/schema.js';
 import type { RouteDeps } from '../deps.js';
 import { principalOf } from '../auth.js';
+import { namesIn, NamesSchema } from '../names.js';
 import { HttpProblem, notFound } from '../problem.js';
 import { problemResponses } from '../schemas.js';
 
@@ -34,13 +35,18 @@ const view = (row: ApiKeyRow) => ({
  * API keys for admins (what `npm run keys` does, over HTTP): list them, create one (its secret is in the answer
  * once and never again; only its hash is stored), revoke one (its browser sessions end too). Audited.
  */
-export const apiKeyRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { database, units, keys }) => {
+export const apiKeyRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { database, units, categories, keys }) => {
   const { db } = database;
+  /** An answer with the names of the units its keys are bound to. */
+  const named = <T extends object>(body: T) => ({ ...body, names: namesIn(body, { units, categories }) });
 
   app.get(
     '/v1/admin/api-keys',
-    { config: { roles: ['admin'] }, schema: { tags: ['admin'], summary: 'Every API key, oldest first (never their secrets)', security, response: { 200: Type.Array(ApiKeySchema), ...problemResponses(401, 403) } } },
-    async () => (await listApiKeys(db)).map(view),
+    {
+      config: { roles: ['admin'] },
+      schema: { tags: ['admin'], summary: 'Every API key, oldest first (never their secrets)', security, response: { 200: Type.Object({ keys: Type.Array(ApiKeySchema), names: NamesSchema }), ...problemResponses(401, 403) } },
+    },
+    async () => named({ keys: (await listApiKeys(db)).map(view) }),
   );
 
   app.post(
@@ -60,7 +66,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
           },
           { additionalProperties: false },
         ),
-        response: { 201: Type.Object({ key: Type.String({ description: 'The key itself: store it now, it is not shown again' }), apiKey: ApiKeySchema }), ...problemResponses(400, 401, 403, 422) },
+        response: { 201: Type.Object({ key: Type.String({ description: 'The key itself: store it now, it is not shown again' }), apiKey: ApiKeySchema, names: NamesSchema }), ...problemResponses(400, 401, 403, 422) },
       },
     },
     async (request, reply) => {
@@ -72,7 +78,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
       const created = await createApiKey(db, input);
       await recordAudit(db, [{ keyId: principalOf(request).keyId, action: 'api-key.create', subject: `api-key:${created.row.id}`, detail: { role, unitId: unitId ?? null, source: source ?? null } }]);
       await keys.refresh();
-      return reply.status(201).header('cache-control', 'no-store').send({ key: created.key, apiKey: view(created.row) });
+      return reply.status(201).header('cache-control', 'no-store').send(named({ key: created.key, apiKey: view(created.row) }));
     },
   );
 
@@ -85,7 +91,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
         summary: 'Revoke an API key and end its browser sessions',
         security,
         params: Type.Object({ keyId }),
-        response: { 200: ApiKeySchema, ...problemResponses(400, 401, 403, 404) },
+        response: { 200: Type.Object({ ...ApiKeySchema.properties, names: NamesSchema }), ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request) => {
@@ -94,7 +100,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
       await recordAudit(db, [{ keyId: principalOf(request).keyId, action: 'api-key.revoke', subject: `api-key:${id}` }]);
       await keys.refresh();
       const row = (await listApiKeys(db)).find((k) => k.id === id)!;
-      return view(row);
+      return named(view(row));
     },
   );
 };

@@ -159,7 +159,7 @@ describe('API keys for admins', () => {
     const listed = await env.call(admin, 'GET', '/v1/admin/api-keys');
     // The secret is what follows `jsk_<id>_` (base64url: it may itself hold underscores).
     expect(listed.body).not.toContain(key.slice(`jsk_${apiKey.id}_`.length));
-    expect(listed.json<Array<{ id: string }>>().some((k) => k.id === apiKey.id)).toBe(true);
+    expect(listed.json<{ keys: Array<{ id: string }>; names: { units: Record<string, string> } }>()).toMatchObject({ keys: expect.arrayContaining([expect.objectContaining({ id: apiKey.id })]), names: { units: { 'street-binhe': '滨河街道' } } });
 
     expect((await env.call(admin, 'POST', '/v1/admin/api-keys', { name: 'x', role: 'handler' })).statusCode).toBe(422);
     expect((await env.call(admin, 'POST', '/v1/admin/api-keys', { name: 'x', role: 'handler', unitId: 'no-such-unit' })).statusCode).toBe(422);

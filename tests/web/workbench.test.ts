@@ -281,19 +281,25 @@ describe('the workbench', () => {
     await page.click('[data-test=save-unit]');
     await eventually(async () => ((await env.call(key, 'GET', '/v1/units')).json<Array<{ id: string }>>().some((u) => u.id === unitId) ? true : undefined));
 
-    // A proposal: one matter moves to another department; the diff says so; published as the next version.
+    // A proposal: a matter of this test's own is added (the matters other tests route by stay as they are);
+    // the diff says so; published as the next version.
     const before = (await env.call(key, 'GET', '/v1/responsibility-list')).json<{ version: number }>();
+    const matter = `balcony-plants-${Date.now().toString(36)}`;
     await page.goto(`${baseUrl}/app/admin/list`);
     await page.click('[data-test=propose]');
-    await chooseOption(page, '[data-row="food-safety"]', '区卫生健康委员会');
-    await page.waitForSelector('[data-diff=changed]');
-    expect(await page.textContent('[data-diff=changed]')).toContain('food-safety');
-    await page.fill('[data-field=note]', 'Food safety moves to health');
+    await page.click('[data-test=add-row]');
+    const added = page.locator('[data-test=proposal] .el-table__body tr').last();
+    await added.locator('input').nth(0).fill(matter);
+    await added.locator('input').nth(1).fill('Balcony plants');
+    await page.waitForSelector('[data-diff=added]');
+    expect(await page.textContent('[data-diff=added]')).toContain(matter);
+    await page.fill('[data-field=note]', 'Balcony plants for the communities');
     await page.click('[data-test=publish]');
-    // Other files may publish versions meanwhile: the newest that moved food safety is this one.
+    // Other files may publish versions meanwhile: the newest with this matter is this one.
     await eventually(async () => {
-      const list = (await env.call(key, 'GET', '/v1/responsibility-list')).json<{ version: number; note: string; items: Array<{ category: string; departmentId: string | null }> }>();
-      return list.version > before.version && list.note === 'Food safety moves to health' && list.items.find((i) => i.category === 'food-safety')?.departmentId === 'dept-health' ? true : undefined;
+      const list = (await env.call(key, 'GET', '/v1/responsibility-list')).json<{ version: number; items: Array<{ category: string; level: string; coDepartmentIds: string[] }> }>();
+      const item = list.items.find((i) => i.category === matter);
+      return list.version > before.version && item?.level === 'community' ? true : undefined;
     });
 
     // A key: created, shown once, listed without its secret, revoked.
