@@ -144,4 +144,6 @@ export interface CaseSnapshot {
   reachedTop: boolean;
   /** The highest whistle tier a unit summoned departments with (null: no summons). */
   whistleTier: string | null;
+  /** Every department summoned to the case: each may read it while it does its part (absent in snapshots of older workers). */
+  summoned?: string[];
 }

@@ -12,7 +12,7 @@ import { PayloadOpenError, payloadCodec, sealing } from '../../infra/codec.js';
 import { COMPLAINT_WORKFLOW_PREFIX, UNIT_ACCOUNTABILITY_PREFIX } from '../../workflows/messages.js';
 import type { RouteDeps } from '../deps.js';
 import { presentedKey } from '../auth.js';
-import { canRead } from '../cases.js';
+import { canRead, readScopeColumns } from '../cases.js';
 import { escapeHtml } from '../html.js';
 import { HttpProblem } from '../problem.js';
 import { problemResponses } from '../schemas.js';
@@ -47,7 +47,7 @@ async function refusedWorkflows(db: Db, units: UnitDirectory, principal: Princip
   const scope = principal.unitId;
   if (scope !== null && units.get(scope) !== undefined && units.chain(scope)?.ancestors.length === 0) return refused;
   const caseNos = workflowIds.flatMap((id) => (id?.startsWith(COMPLAINT_WORKFLOW_PREFIX) ? [id.slice(COMPLAINT_WORKFLOW_PREFIX.length)] : []));
-  const rows = caseNos.length === 0 ? [] : await db.select({ caseNo: cases.caseNo, holders: cases.holders, source: cases.source }).from(cases).where(inArray(cases.caseNo, caseNos));
+  const rows = caseNos.length === 0 ? [] : await db.select({ caseNo: cases.caseNo, ...readScopeColumns }).from(cases).where(inArray(cases.caseNo, caseNos));
   const byCase = new Map(rows.map((r) => [r.caseNo, r]));
   for (const id of workflowIds) {
     if (id?.startsWith(COMPLAINT_WORKFLOW_PREFIX)) {
