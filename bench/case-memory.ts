@@ -8,7 +8,8 @@
  *   npm run bench:memory -- --open 3000,100000 --cache 5000 [--snapshot] [--settle-minutes 20] [--label after]
  *
  * `--snapshot` also takes heap snapshots of the workflow thread with an empty cache and after the first
- * step, and prints where the bytes per cached case go (grouped by constructor, like DevTools' Summary).
+ * step, and prints where the bytes per cached case go (grouped by constructor, like DevTools' Summary);
+ * keep that step small (`--open 300,3000`): a snapshot is summarised in memory.
  * Each run's figures are kept in .cache/bench/case-memory.json under its label.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -59,6 +60,8 @@ interface MemoryStep extends MemoryFigures {
 }
 
 const PROCESS_KEY = 'bench-memory';
+// A snapshot's JSON is read whole: past a few hundred MiB of heap it outgrows what one string can hold.
+const SNAPSHOT_LIMIT_MIB = 300;
 const MiB = 1024 * 1024;
 // The SDK's cache of live workflows in the workflow thread (internal, read through the inspector only).
 const cachedWorkflowsExpression = `process.getBuiltinModule('node:module').createRequire(${JSON.stringify(`${projectRoot}/`)})('@temporalio/worker/lib/workflow/reusable-vm.js').ReusableVMWorkflowCreator.workflowByRunId.size`;
@@ -92,10 +95,12 @@ const table = (header: string[], rows: Array<Array<string | number>>): string =>
   [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
 const stack = await startBenchStack(createLogger({ level: 'warn', name: 'bench' }));
+let stopping: Promise<void> | undefined;
+const stopStack = (): Promise<void> => (stopping ??= stack.stop());
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     process.stderr.write(`\n${signal}: stopping the benchmark's servers…\n`);
-    void stack.stop().finally(() => process.exit(130));
+    void stopStack().finally(() => process.exit(130));
   });
 }
 const results: MemoryStep[] = [];
@@ -142,7 +147,9 @@ try {
         heapKiBPerCachedCase: per(now.workflowHeapMiB + now.mainHeapMiB, empty.workflowHeapMiB + empty.mainHeapMiB),
       });
       progress.note(JSON.stringify(results.at(-1)));
-      if (values.snapshot && breakdown.length === 0) {
+      if (values.snapshot && breakdown.length === 0 && now.workflowHeapMiB > SNAPSHOT_LIMIT_MIB) {
+        progress.note(`no heap snapshot: a ${now.workflowHeapMiB} MiB heap is too large to summarise here; make the first step smaller (--open 300,3000)`);
+      } else if (values.snapshot && breakdown.length === 0) {
         const before = new Map(emptySummary.map((g) => [g.name, g]));
         breakdown = (await snapshotSummary(thread, snapshotFile))
           .map((g) => ({ ...g, count: g.count - (before.get(g.name)?.count ?? 0), selfBytes: g.selfBytes - (before.get(g.name)?.selfBytes ?? 0) }))
@@ -156,7 +163,7 @@ try {
     inspector.close();
   }
 } finally {
-  await stack.stop();
+  await stopStack();
 }
 
 const lines = [

@@ -15,6 +15,20 @@ export const workflowsPath = require.resolve('../workflows/index.ts');
  * worker's own list): they refuse messages the worker's codec did not trust (workflows/interceptors.ts).
  */
 export const workflowInterceptorModules = [require.resolve('../workflows/interceptors.ts')];
+/**
+ * Modules the worker evaluates once and shares, deep-frozen, between all the workflows it runs (the SDK's
+ * `preloadModules`, with its reusable V8 context); every other module of the bundle is evaluated again for
+ * each cached workflow. These are the domain modules the workflows import, and with them everything they
+ * import (the case engine, the action catalogue and its TypeBox schemas): pure rules and constants, with no
+ * module-level state, so sharing them changes nothing a workflow does while a cached case costs a fraction
+ * of the memory (BENCHMARKS.md). tests/worker/shared-modules.test.ts checks that the bundle shares them and
+ * that none holds state; a module that needs state must stay out of this list.
+ */
+export const sharedWorkflowModules = ['../domain/engine/case-engine.ts', '../domain/engine/types.ts', '../domain/process/definition.ts', '../domain/accountability.ts'].map((m) =>
+  require.resolve(m),
+);
+/** How every bundle of `workflows/` is built: the worker's own, the tests' prebuilt one, the benchmarks'. */
+export const workflowBundleOptions = { workflowsPath, workflowInterceptorModules, preloadModules: sharedWorkflowModules };
 
 /** Routes SDK, workflow and activity logs, including core's, into the process's pino logger. Once per process. */
 export function installRuntimeLogger(logger: Logger): void {
@@ -31,7 +45,7 @@ export interface CaseWorkerOptions {
   deps: ActivityDeps;
   /** Payload encryption keys (the worker decodes with infra/temporal.ts `workerDataConverter`). */
   encryptionKeys: EncryptionKey[];
-  /** A prebuilt bundle (tests build one per run, with `workflowInterceptorModules`); otherwise the worker bundles `workflows/`. */
+  /** A prebuilt bundle (tests build one per run, with `workflowBundleOptions`); otherwise the worker bundles `workflows/`. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   tuning?: Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentActivityTaskExecutions'>;
 }
@@ -43,7 +57,9 @@ export function createCaseWorker({ connection, namespace, taskQueue, deps, encry
     namespace,
     taskQueue,
     dataConverter: workerDataConverter({ encryptionKeys }),
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath, interceptors: { workflowModules: workflowInterceptorModules } }),
+    ...(workflowBundle
+      ? { workflowBundle }
+      : { workflowsPath, interceptors: { workflowModules: workflowInterceptorModules }, bundlerOptions: { preloadModules: sharedWorkflowModules } }),
     activities: createActivities(deps),
     ...tuning,
   });
