@@ -1,7 +1,9 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/common';
+import { processFor } from '../db/process-rules.js';
 import { responsibilityList } from '../db/reference-queries.js';
-import { caseTimeline, cases, processDefinitions, type NewCaseRow } from '../db/schema.js';
+import { recordRulings } from '../db/rulings.js';
+import { caseTimeline, cases, processDefinitions, units, type NewCaseRow } from '../db/schema.js';
 import { loadUnitChain } from '../db/units.js';
 import { computeDeadline, parseLimit } from '../domain/calendar.js';
 import type { CaseSnapshot, TimelineEntry } from '../domain/case.js';
@@ -126,11 +128,24 @@ function buildActivities(deps: ActivityDeps) {
     return result;
   }
 
+  /** The active departments among `ids`, in the order given. */
+  async function activeDepartments(ids: string[]): Promise<UnitRef[]> {
+    const rows = await db
+      .select({ id: units.id, name: units.name, level: units.level, kind: units.kind })
+      .from(units)
+      .where(and(inArray(units.id, ids), eq(units.active, true), eq(units.kind, 'department')));
+    return ids.flatMap((id) => rows.filter((r) => r.id === id).map(unitRef));
+  }
+
   return {
     ...createAccountabilityActivities(deps),
 
-    /** Loads the process definition a case pins: a given version, or the newest of the key. */
-    async loadProcess({ key, version }: { key: string; version: number | null }): Promise<{ definition: ProcessDefinition }> {
+    /**
+     * Loads the process definition a case pins: a given version, or the newest of the key. A new case
+     * gives no key: the process rules choose one by its portal and category (`db/process-rules.ts`).
+     */
+    async loadProcess({ key: given, version, source, category }: { key: string | null; version: number | null; source?: string; category?: string }): Promise<{ definition: ProcessDefinition }> {
+      const key = given ?? (await processFor(db, { ...(source !== undefined ? { source } : {}), ...(category !== undefined ? { category } : {}) }));
       const [row] = await db
         .select()
         .from(processDefinitions)
@@ -155,12 +170,13 @@ function buildActivities(deps: ActivityDeps) {
       if (!location || !centreRow) {
         const reason = location ? 'no-district-centre' : 'unknown-location';
         logger.warn({ locationUnitId, reason }, 'A case cannot be routed: fix the unit tree; it is tried again');
-        return { kind: 'unroutable', reason, level: null, department: null, departmentId: null, listVersion: null, location, centre: null };
+        return { kind: 'unroutable', reason, level: null, department: null, departmentId: null, coDepartments: [], listVersion: null, location, centre: null };
       }
       const centre = unitRef(centreRow);
       const list = await responsibilityList(db, { category });
       const item = list?.items[0];
-      const base = { listVersion: list?.version ?? null, location, centre, department: null, departmentId: null };
+      const coDepartments = item && item.coDepartmentIds.length > 0 ? await activeDepartments(item.coDepartmentIds) : [];
+      const base = { listVersion: list?.version ?? null, location, centre, department: null, departmentId: null, coDepartments };
       if (!item) return { ...base, kind: 'dispatch', level: null, reason: 'unknown-category' };
       if (item.departmentId !== null) {
         const department = (await loadUnitChain(db, item.departmentId))?.unit;
@@ -189,8 +205,9 @@ function buildActivities(deps: ActivityDeps) {
 
     /**
      * Writes the read model of one case: the case row (only if this state is not older than the stored
-     * one) and the timeline entries (keyed by workflow id and sequence). Retries and replays converge to
-     * the same rows; nothing is duplicated or skipped.
+     * one), the timeline entries (keyed by workflow id and sequence), and the arbitration rulings among
+     * them (keyed by their entry). Retries and replays converge to the same rows; nothing is duplicated
+     * or skipped.
      */
     async projectCase({ snapshot, entries }: ProjectCaseInput): Promise<void> {
       const row = toRow(snapshot);
@@ -216,6 +233,7 @@ function buildActivities(deps: ActivityDeps) {
               })),
             )
             .onConflictDoNothing();
+          await recordRulings(tx, { workflowId: row.workflowId, caseNo: row.caseNo, category: row.category, entries });
         }
         const { caseNo: _key, ...update } = row;
         await tx

@@ -8,15 +8,18 @@ import addFormats from 'ajv-formats';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { authPlugin, KeyStore } from './auth.js';
 import type { ApiDeps, RouteDeps } from './deps.js';
+import { CategoryDirectory } from './names.js';
 import { HttpProblem, problemErrorHandler } from './problem.js';
 import { accountabilityRoutes } from './routes/accountability.js';
 import { caseActionRoutes } from './routes/case-actions.js';
 import { complaintRoutes } from './routes/complaints.js';
+import { figureRoutes } from './routes/figures.js';
 import { open311Routes } from './routes/open311.js';
 import { codecRoutes } from './routes/codec.js';
 import { opsRoutes } from './routes/ops.js';
 import { processRoutes } from './routes/processes.js';
 import { referenceRoutes } from './routes/reference.js';
+import { rulingRoutes } from './routes/rulings.js';
 import { searchRoutes } from './routes/search.js';
 import { healthRoutes } from './routes/health.js';
 import { ProblemSchema } from './schemas.js';
@@ -62,15 +65,13 @@ export async function buildApp(deps: ApiDeps) {
 
   const keys = new KeyStore(deps.database.db, deps.logger);
   const units = new UnitDirectory(deps.database.db, deps.logger);
-  await Promise.all([keys.refresh(), units.refresh()]);
-  keys.start();
-  units.start();
-  app.addHook('onClose', async () => {
-    keys.stop();
-    units.stop();
-  });
+  const categories = new CategoryDirectory(deps.database.db, deps.logger);
+  const caches = [keys, units, categories];
+  await Promise.all(caches.map((cache) => cache.refresh()));
+  caches.forEach((cache) => cache.start());
+  app.addHook('onClose', async () => caches.forEach((cache) => cache.stop()));
   const sessions = new SessionStore(deps.database.db, { secure: deps.config.mode !== 'development' });
-  const routeDeps: RouteDeps = { ...deps, keys, units, sessions };
+  const routeDeps: RouteDeps = { ...deps, keys, units, categories, sessions };
 
   await app.register(swagger, {
     openapi: {
@@ -96,9 +97,11 @@ export async function buildApp(deps: ApiDeps) {
   await app.register(rateLimit, { global: false, hook: 'preHandler', keyGenerator: (request) => request.principal?.keyId ?? request.ip });
   await app.register(healthRoutes, routeDeps);
   await app.register(searchRoutes, routeDeps);
+  await app.register(figureRoutes, routeDeps);
   await app.register(complaintRoutes, routeDeps);
   await app.register(caseActionRoutes, routeDeps);
   await app.register(referenceRoutes, routeDeps);
+  await app.register(rulingRoutes, routeDeps);
   await app.register(accountabilityRoutes, routeDeps);
   await app.register(open311Routes, routeDeps);
   await app.register(processRoutes, routeDeps);

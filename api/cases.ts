@@ -10,6 +10,7 @@ import type { Actor, Citizen } from '../domain/case.js';
 import { REFUSALS, type CaseView } from '../domain/engine/types.js';
 import { caseNoFor, isSourceName, SOURCE_NAME_RULE, type Complaint } from '../domain/case.js';
 import { caseStateQuery, COMPLAINT_WORKFLOW_TYPE, complaintWorkflowId, type ComplaintWorkflowInput } from '../workflows/messages.js';
+import { namesIn, type NameSources } from './names.js';
 import { HttpProblem, notFound } from './problem.js';
 import type { UnitDirectory } from './units.js';
 
@@ -248,4 +249,10 @@ export function maskCitizen({ name, phone }: Citizen): Citizen {
 export function viewFor<T extends Pick<CaseView, 'unitId' | 'lead' | 'coDepartments' | 'holders' | 'citizen'>>(principal: Principal, view: T, directory: UnitDirectory): T {
   if (seesContact(principal, view, directory)) return view;
   return { ...view, citizen: maskCitizen(view.citizen) };
+}
+
+/** A case's answer to a principal: the view as they may see it, its links, and the names of the units and category it mentions. */
+export function caseAnswer<T extends Pick<CaseView, 'unitId' | 'lead' | 'coDepartments' | 'holders' | 'citizen'>>(principal: Principal, view: T, deps: NameSources & { config: Config }, caseNo: string) {
+  const visible = viewFor(principal, view, deps.units);
+  return { ...visible, links: caseLinks(deps.config, caseNo), names: namesIn(visible, deps) };
 }

@@ -3,6 +3,7 @@ import type { Database } from '../db/client.js';
 import type { Config } from '../infra/config.js';
 import type { Logger } from '../infra/logger.js';
 import type { KeyStore } from './auth.js';
+import type { CategoryDirectory } from './names.js';
 import type { SessionStore } from './sessions.js';
 import type { UnitDirectory } from './units.js';
 
@@ -18,6 +19,8 @@ export interface ApiDeps {
 export interface RouteDeps extends ApiDeps {
   keys: KeyStore;
   units: UnitDirectory;
+  /** Category display names (`api/names.ts`). */
+  categories: CategoryDirectory;
   /** Browser sessions (the Temporal UI's codec, the workbench). */
   sessions: SessionStore;
 }

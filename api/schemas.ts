@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { URGENCIES } from '../domain/case.js';
+import { NamesSchema } from './names.js';
 
 const casePart = { pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$', minLength: 1, maxLength: 48 };
 const slug = { pattern: '^[a-z0-9][a-z0-9-]{0,63}$' };
@@ -95,6 +96,29 @@ export const TaskSchema = Type.Object({
   reportInDeadline: Nullable(Type.String({ format: 'date-time' })),
 });
 
+export const SummonsSchema = Type.Object(
+  {
+    n: Type.Integer({ description: 'Its number on the case, from 1' }),
+    by: Type.String({ description: 'The summoning unit (it keeps the case)' }),
+    byLevel: Type.String(),
+    tier: Type.String({ description: 'The whistle tier' }),
+    note: Type.String(),
+    at: Type.String({ format: 'date-time' }),
+    open: Type.Boolean(),
+    reportInDeadline: Nullable(Type.String({ format: 'date-time' })),
+    departments: Type.Array(
+      Type.Object({
+        unitId: Type.String(),
+        reportedAt: Nullable(Type.String({ format: 'date-time' })),
+        late: Type.Boolean(),
+        doneAt: Nullable(Type.String({ format: 'date-time' })),
+        rated: Type.Boolean(),
+      }),
+    ),
+  },
+  { description: 'Departments a unit holding the case summoned to it' },
+);
+
 export const CaseViewSchema = Type.Object(
   {
     caseNo: Type.String(),
@@ -149,12 +173,18 @@ export const CaseViewSchema = Type.Object(
         { description: 'Why the case cannot move on by itself (e.g. routing found no district centre), and when it tries again' },
       ),
     ),
+    summons: Type.Array(SummonsSchema),
     seq: Type.Integer({ description: 'How many entries the whole timeline has' }),
     timeline: Type.Array(TimelineEntrySchema, { description: 'The newest entries (at most 50); the whole timeline is at links.timeline' }),
     links: CaseLinks,
+    names: NamesSchema,
   },
   { $id: 'Case' },
 );
+
+const Csv = Type.String({ description: 'RFC 4180 CSV' });
+/** A 200 answer in JSON, or CSV when asked for (`?format=csv` or `Accept: text/csv`). */
+export const jsonOrCsv = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => ({ content: { 'application/json': { schema }, 'text/csv': { schema: Csv } } });
 
 /** Standard error responses of a route, for the OpenAPI document. */
 export const problemResponses = (...statuses: number[]): Record<number, typeof ProblemSchema> =>

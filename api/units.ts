@@ -36,6 +36,11 @@ export class UnitDirectory extends RefreshingCache {
     return entry?.active ? { id: entry.id, name: entry.name, level: entry.level, kind: entry.kind } : undefined;
   }
 
+  /** The display name of a unit, also of an inactive one (cases keep naming the units that held them). */
+  name(id: string): string | undefined {
+    return this.entries.get(id)?.name;
+  }
+
   /** An active unit with its ancestors, nearest first. */
   chain(id: string): UnitChain | undefined {
     const unit = this.get(id);
@@ -92,4 +97,22 @@ export class UnitDirectory extends RefreshingCache {
   all(): Array<UnitRef & { parentId: string | null; active: boolean; area: UnitArea | null }> {
     return [...this.entries.values()];
   }
+}
+
+/**
+ * Why a matter's owners cannot be published: the lead department and each co-department must be an active
+ * department, and the lead is not also a co-department. `fields` name them in the errors.
+ */
+export function ownerProblems(
+  units: UnitDirectory,
+  item: { departmentId: string | null; coDepartmentIds: readonly string[] },
+  fields: { lead: string; co: string },
+): Array<{ field: string; message: string }> {
+  const notDepartment = (id: string) => units.get(id)?.kind !== 'department';
+  return [
+    ...(item.departmentId !== null && notDepartment(item.departmentId) ? [{ field: fields.lead, message: 'is not an active department' }] : []),
+    ...item.coDepartmentIds.flatMap((co, j) =>
+      notDepartment(co) ? [{ field: `${fields.co}/${j}`, message: 'is not an active department' }] : co === item.departmentId ? [{ field: `${fields.co}/${j}`, message: 'is the lead department' }] : [],
+    ),
+  ];
 }

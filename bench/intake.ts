@@ -13,6 +13,8 @@ export interface Throughput {
 }
 
 export interface IntakeResult {
+  /** API processes the posts were spread over. */
+  apis: number;
   connections: number;
   seconds: number;
   rounds: number;
@@ -67,11 +69,23 @@ async function rawStarts(stack: BenchStack, run: string, connections: number, se
   return { perSecond: round(latencies.length / seconds), p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)), requests: latencies.length, errors };
 }
 
-/** The same intake through the API: concurrent HTTP posts with autocannon, each a new ticket. */
-async function apiPosts(stack: BenchStack, run: string, connections: number, seconds: number, key: string): Promise<Throughput> {
+/** The same intake through the API processes: concurrent HTTP posts with autocannon, each a new ticket, the connections split across the APIs. */
+async function apiPosts(urls: string[], run: string, connections: number, seconds: number, key: string): Promise<Throughput> {
+  const results = await Promise.all(urls.map((url, i) => apiPostsTo(url, `${run}-${i}`, Math.round(connections / urls.length), seconds, key)));
+  const requests = results.reduce((sum, r) => sum + r.requests, 0);
+  return {
+    perSecond: round(requests / seconds),
+    p50Ms: round(results.reduce((sum, r) => sum + r.p50Ms * r.requests, 0) / Math.max(1, requests)),
+    p99Ms: round(Math.max(...results.map((r) => r.p99Ms))),
+    requests,
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+  };
+}
+
+async function apiPostsTo(url: string, run: string, connections: number, seconds: number, key: string): Promise<Throughput> {
   let n = 0;
   const result = await autocannon({
-    url: stack.apiUrl,
+    url,
     connections,
     duration: seconds,
     requests: [
@@ -94,23 +108,25 @@ async function apiPosts(stack: BenchStack, run: string, connections: number, sec
  * Intake throughput and latency through the API against raw workflow starts, alternating rounds so drift
  * on a shared machine affects both alike. No worker runs meanwhile: this measures intake only.
  */
-export async function benchIntake(stack: BenchStack, { connections = 32, seconds = 10, rounds = 2 } = {}): Promise<IntakeResult> {
-  const progress = new Progress('intake');
-  const api = await stack.startApi({ TEMPORAL_TASK_QUEUE: INTAKE_QUEUE });
+export async function benchIntake(stack: BenchStack, { connections = 32, seconds = 10, rounds = 2, apis: apiCount = 1 } = {}): Promise<IntakeResult> {
+  const progress = new Progress(`intake ${stack.server} ${apiCount} API`);
+  const apis = await Promise.all(Array.from({ length: apiCount }, (_, i) => stack.startApi({ TEMPORAL_TASK_QUEUE: INTAKE_QUEUE }, i)));
+  const urls = stack.apiUrls.slice(0, apiCount);
   const { key } = await stack.key('intake', 'bench');
+  const tag = `${apiCount}a`;
   // Warm both paths (JIT, connections, the server's caches).
-  await rawStarts(stack, 'warm-raw', connections, 2);
-  await apiPosts(stack, 'warm-api', connections, 2, key);
+  await rawStarts(stack, `warm-raw-${tag}`, connections, 2);
+  await apiPosts(urls, `warm-api-${tag}`, connections, 2, key);
   const raws: Throughput[] = [];
-  const apis: Throughput[] = [];
+  const posts: Throughput[] = [];
   for (let r = 0; r < rounds; r += 1) {
     progress.update(r * 2, rounds * 2, 'raw starts');
-    raws.push(await rawStarts(stack, `raw${r}`, connections, seconds));
+    raws.push(await rawStarts(stack, `raw${r}-${tag}`, connections, seconds));
     progress.update(r * 2 + 1, rounds * 2, 'API posts');
-    apis.push(await apiPosts(stack, `api${r}`, connections, seconds, key));
+    posts.push(await apiPosts(urls, `api${r}-${tag}`, connections, seconds, key));
   }
   progress.update(rounds * 2, rounds * 2, 'done');
-  await api.kill('SIGTERM');
+  await Promise.all(apis.map((api) => api.kill('SIGTERM')));
   const merge = (runs: Throughput[]): Throughput => ({
     perSecond: round(runs.reduce((s, t) => s + t.perSecond, 0) / runs.length),
     p50Ms: round(runs.reduce((s, t) => s + t.p50Ms, 0) / runs.length),
@@ -119,7 +135,7 @@ export async function benchIntake(stack: BenchStack, { connections = 32, seconds
     errors: runs.reduce((s, t) => s + t.errors, 0),
   });
   const raw = merge(raws);
-  const apiResult = merge(apis);
+  const apiResult = merge(posts);
   progress.note(`raw ${raw.perSecond}/s, API ${apiResult.perSecond}/s, ratio ${round(apiResult.perSecond / raw.perSecond, 3)}`);
-  return { connections, seconds, rounds, raw, api: apiResult, ratio: round(apiResult.perSecond / raw.perSecond, 3) };
+  return { apis: apiCount, connections, seconds, rounds, raw, api: apiResult, ratio: round(apiResult.perSecond / raw.perSecond, 3) };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { CaseView } from '../domain/engine/types.js';
 import { complaintWorkflowId } from '../workflows/messages.js';
 import { percentile, Progress, round } from './progress.js';
@@ -27,22 +28,28 @@ function payloadBytes(value: unknown): number {
  * Whole cases through the API, from intake to close: file, wait for routing, sign for, resolve, rate.
  * Reports complete cases per minute and what one case costs the server (events, bytes).
  */
-export async function benchLifecycle(stack: BenchStack, { cases = 200, concurrency = 16 } = {}): Promise<LifecycleResult> {
-  const progress = new Progress('lifecycle');
-  const worker = await stack.startWorker();
+export async function benchLifecycle(stack: BenchStack, { cases = 200, concurrency = 16, workers: workerCount = 1 } = {}): Promise<LifecycleResult> {
+  const progress = new Progress(`lifecycle ${stack.server} ${workerCount}w`);
+  const workers = await stack.startWorkers(workerCount);
   const api = await stack.startApi();
   const intake = await stack.key('intake', 'lifecycle');
   const handler = await stack.key('handler', 'comm-heping-north');
   const evaluator = await stack.key('evaluator');
   const admin = await stack.key('admin');
-  const call = async (key: string, method: string, url: string, body?: unknown) => {
-    const response = await fetch(`${stack.apiUrl}${url}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${await response.text()}`);
-    return response.json() as Promise<unknown>;
+  // A case action the case has not taken up within the API's wait answers 202 pending (an overloaded
+  // machine); a client repeats it with the same Idempotency-Key until it learns the outcome.
+  const call = async (key: string, method: string, url: string, body?: unknown): Promise<unknown> => {
+    const idempotencyKey = `bench-${randomUUID()}`;
+    for (;;) {
+      const response = await fetch(`${stack.apiUrl}${url}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, 'idempotency-key': idempotencyKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${await response.text()}`);
+      if (response.status !== 202) return response.json() as Promise<unknown>;
+      await response.body?.cancel();
+    }
   };
   const durations: number[] = [];
   const caseNos: string[] = [];
@@ -54,7 +61,7 @@ export async function benchLifecycle(stack: BenchStack, { cases = 200, concurren
         const index = next++;
         const t0 = performance.now();
         const { caseNo } = (await call(intake.key, 'POST', '/v1/complaints', {
-          ticketId: `L${index}`,
+          ticketId: `L${workerCount}w-${index}`,
           title: 'Noise at night',
           description: 'Drilling after midnight',
           category: 'neighbour-dispute',
@@ -89,7 +96,7 @@ export async function benchLifecycle(stack: BenchStack, { cases = 200, concurren
     }),
   );
   await api.kill('SIGTERM');
-  await worker.kill('SIGTERM');
+  await Promise.all(workers.map((w) => w.kill('SIGTERM')));
   progress.note(`${round(cases / minutes)} cases/min`);
   const mean = (f: (c: (typeof costs)[number]) => number) => Math.round(costs.reduce((s, c) => s + f(c), 0) / costs.length);
   return {

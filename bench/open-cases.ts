@@ -3,16 +3,19 @@ import { cases, caseTimeline } from '../db/schema.js';
 import { caseNoFor } from '../domain/case.js';
 import { COMPLAINT_WORKFLOW_TYPE, complaintWorkflowId, type ComplaintWorkflowInput } from '../workflows/messages.js';
 import { percentile, Progress, round } from './progress.js';
-import { sqliteMiB, treeRssMiB, type BenchStack } from './stack.js';
+import { treeRssMiB, type BenchStack } from './stack.js';
 
 export interface OpenCasesStep {
   openCases: number;
+  /** Worker RSS is the sum over all worker processes. */
   startSeconds: number;
   startsPerSecond: number;
   settleSeconds: number;
   casesPerSecondSettled: number;
   workerRssMiB: number;
   temporalDbMiB: number;
+  /** The read model's database (cases, timelines), on the same PostgreSQL server for both Temporal servers. */
+  readModelMiB: number;
   probes: number;
   timerLatenessP50Ms: number;
   timerLatenessP99Ms: number;
@@ -67,14 +70,14 @@ export async function settled(stack: BenchStack, processKey: string): Promise<nu
  * step measures how long starting and settling took, the worker's memory, Temporal's database size, and
  * how late timers fire under that load (probe cases whose sign-for limit expires during the step).
  */
-export async function benchOpenCases(stack: BenchStack, { steps = [1_000, 10_000, 100_000], concurrency = 32, probes = 100 } = {}): Promise<OpenCasesStep[]> {
+export async function benchOpenCases(stack: BenchStack, { steps = [1_000, 10_000, 100_000], concurrency = 32, probes = 100, workers: workerCount = 1 } = {}): Promise<OpenCasesStep[]> {
   await stack.deploy(OPEN_PROCESS, { all: 'PT6H' });
   await stack.deploy(PROBE_PROCESS, { all: 'PT6H', signFor: `PT${PROBE_LIMIT_SECONDS}S` });
-  const worker = await stack.startWorker();
+  const workers = await stack.startWorkers(workerCount);
   const results: OpenCasesStep[] = [];
   let open = 0;
   for (const target of steps) {
-    const progress = new Progress(`open ${target.toLocaleString('en')}`);
+    const progress = new Progress(`${stack.server} ${workerCount}w ${target.toLocaleString('en')}`);
     const t0 = performance.now();
     await startCases(stack, OPEN_PROCESS, 'O', open, target, concurrency, progress);
     const startSeconds = (performance.now() - t0) / 1000;
@@ -107,8 +110,9 @@ export async function benchOpenCases(stack: BenchStack, { steps = [1_000, 10_000
       startsPerSecond: round((target - open) / startSeconds),
       settleSeconds: round(settleSeconds),
       casesPerSecondSettled: round((target - open) / settleSeconds),
-      workerRssMiB: round(treeRssMiB(worker.child.pid!)),
-      temporalDbMiB: round(sqliteMiB(stack.temporalDbFile)),
+      workerRssMiB: round(workers.reduce((sum, w) => sum + treeRssMiB(w.child.pid!), 0)),
+      temporalDbMiB: round(await stack.temporalDbMiB()),
+      readModelMiB: round(Number((await stack.database.pool.query<{ bytes: string }>('SELECT pg_database_size(current_database())::text AS bytes')).rows[0]?.bytes ?? 0) / 1024 / 1024),
       probes: lateness.length,
       timerLatenessP50Ms: round(percentile(lateness, 50)),
       timerLatenessP99Ms: round(percentile(lateness, 99)),
@@ -116,6 +120,6 @@ export async function benchOpenCases(stack: BenchStack, { steps = [1_000, 10_000
     progress.note(JSON.stringify(results.at(-1)));
     open = target;
   }
-  await worker.kill('SIGTERM');
+  await Promise.all(workers.map((w) => w.kill('SIGTERM')));
   return results;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,65 +12,106 @@ import type { LimitByUrgency, ProcessDefinition } from '../domain/process/defini
 import { loadConfig, type Config } from '../infra/config.js';
 import type { Logger } from '../infra/logger.js';
 import { EmbeddedPostgres, freePort } from '../infra/postgres.js';
-import { spawnService, type ServiceProcess } from '../infra/service-process.js';
+import { descendantPids, spawnService, type ServiceProcess } from '../infra/service-process.js';
 import { resolveTemporalServer } from '../infra/temporal-cli.js';
+import { startTemporalPostgresServer, temporalDatabases } from '../infra/temporal-postgres.js';
+import { resolveServerBinaries } from '../infra/temporal-server-build.js';
 import { createClient } from '../infra/temporal.js';
-import { startTemporalDevServer, type TemporalDevServer } from '../infra/temporal-server.js';
+import { startTemporalDevServer, type RunningTemporalServer } from '../infra/temporal-server.js';
 import { allSearchAttributeKeys } from '../workflows/search-attributes.js';
 import { shippedProcess } from '../processes/shipped.js';
 
-/** Everything a benchmark runs against, on this machine: servers, keys, and the worker and API as processes. */
+/** Which Temporal server a benchmark runs against: the CLI's dev server (SQLite) or temporal-server on PostgreSQL. */
+export type BenchServer = 'dev' | 'postgres';
+
+/** Everything a benchmark runs against, on this machine: servers, keys, and workers and APIs as processes. */
 export interface BenchStack {
+  server: BenchServer;
   config: Config;
   client: Client;
   database: Database;
-  temporalDbFile: string;
   taskQueue: string;
+  /** The first API process's URL; `apiUrls[i]` is where `startApi(env, i)` listens. */
   apiUrl: string;
+  apiUrls: string[];
+  /** Size of Temporal's store: the SQLite file, or its two PostgreSQL databases. */
+  temporalDbMiB(): Promise<number>;
   key(role: PrincipalRole, binding?: string): Promise<{ key: string; id: string }>;
   /** Deploys the shipped model under a key of its own with every limit set to `limit` (sign-for to `signFor`). */
   deploy(key: string, limits: { all: string; signFor?: string }): Promise<void>;
   startWorker(env?: Record<string, string>): Promise<ServiceProcess>;
-  startApi(env?: Record<string, string>): Promise<ServiceProcess>;
+  /** `count` worker processes, started together. */
+  startWorkers(count: number): Promise<ServiceProcess[]>;
+  startApi(env?: Record<string, string>, index?: number): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
 
 const both = (limit: string): LimitByUrgency => ({ urgent: limit, normal: limit });
 
-export async function startBenchStack(logger: Logger): Promise<BenchStack> {
+export async function startBenchStack(logger: Logger, server: BenchServer): Promise<BenchStack> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'jiesu-bench-'));
   const base = loadConfig({});
-  const source = await resolveTemporalServer({ config: base, logger, ignoreAddress: true });
-  if (source.kind === 'external') throw new Error('unreachable');
-  const temporalDbFile = path.join(dir, 'temporal.sqlite');
-  const server: TemporalDevServer = await startTemporalDevServer({ source, namespace: 'default', dbFilename: temporalDbFile, fast: true, searchAttributes: allSearchAttributeKeys });
   const postgres = await EmbeddedPostgres.start({ dataDir: path.join(dir, 'pg'), persistent: false, database: 'jiesu', logger });
+  let temporal: RunningTemporalServer;
+  let temporalDbMiB: () => Promise<number>;
+  if (server === 'postgres') {
+    // Temporal's databases on the same PostgreSQL server as the read model, as `npm run topology` runs them.
+    const databases = temporalDatabases(postgres.url, { ownDatabase: false });
+    temporal = await startTemporalPostgresServer({
+      binaries: await resolveServerBinaries({ config: base, logger }),
+      databases,
+      namespace: 'default',
+      searchAttributes: allSearchAttributeKeys,
+      dir: path.join(dir, 'temporal'),
+      logger,
+    });
+    temporalDbMiB = async () => {
+      const { rows } = await database.pool.query<{ bytes: string }>('SELECT sum(pg_database_size(datname))::text AS bytes FROM pg_database WHERE datname = ANY($1)', [[databases.persistence, databases.visibility]]);
+      return Number(rows[0]?.bytes ?? 0) / 1024 / 1024;
+    };
+  } else {
+    const source = await resolveTemporalServer({ config: base, logger, ignoreAddress: true });
+    if (source.kind === 'external') throw new Error('unreachable');
+    const temporalDbFile = path.join(dir, 'temporal.sqlite');
+    temporal = await startTemporalDevServer({ source, namespace: 'default', dbFilename: temporalDbFile, fast: true, searchAttributes: allSearchAttributeKeys });
+    temporalDbMiB = () => Promise.resolve(sqliteMiB(temporalDbFile));
+  }
   const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
-  const apiPort = await freePort();
-  const config = loadConfig({ TEMPORAL_ADDRESS: server.address, DATABASE_URL: postgres.url, TEMPORAL_TASK_QUEUE: taskQueue, PORT: String(apiPort), LOG_LEVEL: 'warn' });
+  const apiPorts = [await freePort(), await freePort()];
+  const apiPort = apiPorts[0]!;
+  const config = loadConfig({ TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: postgres.url, TEMPORAL_TASK_QUEUE: taskQueue, PORT: String(apiPort), LOG_LEVEL: 'warn' });
   await prepareDatabase(postgres.url, { sampleDistrict: true });
   const database = createDb({ url: postgres.url, max: 8 });
-  const connection = await Connection.connect({ address: server.address });
+  const connection = await Connection.connect({ address: temporal.address });
   const client = createClient(connection, config);
   const services: ServiceProcess[] = [];
   const keys = new Map<string, { key: string; id: string }>();
   const env = {
     JIESU_ENV: 'test',
-    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_TASK_QUEUE: taskQueue,
     DATABASE_URL: postgres.url,
     PORT: String(apiPort),
     LOG_LEVEL: 'warn',
     INTAKE_RATE_LIMIT: '10000000',
+    ACTION_RATE_LIMIT: '10000000',
   };
   const shipped: ProcessDefinition = await shippedProcess();
+  const startWorker = async (extra: Record<string, string> = {}): Promise<ServiceProcess> => {
+    const worker = spawnService('worker/main.ts', { ...env, LOG_LEVEL: 'info', ...extra });
+    services.push(worker);
+    await worker.waitFor(/Worker running/, 120_000);
+    return worker;
+  };
   return {
+    server,
     config,
     client,
     database,
-    temporalDbFile,
     taskQueue,
     apiUrl: `http://127.0.0.1:${apiPort}`,
+    apiUrls: apiPorts.map((port) => `http://127.0.0.1:${port}`),
+    temporalDbMiB,
     async key(role, binding) {
       const name = `${role}:${binding ?? ''}`;
       if (!keys.has(name)) {
@@ -90,14 +131,10 @@ export async function startBenchStack(logger: Logger): Promise<BenchStack> {
       );
       await database.db.insert(processDefinitions).values({ key, version: 1, name: key, format: 'bpmn', definition: { ...shipped, key, nodes } });
     },
-    async startWorker(extra = {}) {
-      const worker = spawnService('worker/main.ts', { ...env, LOG_LEVEL: 'info', ...extra });
-      services.push(worker);
-      await worker.waitFor(/Worker running/, 120_000);
-      return worker;
-    },
-    async startApi(extra = {}) {
-      const api = spawnService('api/server.ts', { ...env, LOG_LEVEL: 'info', ...extra });
+    startWorker,
+    startWorkers: (count) => Promise.all(Array.from({ length: count }, () => startWorker())),
+    async startApi(extra = {}, index = 0) {
+      const api = spawnService('api/server.ts', { ...env, LOG_LEVEL: 'info', PORT: String(apiPorts[index]), ...extra });
       services.push(api);
       await api.waitFor(/Server listening/, 120_000);
       return api;
@@ -106,8 +143,8 @@ export async function startBenchStack(logger: Logger): Promise<BenchStack> {
       await Promise.all(services.map((s) => s.kill('SIGTERM')));
       await database.close();
       await connection.close();
+      await temporal.stop();
       await postgres.destroy();
-      await server.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -115,20 +152,8 @@ export async function startBenchStack(logger: Logger): Promise<BenchStack> {
 
 /** Resident memory of a process and its descendants, in MiB. Linux /proc. */
 export function treeRssMiB(pid: number): number {
-  const parents = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  const tree = [pid];
-  for (let i = 0; i < tree.length; i += 1) for (const [child, parent] of parents) if (parent === tree[i]) tree.push(child);
   let kib = 0;
-  for (const p of tree) {
+  for (const p of [pid, ...descendantPids(pid)]) {
     try {
       kib += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
     } catch {

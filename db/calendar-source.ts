@@ -6,9 +6,9 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
  * The dates of one map of the package's documented JSON (dist/chinese-days.json): `holidays`,
- * `workdays` and `inLieuDays`, each keyed by YYYY-MM-DD and valued by "English name,中文名,days".
+ * `workdays` and `inLieuDays`, each keyed by YYYY-MM-DD and valued by "English name,Chinese name,days".
  * `holidays` are the official days off (weekend days inside a holiday included), `workdays` the weekend
- * days made working days (调休); `inLieuDays` (weekdays given off in exchange) are already holidays.
+ * days made working days (make-up days); `inLieuDays` (weekdays given off in exchange) are already holidays.
  */
 function datesOf(data: unknown, field: 'holidays' | 'workdays'): string[] {
   const map = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[field] : undefined;

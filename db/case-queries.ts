@@ -3,9 +3,9 @@
  * activities; these only read, and every list is keyset-paginated on an indexed sort key.
  */
 import { and, arrayOverlaps, asc, desc, eq, gte, ilike, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
-import { caseClosed, caseClosedCounted, caseOpen, caseRatedSatisfied } from './case-facts.js';
+import { caseClosed, caseClosedCounted, caseOpen } from './case-facts.js';
 import type { Db } from './client.js';
-import { caseOutcomes, cases, type CaseRow } from './schema.js';
+import { cases, type CaseRow } from './schema.js';
 
 export interface CaseListFilters {
   status?: string[];
@@ -30,8 +30,11 @@ export interface CaseListFilters {
   processKey?: string;
 }
 
-/** Which cases a caller may list. */
-export type CaseScope = { kind: 'all' } | { kind: 'source'; source: string } | { kind: 'held'; unitIds: string[] };
+/**
+ * Which cases: all, a portal's, those a set of units has held, or those a street handled (the cases of its
+ * area that came to it or its communities — the street's cases in the figures).
+ */
+export type CaseScope = { kind: 'all' } | { kind: 'source'; source: string } | { kind: 'held'; unitIds: string[] } | { kind: 'street'; streetId: string };
 
 export const CASE_SORTS = ['-created', 'created', 'deadline', 'waiting'] as const;
 export type CaseSort = (typeof CASE_SORTS)[number];
@@ -67,11 +70,12 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const CASE_NO = /^[A-Za-z0-9][A-Za-z0-9._-]{0,96}$/;
 
 /**
- * The sort key and case number of a cursor, or undefined unless it is exactly what {@link encodeCursor}
- * makes: an instant as `toISOString` writes it (PostgreSQL reads every such value) or `infinity`, and a
- * case number. Anything looser ("2026", a date past year 9999) would parse here and fail in the query.
+ * The sort key and row key (a case number, unless `keyPattern` says otherwise) of a cursor, or undefined
+ * unless it is exactly what {@link encodeCursor} makes: an instant as `toISOString` writes it (PostgreSQL
+ * reads every such value) or `infinity`, and a key. Anything looser ("2026", a date past year 9999) would
+ * parse here and fail in the query.
  */
-export function decodeCursor(cursor: string): [string, string] | undefined {
+export function decodeCursor(cursor: string, keyPattern: RegExp = CASE_NO): [string, string] | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -80,7 +84,7 @@ export function decodeCursor(cursor: string): [string, string] | undefined {
   }
   if (!Array.isArray(parsed) || parsed.length !== 2) return undefined;
   const [sortValue, caseNo] = parsed as unknown[];
-  if (typeof sortValue !== 'string' || typeof caseNo !== 'string' || !CASE_NO.test(caseNo)) return undefined;
+  if (typeof sortValue !== 'string' || typeof caseNo !== 'string' || !keyPattern.test(caseNo)) return undefined;
   const instant = sortValue === 'infinity' || (ISO_INSTANT.test(sortValue) && new Date(sortValue).toISOString() === sortValue);
   return instant ? [sortValue, caseNo] : undefined;
 }
@@ -90,6 +94,7 @@ const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\$
 export function scopeCondition(scope: CaseScope): SQL | undefined {
   if (scope.kind === 'all') return undefined;
   if (scope.kind === 'source') return eq(cases.source, scope.source);
+  if (scope.kind === 'street') return and(eq(cases.streetId, scope.streetId), eq(cases.streetHandled, true));
   return arrayOverlaps(cases.holders, scope.unitIds);
 }
 
@@ -144,25 +149,18 @@ export async function listCases(db: Db, filters: CaseListFilters, scope: CaseSco
   return { rows: page, nextCursor: rows.length > limit && last ? encodeCursor(spec.value(last), last.caseNo) : null };
 }
 
+/** How the cases received in a period stand: counts by status and level, where they were resolved, how long they took. The reform's figures are `db/figures.ts`. */
 export interface CaseStatistics {
   from: string;
   to: string;
+  /** Every case received, cancelled duplicates included (by status shows them). */
   total: number;
   byStatus: Array<{ status: string; cases: number }>;
   byLevel: Array<{ level: string; cases: number }>;
-  /** Share of cases the responsibility list gave to communities (the reform's headline metric). */
-  communityShare: number | null;
   /** Closed cases by the level that closed them. */
   resolvedByLevel: Array<{ level: string; cases: number; withoutEscalation: number }>;
-  /** Closed cases resolved on the day they came in (China Standard Time). */
-  sameDayResolutionRate: number | null;
-  onTimeResponseRate: number | null;
-  onTimeResolutionRate: number | null;
-  satisfactionRate: number | null;
   averageHandlingHours: number | null;
 }
-
-const rate = (n: number, d: number): number | null => (d === 0 ? null : Math.round((n / d) * 1e4) / 1e4);
 
 /** Statistics of the cases received in [from, to) within a scope. */
 export async function caseStatistics(db: Db, { from, to, scope, districtId }: { from: Date; to: Date; scope: CaseScope; districtId?: string }): Promise<CaseStatistics> {
@@ -180,40 +178,18 @@ export async function caseStatistics(db: Db, { from, to, scope, districtId }: { 
     db
       .select({
         total: sql<number>`count(*)::int`,
-        community: sql<number>`(count(*) filter (where ${cases.routedLevel} = 'community'))::int`,
-        closed: sql<number>`(count(*) filter (where ${closed}))::int`,
-        sameDay: sql<number>`(count(*) filter (where ${closed} and (${cases.closedAt} at time zone 'Asia/Shanghai')::date = (${cases.receivedAt} at time zone 'Asia/Shanghai')::date))::int`,
-        evaluated: sql<number>`(count(*) filter (where ${cases.rating} is not null))::int`,
-        satisfied: sql<number>`(count(*) filter (where ${caseRatedSatisfied}))::int`,
         handlingHours: sql<number | null>`avg(extract(epoch from ${cases.closedAt} - ${cases.receivedAt}) / 3600) filter (where ${closed})`,
       })
       .from(cases)
       .where(where),
   ]);
-  const outcomeScope = scope.kind === 'held' ? inArray(caseOutcomes.unitId, scope.unitIds) : undefined;
-  const [outcomes] = await db
-    .select({
-      assigned: sql<number>`count(*)::int`,
-      respondedOnTime: sql<number>`(count(*) filter (where ${caseOutcomes.respondedOnTime}))::int`,
-      held: sql<number>`(count(*) filter (where ${caseOutcomes.role} = 'holder'))::int`,
-      resolvedOnTime: sql<number>`(count(*) filter (where ${caseOutcomes.role} = 'holder' and ${caseOutcomes.resolvedOnTime}))::int`,
-    })
-    .from(caseOutcomes)
-    .innerJoin(cases, eq(cases.caseNo, caseOutcomes.caseNo))
-    .where(and(where, outcomeScope));
-  const t = totals ?? { total: 0, community: 0, closed: 0, sameDay: 0, evaluated: 0, satisfied: 0, handlingHours: null };
   return {
     from: from.toISOString(),
     to: to.toISOString(),
-    total: t.total,
+    total: totals?.total ?? 0,
     byStatus,
     byLevel,
-    communityShare: rate(t.community, t.total),
     resolvedByLevel: resolved,
-    sameDayResolutionRate: rate(t.sameDay, t.closed),
-    onTimeResponseRate: rate(outcomes?.respondedOnTime ?? 0, outcomes?.assigned ?? 0),
-    onTimeResolutionRate: rate(outcomes?.resolvedOnTime ?? 0, outcomes?.held ?? 0),
-    satisfactionRate: rate(t.satisfied, t.evaluated),
-    averageHandlingHours: t.handlingHours === null ? null : Math.round(Number(t.handlingHours) * 100) / 100,
+    averageHandlingHours: totals?.handlingHours === null || totals?.handlingHours === undefined ? null : Math.round(Number(totals.handlingHours) * 100) / 100,
   };
 }

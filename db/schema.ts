@@ -248,7 +248,7 @@ export const caseOutcomes = pgTable(
     rating: text('rating'),
     /** Left the case by a legitimate whistle (not a failure of the unit). */
     whistled: boolean('whistled').notNull().default(false),
-    /** Returned a matter the list gives to it (推诿): counts against it. */
+    /** Returned a matter the list gives to it (shirking): counts against it. */
     shirked: boolean('shirked').notNull().default(false),
     /** Held the case when it went overdue at the top. */
     overdueAtTop: boolean('overdue_at_top').notNull().default(false),
@@ -373,7 +373,7 @@ export const auditEvents = pgTable(
 );
 
 /**
- * Arbitration rulings (职责分工裁决): who owns a disputed matter — a level, or a lead department with
+ * Arbitration rulings: who owns a disputed matter — a level, or a lead department with
  * co-departments. Each is a proposed change to the responsibility list that an admin publishes as its next
  * version (or dismisses); written when the ruling's timeline entry reaches the read model.
  */

@@ -1,10 +1,9 @@
 /**
- * Accountability, the "use" of the loop: what each unit did with each case (the outcome ledger),
- * per-unit rates and the monthly ranking, and the ladder "one notice, two interviews, three freezes".
- * Pure functions over plain data; imported by workflows.
+ * Accountability, the "use" of the loop: periods, strikes and their appeals, and the ladder "one
+ * notice, two interviews, three freezes" (scores and the ranking are `ranking.ts`). Pure functions over
+ * plain data; imported by workflows.
  */
-import type { UnitOutcome } from './outcomes.js';
-import { isSatisfied } from './ratings.js';
+import type { StrikeReason } from './ranking.js';
 
 const MS_PER_HOUR = 3_600_000;
 /** Periods and strike windows follow China Standard Time. */
@@ -19,6 +18,12 @@ export function periodOf(at: string): string {
 export function previousPeriod(period: string): string {
   const [y, m] = period.split('-').map(Number);
   return m === 1 ? `${y! - 1}-12` : `${y}-${String(m! - 1).padStart(2, '0')}`;
+}
+
+/** The period after `period`. */
+export function nextPeriod(period: string): string {
+  const [y, m] = period.split('-').map(Number);
+  return m === 12 ? `${y! + 1}-01` : `${y}-${String(m! + 1).padStart(2, '0')}`;
 }
 
 /** First instant of a period, as an ISO string (UTC). */
@@ -40,124 +45,11 @@ export function sanctionFor(strikeNumber: number): SanctionKind {
   return 'freeze';
 }
 
-export interface RankingPolicy {
-  version: number;
-  weights: { response: number; resolution: number; satisfaction: number };
-  /** Units with fewer assigned cases in the period are not ranked. */
-  minCases: number;
-  /** How many of the lowest-scoring ranked units of each level get a strike. */
-  bottomPerLevel: number;
-}
-
-export const DEFAULT_RANKING_POLICY: RankingPolicy = {
-  version: 1,
-  weights: { response: 0.3, resolution: 0.35, satisfaction: 0.35 },
-  minCases: 5,
-  bottomPerLevel: 1,
-};
-
-export interface UnitPerformance {
-  unitId: string;
-  level: string;
-  assigned: number;
-  respondedOnTime: number;
-  /** Cases the unit held (was expected to resolve). */
-  held: number;
-  resolved: number;
-  resolvedOnTime: number;
-  evaluated: number;
-  satisfied: number;
-  escalatedByTimeout: number;
-  returned: number;
-  reportInsDue: number;
-  reportedInOnTime: number;
-  responseRate: number | null;
-  resolutionRate: number | null;
-  onTimeResolutionRate: number | null;
-  satisfactionRate: number | null;
-  score: number | null;
-  ranked: boolean;
-  /** 1 = best within the level, among ranked units. */
-  rank: number | null;
-  bottom: boolean;
-}
-
-const ratio = (n: number, d: number): number | null => (d === 0 ? null : n / d);
-const round = (n: number | null): number | null => (n === null ? null : Math.round(n * 1e6) / 1e6);
-
 /**
- * Rates per unit, the score (weighted response, on-time resolution and satisfaction rates; a unit
- * without evaluations is scored on the other two, re-weighted), and the ranking within each level among
- * units with at least `minCases` assigned cases. Ties are broken by unit id so the result is stable. The
- * bottom `bottomPerLevel` units of a level are marked when the level has more ranked units than that.
+ * A strike as it arrives. The monthly evaluation gives them (`ranking`, id `ranking:<period>:<unit>`,
+ * whatever its reasons); cases started before fair strikes still deliver one per case overdue at the
+ * top (`overdue-at-top`), which no longer strikes by itself (see `receiveStrike`). The id makes it count once.
  */
-export function rankUnits(outcomes: UnitOutcome[], units: Array<{ id: string; level: string }>, policy: RankingPolicy): UnitPerformance[] {
-  const levelOf = new Map(units.map((u) => [u.id, u.level]));
-  const byUnit = new Map<string, UnitOutcome[]>();
-  for (const o of outcomes) {
-    if (!levelOf.has(o.unitId)) continue;
-    byUnit.set(o.unitId, [...(byUnit.get(o.unitId) ?? []), o]);
-  }
-  const performances: UnitPerformance[] = [...byUnit.entries()].map(([unitId, rows]) => {
-    const held = rows.filter((r) => r.role === 'holder');
-    const count = (list: UnitOutcome[], f: (r: UnitOutcome) => boolean) => list.filter(f).length;
-    const evaluated = count(rows, (r) => r.rating !== null);
-    const satisfied = count(rows, (r) => isSatisfied(r.rating));
-    const p = {
-      unitId,
-      level: levelOf.get(unitId)!,
-      assigned: rows.length,
-      respondedOnTime: count(rows, (r) => r.respondedOnTime),
-      held: held.length,
-      resolved: count(held, (r) => r.resolved),
-      resolvedOnTime: count(held, (r) => r.resolvedOnTime),
-      evaluated,
-      satisfied,
-      escalatedByTimeout: count(rows, (r) => r.escalatedByTimeout),
-      returned: count(rows, (r) => r.returned),
-      reportInsDue: count(rows, (r) => r.reportedInOnTime !== null),
-      reportedInOnTime: count(rows, (r) => r.reportedInOnTime === true),
-    };
-    const responseRate = ratio(p.respondedOnTime, p.assigned);
-    const resolutionRate = ratio(p.resolved, p.held);
-    const onTimeResolutionRate = ratio(p.resolvedOnTime, p.held);
-    const satisfactionRate = ratio(satisfied, evaluated);
-    const parts: Array<[number, number | null]> = [
-      [policy.weights.response, responseRate],
-      [policy.weights.resolution, onTimeResolutionRate],
-      [policy.weights.satisfaction, satisfactionRate],
-    ];
-    const present = parts.filter(([, v]) => v !== null) as Array<[number, number]>;
-    const weight = present.reduce((sum, [w]) => sum + w, 0);
-    const score = weight === 0 ? null : present.reduce((sum, [w, v]) => sum + w * v, 0) / weight;
-    return {
-      ...p,
-      responseRate: round(responseRate),
-      resolutionRate: round(resolutionRate),
-      onTimeResolutionRate: round(onTimeResolutionRate),
-      satisfactionRate: round(satisfactionRate),
-      score: round(score),
-      ranked: p.assigned >= policy.minCases && score !== null,
-      rank: null,
-      bottom: false,
-    };
-  });
-  for (const level of new Set(performances.map((p) => p.level))) {
-    const ranked = performances
-      .filter((p) => p.level === level && p.ranked)
-      .sort((a, b) => b.score! - a.score! || a.unitId.localeCompare(b.unitId));
-    ranked.forEach((p, i) => {
-      p.rank = i + 1;
-    });
-    // A level needs more ranked units than strikes to hand out: a ranking of one unit is no ranking.
-    if (policy.bottomPerLevel > 0 && ranked.length > policy.bottomPerLevel) {
-      for (const p of ranked.slice(-policy.bottomPerLevel)) p.bottom = true;
-    }
-  }
-  return performances.sort((a, b) => a.level.localeCompare(b.level) || (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.unitId.localeCompare(b.unitId));
-}
-
-/** A strike as it arrives: from a monthly ranking or an overdue-at-top case. The id makes it count once. */
 export interface Strike {
   id: string;
   unitId: string;
@@ -165,15 +57,34 @@ export interface Strike {
   at: string;
   caseNo?: string;
   period?: string;
+  /** Why the evaluation gave it. */
+  reasons?: StrikeReason[];
+  /** Cases overdue at the top in its period. */
+  overdueCases?: number;
+  /** The appeal window of the policy that gave it; absent, the policy in force when it arrives decides. */
+  appealWindow?: string;
 }
+
+/** `pending` while the unit may appeal, `appealed` until a supervisor decides, then `effective` (sanctioned) or `voided`. */
+export type StrikeStatus = 'pending' | 'appealed' | 'effective' | 'voided';
 
 export interface StrikeRecord extends Strike {
   window: number;
+  /** Its place among the unit's strikes of the window, in order of arrival (a voided strike keeps its number). */
   number: number;
+  /** Absent on strikes counted before appeals existed: they took effect at once. */
+  status?: StrikeStatus;
+  /** Until when the unit may appeal; null while the window is being opened. */
+  appealUntil?: string | null;
+  appeal?: { reason: string; at: string; by: string } | null;
+  /** A supervisor's decision on the appeal: upheld voids the strike, rejected lets it take effect. */
+  decision?: { upheld: boolean; note: string; at: string; by: string } | null;
+  /** The sanction it gave once effective. */
+  sanctionId?: string | null;
 }
 
 export interface SanctionRecord {
-  /** `<unit>:<window>:<strike number>`: the idempotency key of the sanction. */
+  /** `<unit>:<window>:<n>`, the n-th sanction of the window: the idempotency key of the sanction. */
   id: string;
   kind: SanctionKind;
   window: number;
@@ -194,7 +105,7 @@ export interface AccountabilityState {
   sanctions: SanctionRecord[];
 }
 
-/** Days from a strike to the interview it schedules. */
+/** Days from a strike taking effect to the interview it schedules. */
 export const INTERVIEW_AFTER_DAYS = 7;
 
 export const sanctionId = (unitId: string, window: number, number: number): string => `${unitId}:${window}:${number}`;
@@ -204,31 +115,102 @@ export function isFrozen(state: AccountabilityState): boolean {
   return state.sanctions.some((s) => s.kind === 'freeze' && s.status === 'active');
 }
 
+/** The n-th sanction of a window, given at `at`, for a strike. */
+function sanctionOf(unitId: string, strike: Pick<StrikeRecord, 'id' | 'window'>, number: number, at: string): SanctionRecord {
+  const kind = sanctionFor(number);
+  const id = sanctionId(unitId, strike.window, number);
+  return {
+    id,
+    kind,
+    window: strike.window,
+    number,
+    strikeId: strike.id,
+    status: kind === 'notice' ? 'published' : kind === 'interview' ? 'scheduled' : 'active',
+    at,
+    scheduledFor: kind === 'interview' ? new Date(Date.parse(at) + INTERVIEW_AFTER_DAYS * 24 * MS_PER_HOUR).toISOString() : null,
+    heldAt: null,
+    liftedAt: null,
+    investigation: kind === 'freeze' ? { id, status: 'open', closedAt: null } : null,
+  };
+}
+
 /**
- * Counts a strike and decides its sanction. Returns null for a strike already counted (same id):
- * a strike delivered twice counts once.
+ * The rule before fair strikes, still run by unit workflows replaying what they recorded under it: a
+ * strike counts at once and decides its sanction. Returns null for a strike already counted (same id).
  */
 export function countStrike(state: AccountabilityState, strike: Strike): { strike: StrikeRecord; sanction: SanctionRecord } | null {
   if (state.strikes.some((s) => s.id === strike.id)) return null;
   const window = strikeWindow(strike.at);
   const number = state.strikes.filter((s) => s.window === window).length + 1;
-  const kind = sanctionFor(number);
-  const id = sanctionId(state.unitId, window, number);
   const record: StrikeRecord = { ...strike, window, number };
-  const sanction: SanctionRecord = {
-    id,
-    kind,
-    window,
-    number,
-    strikeId: strike.id,
-    status: kind === 'notice' ? 'published' : kind === 'interview' ? 'scheduled' : 'active',
-    at: strike.at,
-    scheduledFor: kind === 'interview' ? new Date(Date.parse(strike.at) + INTERVIEW_AFTER_DAYS * 24 * MS_PER_HOUR).toISOString() : null,
-    heldAt: null,
-    liftedAt: null,
-    investigation: kind === 'freeze' ? { id, status: 'open', closedAt: null } : null,
-  };
-  return { strike: record, sanction };
+  return { strike: record, sanction: sanctionOf(state.unitId, record, number, strike.at) };
+}
+
+/** The period a strike is for: a unit gets at most one strike per period. */
+const periodOfStrike = (strike: Strike): string => strike.period ?? periodOf(strike.at);
+
+/**
+ * Fair strikes: a strike arrives pending, for the unit to appeal within the window. A strike already
+ * received (same id) or for a period that already gave the unit one is ignored, and so is a strike from
+ * a case overdue at the top: such cases count into their period's evaluation instead (its
+ * `overdue-at-top` timeline entry), so three cases overdue in one second are one strike at most.
+ */
+export function receiveStrike(state: AccountabilityState, strike: Strike): { record: StrikeRecord } | { ignored: string } {
+  if (strike.source === 'overdue-at-top') return { ignored: 'a case overdue at the top counts into its period\'s evaluation, not as a strike of its own' };
+  if (state.strikes.some((s) => s.id === strike.id)) return { ignored: 'already received' };
+  const period = periodOfStrike(strike);
+  if (state.strikes.some((s) => periodOfStrike(s) === period)) return { ignored: `the unit already has a strike for ${period}` };
+  const window = strikeWindow(strike.at);
+  const number = state.strikes.filter((s) => s.window === window).length + 1;
+  return { record: { ...strike, window, number, status: 'pending', appealUntil: null, appeal: null, decision: null, sanctionId: null } };
+}
+
+const strikeOf = (state: AccountabilityState, id: string): StrikeRecord | undefined => state.strikes.find((s) => s.id === id);
+
+/** Why the unit cannot appeal a strike at `now`, or null. */
+export function appealRefusal(state: AccountabilityState, strikeId: string, now: string): string | null {
+  const strike = strikeOf(state, strikeId);
+  if (!strike) return `No strike ${strikeId}`;
+  switch (strike.status ?? 'effective') {
+    case 'appealed':
+      return 'The strike is already appealed; a supervisor decides';
+    case 'effective':
+      return 'The strike has taken effect; its appeal window is over';
+    case 'voided':
+      return 'The strike is void';
+    case 'pending':
+      if (!strike.appealUntil) return 'The appeal window is being opened; try again in a moment';
+      return Date.parse(now) < Date.parse(strike.appealUntil) ? null : `The appeal window closed at ${strike.appealUntil}`;
+  }
+}
+
+/** Why a supervisor cannot decide on a strike's appeal, or null. */
+export function decisionRefusal(state: AccountabilityState, strikeId: string): string | null {
+  const strike = strikeOf(state, strikeId);
+  if (!strike) return `No strike ${strikeId}`;
+  if (strike.status === 'appealed') return null;
+  if (strike.status === 'pending') return 'The strike has not been appealed';
+  return strike.decision ? 'The appeal is already decided' : 'The strike was not appealed';
+}
+
+/** Pending strikes whose appeal window has closed without an appeal: they take effect. */
+export function lapsedStrikes(state: AccountabilityState, now: string): StrikeRecord[] {
+  return state.strikes.filter((s) => s.status === 'pending' && s.appealUntil && Date.parse(s.appealUntil) <= Date.parse(now));
+}
+
+/** When the next appeal window closes (epoch ms), or null when none is open. */
+export function nextAppealClose(state: AccountabilityState): number | null {
+  const open = state.strikes.flatMap((s) => (s.status === 'pending' && s.appealUntil ? [Date.parse(s.appealUntil)] : []));
+  return open.length === 0 ? null : Math.min(...open);
+}
+
+/**
+ * The sanction of a strike taking effect at `at`: the n-th strike of a window to take effect gets the
+ * n-th rung of the ladder, so a voided strike moves nobody up it.
+ */
+export function sanctionOnEffect(state: AccountabilityState, strike: StrikeRecord, at: string): SanctionRecord {
+  const number = state.sanctions.filter((s) => s.window === strike.window).length + 1;
+  return sanctionOf(state.unitId, strike, number, at);
 }
 
 /** Why a supervisor action on a sanction is refused, or null. */
@@ -253,7 +235,7 @@ export function sanctionActionRefusal(state: AccountabilityState, action: 'inter
 export function pruneState(state: AccountabilityState, keepFrom: number): AccountabilityState {
   return {
     unitId: state.unitId,
-    strikes: state.strikes.filter((s) => s.window >= keepFrom),
+    strikes: state.strikes.filter((s) => s.window >= keepFrom || s.status === 'pending' || s.status === 'appealed'),
     sanctions: state.sanctions.filter((s) => s.window >= keepFrom || s.status === 'scheduled' || s.status === 'active' || s.investigation?.status === 'open'),
   };
 }

@@ -172,7 +172,7 @@ class DayOracle {
 
 /**
  * True if the date (YYYY-MM-DD, a local calendar date) is a working day: official holidays are off,
- * make-up working days (调休) are on, otherwise Monday–Friday. A year missing from the calendar counts
+ * make-up working days are on, otherwise Monday–Friday. A year missing from the calendar counts
  * Monday–Friday. Throws if `date` is not a real YYYY-MM-DD date.
  */
 export function isWorkingDay(date: string, calendar: CalendarData): boolean {

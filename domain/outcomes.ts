@@ -24,7 +24,7 @@ export interface UnitOutcome {
   rating: string | null;
   /** Left the case by a legitimate whistle up: not a failure of the unit. */
   whistled: boolean;
-  /** Returned a matter the responsibility list gives to it (推诿): counts against it. */
+  /** Returned a matter the responsibility list gives to it (shirking): counts against it. */
   shirked: boolean;
   /** Held the case when it went overdue at the top. */
   overdueAtTop: boolean;
@@ -134,7 +134,7 @@ export function addToLedger(ledger: OutcomeLedger, entry: TimelineEntry): void {
       const r = row(entry.actor.unitId);
       if (r) {
         r.returned = true;
-        // Returning a matter the responsibility list gives to the unit is shirking (推诿).
+        // Returning a matter the responsibility list gives to the unit is shirking (shirking).
         if (detail.listOwner === true) r.shirked = true;
       }
       break;

@@ -1,4 +1,4 @@
-/** The citizen's rating of a reply (回访评价). */
+/** The citizen's rating of a reply. */
 export const RATINGS = ['satisfied', 'basically-satisfied', 'unsatisfied'] as const;
 export type Rating = (typeof RATINGS)[number];
 

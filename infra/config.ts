@@ -16,6 +16,7 @@ export interface EncryptionKey {
 export const DEVELOPMENT_KEY: EncryptionKey = { id: 'dev-insecure', key: createHash('sha256').update('jiesu development key: never in production').digest() };
 
 export type RuntimeMode = 'development' | 'test' | 'production';
+export type LocalTemporalServer = 'dev' | 'postgres';
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
 export interface Config {
@@ -31,11 +32,21 @@ export interface Config {
     /** An explicit Temporal CLI binary; skips the lookup on PATH and in the cache. */
     cliPath: string | undefined;
     /**
+     * The server `dev`, the tests and the topology start when TEMPORAL_ADDRESS is unset: the CLI's dev
+     * server (one SQLite file) or `temporal-server` on PostgreSQL, as a city centre would run it.
+     */
+    localServer: LocalTemporalServer;
+    /**
      * TLS to Temporal (files in PEM): the server's CA and name, and this process's client certificate for
      * mTLS (docs/compose.md). Undefined: plaintext, for a server reachable only on a private network.
      */
     tls: { caPath: string | undefined; certPath: string | undefined; keyPath: string | undefined; serverName: string | undefined } | undefined;
   };
+  /**
+   * PostgreSQL for the local `temporal-server`'s persistence and visibility (two databases: the URL's, and
+   * `<name>_visibility`); unset means the read model's server (DATABASE_URL or the embedded one).
+   */
+  temporalDatabaseUrl: string | undefined;
   /** postgres:// URL of the read model; unset means "start an embedded PostgreSQL" (dev and tests only). */
   databaseUrl: string | undefined;
   api: {
@@ -80,6 +91,7 @@ type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 const MODES: readonly RuntimeMode[] = ['development', 'test', 'production'];
+const LOCAL_SERVERS: readonly LocalTemporalServer[] = ['dev', 'postgres'];
 
 /**
  * Reads and validates the environment once. Every problem is reported together, so a
@@ -177,8 +189,10 @@ export function loadConfig(env: Env = process.env): Config {
       taskQueue: str('TEMPORAL_TASK_QUEUE') ?? 'jiesu-cases',
       uiUrl: (url('TEMPORAL_UI_URL', ['http:', 'https:']) ?? 'http://localhost:8233').replace(/\/+$/, ''),
       cliPath: str('TEMPORAL_CLI_PATH'),
+      localServer: oneOf('JIESU_TEMPORAL_SERVER', LOCAL_SERVERS, 'dev'),
       tls: temporalTls(),
     },
+    temporalDatabaseUrl: url('TEMPORAL_DATABASE_URL', ['postgres:', 'postgresql:']),
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     api: {
       host: str('HOST') ?? '127.0.0.1',

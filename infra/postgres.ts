@@ -132,17 +132,36 @@ export function embeddedDatabaseUrl(port: number, database = 'jiesu'): string {
   return `postgres://${SUPERUSER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
 }
 
-export async function freePort(): Promise<number> {
+/** Listens on `port` (0: any) on 127.0.0.1 and closes again; resolves with the port, rejects when it is taken. */
+function probePort(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
+      const bound = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(bound));
     });
   });
+}
+
+/** True when nothing listens on `port` of 127.0.0.1 right now. */
+export async function isPortFree(port: number): Promise<boolean> {
+  return probePort(port).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** A TCP port free right now: any, or one in `range` (inclusive) for consumers that cannot store every port. */
+export async function freePort(range?: { from: number; to: number }): Promise<number> {
+  if (range === undefined) return probePort(0);
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const candidate = range.from + Math.floor(Math.random() * (range.to - range.from + 1));
+    if (await isPortFree(candidate)) return candidate;
+  }
+  throw new Error(`No free TCP port between ${range.from} and ${range.to}`);
 }
 
 export interface EmbeddedPostgresOptions {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from './config.js';
 
@@ -12,10 +13,10 @@ export interface ServiceProcess {
 }
 
 /** Runs one of the project's entry points (worker/main.ts, api/server.ts, scripts/dev.ts) as a real process. */
-export function spawnService(entry: string, env: Record<string, string>): ServiceProcess {
+export function spawnService(entry: string, env: Record<string, string>, args: string[] = []): ServiceProcess {
   // Node itself with tsx as a loader, not the tsx CLI: the CLI runs the entry in a child process of its own,
   // so a SIGKILL (crash tests, chaos) would kill the wrapper and leave the real worker running as an orphan.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, entry)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, entry), ...args], {
     cwd: projectRoot,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -68,4 +69,21 @@ export function spawnService(entry: string, env: Record<string, string>): Servic
       await exited;
     },
   };
+}
+
+/** The pids of a process's children, grandchildren and so on (Linux /proc). */
+export function descendantPids(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i += 1) for (const [child, parent] of parents) if (parent === tree[i]) tree.push(child);
+  return tree.slice(1);
 }

@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config.js';
+import { buildIntoCache, runGo } from './go-build.js';
 import type { Logger } from './logger.js';
 
 /** The one place the Temporal CLI version is pinned (later tags carry `replace` directives and fail under `go install`). */
@@ -15,7 +14,8 @@ export type TemporalServerSource =
   | { kind: 'executable'; path: string; origin: 'TEMPORAL_CLI_PATH' | 'PATH' | 'cache' | 'go-build' }
   | { kind: 'sdk-download'; version: string };
 
-function isExecutable(file: string): boolean {
+/** True when `file` exists and this process may run it. */
+export function isExecutable(file: string): boolean {
   try {
     accessSync(file, constants.X_OK);
     return true;
@@ -24,7 +24,8 @@ function isExecutable(file: string): boolean {
   }
 }
 
-function findOnPath(name: string, envPath: string | undefined): string | undefined {
+/** The first executable `name` in the folders of a PATH string. */
+export function findOnPath(name: string, envPath: string | undefined): string | undefined {
   for (const dir of (envPath ?? '').split(path.delimiter)) {
     if (dir === '') continue;
     const candidate = path.join(dir, name);
@@ -77,63 +78,22 @@ export async function resolveTemporalServer({ config, logger, envPath = process.
   return { kind: 'sdk-download', version: TEMPORAL_CLI_VERSION };
 }
 
-/**
- * `go install` of the pinned CLI into the cache. The build goes to a scratch folder and is renamed into
- * place, so an interrupted or concurrent build never leaves a half-written binary behind.
- */
-export async function buildTemporalCli({ go, target, logger: callerLogger }: { go: string; target: string; logger: Logger }): Promise<void> {
-  // The build takes minutes: its progress shows even where the caller logs only warnings (bench, chaos,
-  // the test setup); only 'silent' hides it.
-  const logger = callerLogger.isLevelEnabled('info') || callerLogger.level === 'silent' ? callerLogger : callerLogger.child({}, { level: 'info' });
-  const targetDir = path.dirname(target);
-  await mkdir(path.dirname(targetDir), { recursive: true });
-  const scratch = await mkdtemp(`${targetDir}.build-`);
-  const started = Date.now();
-  logger.info(
-    { module: `${TEMPORAL_CLI_MODULE}@v${TEMPORAL_CLI_VERSION}` },
-    'Building the Temporal CLI with go install (a few minutes the first time; cached afterwards)',
-  );
-  const ticker = setInterval(() => {
-    logger.info(`  … still building the Temporal CLI (${Math.round((Date.now() - started) / 1000)} s)`);
-  }, 20_000);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const child = spawn(
+/** `go install` of the pinned CLI into the cache (see `buildIntoCache`: atomic, with progress). */
+export async function buildTemporalCli({ go, target, logger }: { go: string; target: string; logger: Logger }): Promise<void> {
+  const module = `${TEMPORAL_CLI_MODULE}@v${TEMPORAL_CLI_VERSION}`;
+  await buildIntoCache({
+    targetDir: path.dirname(target),
+    outputs: [path.basename(target)],
+    what: 'the Temporal CLI',
+    logger,
+    async build(scratch, log) {
+      log.info({ module }, 'Building the Temporal CLI with go install (a few minutes the first time; cached afterwards)');
+      await runGo({
         go,
-        [
-          'install',
-          '-trimpath',
-          `-ldflags=-s -w -X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`,
-          `${TEMPORAL_CLI_MODULE}@v${TEMPORAL_CLI_VERSION}`,
-        ],
-        { env: { ...process.env, GOBIN: scratch, GOFLAGS: '-buildvcs=false', CGO_ENABLED: '0' }, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let downloads = 0;
-      const tail: string[] = [];
-      const onLine = (line: string): void => {
-        if (line.trim() === '') return;
-        tail.push(line);
-        if (tail.length > 30) tail.shift();
-        if (line.startsWith('go: downloading')) {
-          downloads += 1;
-          if (downloads % 25 === 1) logger.info(`  … downloading Go modules (${downloads} so far)`);
-        }
-      };
-      const split = (chunk: Buffer): void => chunk.toString('utf8').split('\n').forEach(onLine);
-      child.stdout.on('data', split);
-      child.stderr.on('data', split);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        if (code === 0) resolve();
-        else reject(new Error(`go install failed with exit code ${code}:\n${tail.join('\n')}`));
+        args: ['install', '-trimpath', `-ldflags=-s -w -X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`, module],
+        env: { GOBIN: scratch },
+        logger: log,
       });
-    });
-    await rm(targetDir, { recursive: true, force: true });
-    await rename(scratch, targetDir);
-    if (!existsSync(target)) throw new Error(`go install finished but ${target} is missing`);
-    logger.info({ seconds: Math.round((Date.now() - started) / 1000), path: target }, 'Temporal CLI built');
-  } finally {
-    clearInterval(ticker);
-    await rm(scratch, { recursive: true, force: true });
-  }
+    },
+  });
 }

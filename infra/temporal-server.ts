@@ -2,11 +2,14 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { SearchAttributeType } from '@temporalio/common';
 import type { TemporalServerSource } from './temporal-cli.js';
 
-export interface TemporalDevServer {
+/** A Temporal server this process started: the CLI's dev server or `temporal-server` on PostgreSQL. */
+export interface RunningTemporalServer {
   address: string;
   namespace: string;
   /** Web UI base URL, when the UI was asked for. */
   uiUrl: string | undefined;
+  /** Where the server logs, when it is not this process's output. */
+  logFile?: string;
   stop(): Promise<void>;
 }
 
@@ -32,7 +35,7 @@ export interface DevServerOptions {
  * registered on the command line. The same path serves `npm run dev` (persistent file, UI) and the
  * test suite (in memory, fast pragmas).
  */
-export async function startTemporalDevServer(options: DevServerOptions): Promise<TemporalDevServer> {
+export async function startTemporalDevServer(options: DevServerOptions): Promise<RunningTemporalServer> {
   const { source, namespace, dbFilename, port, uiPort, fast = false, codecEndpoint, searchAttributes } = options;
   const pragmas = fast ? ['journal_mode=WAL', 'synchronous=OFF'] : ['journal_mode=WAL'];
   const env = await TestWorkflowEnvironment.createLocal({

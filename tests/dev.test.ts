@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../infra/postgres.js';
-import { eventually } from './helpers/env.js';
+import { eventually, fileStreetLightComplaint } from './helpers/env.js';
 import { spawnService, type ServiceProcess } from '../infra/service-process.js';
 
 let dataDir: string | undefined;
@@ -40,18 +40,7 @@ describe('npm run dev', () => {
     expect((await fetch(`${api}/docs`)).status).toBe(200);
 
     const keys = JSON.parse(await readFile(path.join(dataDir, 'dev-keys.json'), 'utf8')) as Record<string, string>;
-    const created = await fetch(`${api}/v1/complaints`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${keys.intake}` },
-      body: JSON.stringify({
-        ticketId: 'DEV-1',
-        title: 'Broken street light',
-        description: 'The light at the corner is out',
-        category: 'urban-construction',
-        location: { unitId: 'comm-xinhua-garden' },
-        citizen: { name: 'Zhao Lei', phone: '13900000000' },
-      }),
-    });
+    const created = await fileStreetLightComplaint(api, keys.intake!, 'DEV-1');
     expect(created.status).toBe(201);
     const { caseNo } = (await created.json()) as { caseNo: string };
     const read = () => fetch(`${api}/v1/complaints/${caseNo}`, { headers: { authorization: `Bearer ${keys.admin}` } });

@@ -16,12 +16,18 @@ declare module 'vitest' {
     databaseUrl: string;
     workflowBundlePath: string;
     namespace: string;
+    /** Which Temporal server the run uses: the CLI's dev server, `temporal-server` on PostgreSQL, or TEMPORAL_ADDRESS. */
+    temporalServer: 'dev' | 'postgres' | 'external';
     /** Scenario tests save their workflows' histories to tests/fixtures/histories (npm run histories:record). */
     recordHistories: boolean;
   }
 }
 
-/** ONE Temporal dev server and ONE PostgreSQL for the whole run, plus one workflow bundle shared by every test worker. */
+/**
+ * ONE Temporal server and ONE PostgreSQL for the whole run, plus one workflow bundle shared by every test
+ * worker. The server is the CLI's dev server, or with JIESU_TEMPORAL_SERVER=postgres `temporal-server` on
+ * the run's PostgreSQL (`npm run test:postgres`).
+ */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const config = loadConfig({ ...process.env, JIESU_ENV: 'test' });
   const logger = createLogger({ level: 'warn', name: 'test-setup', pretty: false });
@@ -41,6 +47,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('databaseUrl', stack.databaseUrl);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('namespace', config.temporal.namespace);
+  project.provide('temporalServer', config.temporal.address !== undefined ? 'external' : config.temporal.localServer);
   project.provide('recordHistories', process.env.JIESU_RECORD_HISTORIES === '1');
   return async () => {
     await stack.stop();

@@ -267,7 +267,11 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
     // where the previous run's last completed write left it.
     publishedRevision = revision;
   } else {
-    const { definition } = await read.loadProcess({ key: processKey, version: processVersion });
+    // Since the street hub, a case that names no process runs the one the process rules choose for its
+    // portal and category; older cases keep the `complaint` process.
+    const { source, category } = input.complaint;
+    const key = hub ? (input.process?.key ?? null) : processKey;
+    const { definition } = await read.loadProcess({ key, version: processVersion, source, category });
     const started = CaseEngine.start(
       { definition, caseNo: input.caseNo, workflowId, complaint: input.complaint, receivedAt: input.receivedAt, limitNotes: bounded, hub },
       now(),

@@ -3,7 +3,7 @@
  * types that cross the wire. It imports nothing with side effects.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { AccountabilityState, Strike } from '../domain/accountability.js';
+import type { AccountabilityState, Strike, StrikeRecord } from '../domain/accountability.js';
 import type { Actor, Complaint } from '../domain/case.js';
 import type { CaseAction, CaseView, EngineState } from '../domain/engine/types.js';
 import type { Outcome, ProcessDefinition } from '../domain/process/definition.js';
@@ -87,7 +87,7 @@ export const urgeUpdate = defineUpdate<CaseView, [ActionInput<'urge'>]>('urgeUni
 /** A note on the case's timeline. Refused once the case has its process's most comments. */
 export const commentUpdate = defineUpdate<CaseView, [ActionInput<'comment'>]>('addComment');
 
-/** The unit holding the case summons departments to it (吹哨); it keeps the case. */
+/** The unit holding the case summons departments to it; it keeps the case. */
 export const summonUpdate = defineUpdate<CaseView, [ActionInput<'summon'>]>('summon');
 /** A summoned department reports its part done. */
 export const reportPartUpdate = defineUpdate<CaseView, [ActionInput<'reportPart'>]>('reportPart');
@@ -148,8 +148,13 @@ export interface UnitAccountabilityInput {
   state?: AccountabilityState;
 }
 
-/** A strike against the unit (from a ranking or an overdue-at-top case); delivered with signal-with-start. */
+/** A strike against the unit (from the monthly evaluation; old cases overdue at the top still send one); delivered with signal-with-start. */
 export const strikeSignal = defineSignal<[Strike]>('strike');
+
+/** The unit (a handler or supervisor of the unit itself) appeals a pending strike within its appeal window, with a reason. */
+export const appealStrikeUpdate = defineUpdate<StrikeRecord, [{ actor: Actor; strikeId: string; reason: string }]>('appealStrike');
+/** A supervisor above the unit decides an appeal: upheld voids the strike, rejected lets its sanction take effect. */
+export const decideStrikeAppealUpdate = defineUpdate<StrikeRecord, [{ actor: Actor; strikeId: string; upheld: boolean; note: string }]>('decideStrikeAppeal');
 
 type SupervisorAction<T> = { actor: Actor } & T;
 /** A supervisor records that a scheduled interview of the unit's leaders was held, with minutes. */

@@ -1,14 +1,19 @@
-import { and, asc, count, eq, gte, lt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { Type, type Static } from 'typebox';
 import type { Principal } from '../../db/api-keys.js';
-import { caseClosedResolved, rankingPolicyInForce } from '../../db/case-facts.js';
-import { caseOutcomes, cases, investigations, rankings, sanctions, strikes } from '../../db/schema.js';
-import { periodOf, periodStart, rankUnits, type AccountabilityState, type UnitPerformance } from '../../domain/accountability.js';
-import type { UnitOutcome } from '../../domain/outcomes.js';
+import { caseClosedResolved, caseCounted, rankingPolicyInForce } from '../../db/case-facts.js';
+import { periodPerformances } from '../../db/performance.js';
+import { cases, investigations, rankings, sanctions, strikes } from '../../db/schema.js';
+import { nextPeriod, periodOf, periodStart, type AccountabilityState, type StrikeRecord } from '../../domain/accountability.js';
+import type { UnitPerformance } from '../../domain/ranking.js';
 import {
   MONTHLY_EVALUATION_WORKFLOW_TYPE,
+  appealStrikeUpdate,
   closeInvestigationUpdate,
+  decideStrikeAppealUpdate,
   interviewHeldUpdate,
   liftFreezeUpdate,
   monthlyEvaluationWorkflowId,
@@ -18,7 +23,8 @@ import {
 } from '../../workflows/messages.js';
 import type { RouteDeps } from '../deps.js';
 import { principalOf } from '../auth.js';
-import { actorOf, caseProblem } from '../cases.js';
+import { actorOf, refusalProblem } from '../cases.js';
+import { namesIn, NamesSchema } from '../names.js';
 import { HttpProblem, notFound } from '../problem.js';
 import { problemResponses } from '../schemas.js';
 import type { UnitDirectory } from '../units.js';
@@ -39,17 +45,44 @@ const Performance = Type.Object({
   satisfied: Type.Integer(),
   escalatedByTimeout: Type.Integer(),
   returned: Type.Integer(),
+  shirked: Type.Integer({ description: 'Returned although the list gives the matter to the unit (shirking): counts as held and not resolved on time' }),
+  whistled: Type.Integer({ description: 'Left by a legitimate whistle up, unresolved: not counted as held' }),
+  overdueAtTop: Type.Integer({ description: 'Cases that went overdue at the top in the period while the unit held them' }),
   reportInsDue: Type.Integer(),
   reportedInOnTime: Type.Integer(),
+  summoned: Type.Integer({ description: 'Cases a holding unit summoned it to' }),
+  summonedReportedInOnTime: Type.Integer(),
+  partsDone: Type.Integer(),
+  cooperationRated: Type.Integer(),
+  cooperationAverage: Type.Union([Type.Number(), Type.Null()], { description: "The summoning units' cooperation ratings, mean of 1–5" }),
+  partsRated: Type.Integer(),
+  partsResolved: Type.Integer(),
   responseRate: rate,
   resolutionRate: rate,
   onTimeResolutionRate: rate,
   satisfactionRate: rate,
+  reportInRate: rate,
+  partResolutionRate: rate,
   score: rate,
   ranked: Type.Boolean(),
   rank: Type.Union([Type.Integer(), Type.Null()]),
   bottom: Type.Boolean(),
 });
+/** Fields of a performance that rankings stored before they existed lack. */
+const PERFORMANCE_SINCE_FAIR_SCORES = {
+  shirked: 0,
+  whistled: 0,
+  overdueAtTop: 0,
+  summoned: 0,
+  summonedReportedInOnTime: 0,
+  partsDone: 0,
+  cooperationRated: 0,
+  cooperationAverage: null,
+  partsRated: 0,
+  partsResolved: 0,
+  reportInRate: null,
+  partResolutionRate: null,
+};
 const LevelShare = Type.Object({ level: Type.String(), cases: Type.Integer(), share: Type.Number(), resolvedWithoutEscalation: Type.Integer() });
 
 /** Supervisors and dispatchers see their area; handlers their own unit; admins everything. */
@@ -61,7 +94,7 @@ function mayView(principal: Principal, unit: string, directory: UnitDirectory): 
 }
 
 /** Rates, rankings, strikes and sanctions; supervisor actions on sanctions; admin runs of the monthly evaluation. */
-export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { database, units: directory, temporal }) => {
+export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { database, units: directory, categories, temporal }) => {
   const { db } = database;
   const districtOf = (id: string): string => directory.chain(id)?.ancestors.at(-1)?.id ?? id;
   const requireUnit = (id: string): void => {
@@ -69,11 +102,10 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
   };
   const forbidden = (what: string) => new HttpProblem(403, 'forbidden', 'Forbidden', `${what} is outside your area`);
 
-  /** Each level's share of the district's cases closed in the period, and how many it resolved without escalating. */
+  /** Each level's share of the district's cases closed in the period (cancelled duplicates count for nobody), and how many it resolved without escalating. */
   async function levelShares(p: string, districtId: string) {
     const from = new Date(periodStart(p));
-    const [y, m] = p.split('-').map(Number);
-    const to = new Date(periodStart(m === 12 ? `${y! + 1}-01` : `${y}-${String(m! + 1).padStart(2, '0')}`));
+    const to = new Date(periodStart(nextPeriod(p)));
     const rows = await db
       .select({
         level: sql<string>`coalesce(${cases.routedLevel}, 'dispatcher')`,
@@ -81,7 +113,7 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
         resolvedWithoutEscalation: sql<number>`count(*) filter (where ${cases.escalations} = 0 and ${caseClosedResolved})::int`,
       })
       .from(cases)
-      .where(and(eq(cases.districtId, districtId), gte(cases.closedAt, from), lt(cases.closedAt, to)))
+      .where(and(eq(cases.districtId, districtId), gte(cases.closedAt, from), lt(cases.closedAt, to), caseCounted))
       .groupBy(sql`1`)
       .orderBy(sql`1`);
     const total = rows.reduce((sum, r) => sum + Number(r.cases), 0);
@@ -98,7 +130,7 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
         security,
         querystring: Type.Object({ period, district: Type.Optional(unitId), level: Type.Optional(Type.String({ maxLength: 32 })) }),
         response: {
-          200: Type.Object({ period: Type.String(), districtId: Type.String(), policyVersion: Type.Union([Type.Integer(), Type.Null()]), units: Type.Array(Performance), levels: Type.Array(LevelShare) }),
+          200: Type.Object({ period: Type.String(), districtId: Type.String(), policyVersion: Type.Union([Type.Integer(), Type.Null()]), units: Type.Array(Performance), levels: Type.Array(LevelShare), names: NamesSchema }),
           ...problemResponses(400, 401, 403, 404),
         },
       },
@@ -115,13 +147,14 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
         .from(rankings)
         .where(and(eq(rankings.period, request.query.period), eq(rankings.districtId, districtId), ...(request.query.level ? [eq(rankings.level, request.query.level)] : [])))
         .orderBy(asc(rankings.level), sql`${rankings.rank} asc nulls last`, asc(rankings.unitId));
-      return {
+      const body = {
         period: request.query.period,
         districtId,
         policyVersion: rows[0]?.policyVersion ?? null,
-        units: rows.map((r) => r.performance as unknown as UnitPerformance),
+        units: rows.map((r) => ({ ...PERFORMANCE_SINCE_FAIR_SCORES, ...r.performance }) as UnitPerformance),
         levels: await levelShares(request.query.period, districtId),
       };
+      return { ...body, names: namesIn(body, { units: directory, categories }) };
     },
   );
 
@@ -135,19 +168,16 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
         security,
         params: Type.Object({ unitId }),
         querystring: Type.Object({ period }),
-        response: { 200: Type.Object({ period: Type.String(), policyVersion: Type.Integer(), performance: Type.Union([Performance, Type.Null()]) }), ...problemResponses(400, 401, 403, 404) },
+        response: { 200: Type.Object({ period: Type.String(), policyVersion: Type.Integer(), performance: Type.Union([Performance, Type.Null()]), names: NamesSchema }), ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request) => {
       const { unitId: id } = request.params;
       requireUnit(id);
       if (!mayView(principalOf(request), id, directory)) throw forbidden(id);
-      const districtId = districtOf(id);
       const policy = await rankingPolicyInForce(db);
-      const outcomes = await db.select().from(caseOutcomes).where(and(eq(caseOutcomes.period, request.query.period), eq(caseOutcomes.districtId, districtId)));
-      const rankable = directory.all().filter((u) => u.kind !== 'centre' && directory.within(u.id, districtId));
-      const performance = rankUnits(outcomes.map((o) => ({ ...o, role: o.role as UnitOutcome['role'] })), rankable, policy).find((p) => p.unitId === id) ?? null;
-      return { period: request.query.period, policyVersion: policy.version, performance };
+      const performance = (await periodPerformances(db, request.query.period, districtOf(id), policy)).find((p) => p.unitId === id) ?? null;
+      return { period: request.query.period, policyVersion: policy.version, performance, names: namesIn({ unitId: id }, { units: directory, categories }) };
     },
   );
 
@@ -164,6 +194,60 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
     createdAt: Type.String(),
     investigation: Type.Union([Type.Object({ id: Type.String(), openedAt: Type.String(), closedAt: Type.Union([Type.String(), Type.Null()]) }), Type.Null()]),
   });
+  const StrikeView = Type.Object({
+    id: Type.String(),
+    unitId: Type.String(),
+    source: Type.String({ description: '`ranking`: the monthly evaluation; `overdue-at-top`: a case overdue at the top, under the rules before fair strikes' }),
+    window: Type.Integer(),
+    number: Type.Integer({ description: "The strike's place among the unit's strikes of the window, in order of arrival" }),
+    at: Type.String(),
+    caseNo: Type.Union([Type.String(), Type.Null()]),
+    period: Type.Union([Type.String(), Type.Null()]),
+    status: Type.Union([Type.Literal('pending'), Type.Literal('appealed'), Type.Literal('effective'), Type.Literal('voided')], {
+      description: '`pending`: the unit may appeal until `appealUntil`; `appealed`: a supervisor above decides; `effective`: its sanction is applied; `voided`: the appeal was upheld',
+    }),
+    appealUntil: Type.Union([Type.String(), Type.Null()]),
+    appeal: Type.Union([Type.Object({ reason: Type.String(), at: Type.String() }), Type.Null()]),
+    decision: Type.Union([Type.Object({ upheld: Type.Boolean(), note: Type.String(), by: Type.String(), at: Type.String() }), Type.Null()]),
+    sanctionId: Type.Union([Type.String(), Type.Null()]),
+  });
+  type StrikeViewT = Static<typeof StrikeView>;
+  const iso = (d: Date | null) => d?.toISOString() ?? null;
+  const strikeFromRow = (s: typeof strikes.$inferSelect, sanctionIds: Map<string, string>): StrikeViewT => ({
+    id: s.id,
+    unitId: s.unitId,
+    source: s.source,
+    window: s.window,
+    number: s.number,
+    at: s.at.toISOString(),
+    caseNo: s.caseNo,
+    period: s.period,
+    status: s.status as StrikeViewT['status'],
+    appealUntil: iso(s.appealUntil),
+    appeal: s.appealedAt ? { reason: s.appealReason ?? '', at: s.appealedAt.toISOString() } : null,
+    decision: s.decidedAt ? { upheld: s.status === 'voided', note: s.decisionNote ?? '', by: s.decidedBy ?? '', at: s.decidedAt.toISOString() } : null,
+    sanctionId: sanctionIds.get(s.id) ?? null,
+  });
+  const strikeFromState = (s: StrikeRecord): StrikeViewT => ({
+    id: s.id,
+    unitId: s.unitId,
+    source: s.source,
+    window: s.window,
+    number: s.number,
+    at: s.at,
+    caseNo: s.caseNo ?? null,
+    period: s.period ?? null,
+    status: s.status ?? 'effective',
+    appealUntil: s.appealUntil ?? null,
+    appeal: s.appeal ? { reason: s.appeal.reason, at: s.appeal.at } : null,
+    decision: s.decision ?? null,
+    sanctionId: s.sanctionId ?? null,
+  });
+  const sanctionsByStrike = async (strikeIds: string[]): Promise<Map<string, string>> =>
+    strikeIds.length === 0
+      ? new Map()
+      : new Map((await db.select({ id: sanctions.id, strikeId: sanctions.strikeId }).from(sanctions).where(inArray(sanctions.strikeId, strikeIds))).map((r) => [r.strikeId, r.id]));
+
   app.get(
     '/v1/units/:unitId/accountability',
     {
@@ -177,7 +261,7 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
           200: Type.Object({
             unitId: Type.String(),
             frozen: Type.Boolean({ description: 'True while a personnel freeze is active; other systems read this flag' }),
-            strikes: Type.Array(Type.Object({ id: Type.String(), source: Type.String(), window: Type.Integer(), number: Type.Integer(), at: Type.String(), caseNo: Type.Union([Type.String(), Type.Null()]), period: Type.Union([Type.String(), Type.Null()]) })),
+            strikes: Type.Array(StrikeView),
             sanctions: Type.Array(Sanction),
           }),
           ...problemResponses(401, 403, 404),
@@ -193,7 +277,7 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
         db.select().from(sanctions).where(eq(sanctions.unitId, id)).orderBy(asc(sanctions.window), asc(sanctions.number)),
         db.select().from(investigations).where(eq(investigations.unitId, id)),
       ]);
-      const iso = (d: Date | null) => d?.toISOString() ?? null;
+      const sanctionIds = new Map(sanctionRows.map((x) => [x.strikeId, x.id]));
       const view = sanctionRows.map((s) => {
         const investigation = investigationRows.find((i) => i.sanctionId === s.id);
         return {
@@ -213,11 +297,18 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
       return {
         unitId: id,
         frozen: sanctionRows.some((s) => s.kind === 'freeze' && s.status === 'active'),
-        strikes: strikeRows.map((s) => ({ id: s.id, source: s.source, window: s.window, number: s.number, at: s.at.toISOString(), caseNo: s.caseNo, period: s.period })),
+        strikes: strikeRows.map((s) => strikeFromRow(s, sanctionIds)),
         sanctions: view,
       };
     },
   );
+
+  /** A refused update on a unit's workflow: its domain reason, as for case actions. */
+  const unitProblem = (error: unknown, id: string): unknown => {
+    if (error instanceof WorkflowNotFoundError) return notFound(`${id} has no strikes or sanctions`);
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type) return refusalProblem(error.cause.type, error.cause.message);
+    return error;
+  };
 
   const StateSchema = Type.Object({ unitId: Type.String(), strikes: Type.Array(Type.Unknown()), sanctions: Type.Array(Type.Unknown()) });
   const sanctionAction = (path: string, summary: string, body: ReturnType<typeof Type.Object>, run: (handle: ReturnType<typeof temporal.client.workflow.getHandle>, args: Record<string, unknown>) => Promise<AccountabilityState>) =>
@@ -242,7 +333,7 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
         try {
           return await run(handle, { actor: actorOf(principalOf(request)), sanctionId, ...(request.body as Record<string, unknown>) });
         } catch (error) {
-          throw caseProblem(error, `unit-accountability-${id}`);
+          throw unitProblem(error, id);
         }
       },
     );
@@ -254,6 +345,98 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
   );
   sanctionAction('freeze-lifted', 'Lift the personnel freeze (only after its investigation is closed)', Type.Object({}, { additionalProperties: false }), (h, args) =>
     h.executeUpdate(liftFreezeUpdate, { args: [args as never] }),
+  );
+
+  const strikeStatus = Type.Union([Type.Literal('pending'), Type.Literal('appealed'), Type.Literal('effective'), Type.Literal('voided')]);
+  app.get(
+    '/v1/strikes',
+    {
+      config: { roles: ['handler', 'supervisor', 'dispatcher', 'admin'] },
+      schema: {
+        tags: ['accountability'],
+        summary: 'Strikes in your area (a handler: its own unit), newest first: `?status=appealed` lists the appeals awaiting a decision',
+        security,
+        querystring: Type.Object({ status: Type.Optional(strikeStatus), unit: Type.Optional(unitId), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })) }),
+        response: { 200: Type.Object({ strikes: Type.Array(StrikeView), names: NamesSchema }), ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const { status, unit, limit = 100 } = request.query;
+      if (unit) {
+        requireUnit(unit);
+        if (!mayView(principal, unit, directory)) throw forbidden(unit);
+      }
+      const scope = unit ? [unit] : principal.role === 'admin' ? null : principal.unitId === null ? [] : principal.role === 'handler' ? [principal.unitId] : directory.subtree(principal.unitId);
+      if (scope?.length === 0) return { strikes: [], names: namesIn({}, { units: directory, categories }) };
+      const rows = await db
+        .select()
+        .from(strikes)
+        .where(and(...(scope ? [inArray(strikes.unitId, scope)] : []), ...(status ? [eq(strikes.status, status)] : [])))
+        .orderBy(desc(strikes.at), asc(strikes.id))
+        .limit(limit);
+      const sanctionIds = await sanctionsByStrike(rows.map((r) => r.id));
+      const body = { strikes: rows.map((r) => strikeFromRow(r, sanctionIds)) };
+      return { ...body, names: namesIn(body, { units: directory, categories }) };
+    },
+  );
+
+  const strikeParams = Type.Object({ unitId, strikeId: Type.String({ pattern: '^[A-Za-z0-9._:-]{1,200}$' }) });
+  /** Runs an update on a strike that the read model knows for the unit. */
+  async function onStrike(id: string, strikeId: string, run: (handle: ReturnType<typeof temporal.client.workflow.getHandle>) => Promise<StrikeRecord>): Promise<StrikeViewT> {
+    const [row] = await db.select({ id: strikes.id }).from(strikes).where(and(eq(strikes.id, strikeId), eq(strikes.unitId, id)));
+    if (!row) throw notFound(`No strike ${strikeId} of ${id}`);
+    try {
+      return strikeFromState(await run(temporal.client.workflow.getHandle(unitAccountabilityWorkflowId(id))));
+    } catch (error) {
+      throw unitProblem(error, id);
+    }
+  }
+  app.post(
+    '/v1/units/:unitId/accountability/strikes/:strikeId/appeal',
+    {
+      config: { roles: ['handler', 'supervisor'] },
+      schema: {
+        tags: ['accountability'],
+        summary: 'Appeal a pending strike with a reason: the unit itself (its handlers or supervisors), before its appeal window closes',
+        security,
+        params: strikeParams,
+        body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 4000 }) }, { additionalProperties: false }),
+        response: { 200: StrikeView, ...problemResponses(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request) => {
+      const { unitId: id, strikeId } = request.params;
+      requireUnit(id);
+      const principal = principalOf(request);
+      if (principal.unitId !== id) throw new HttpProblem(403, 'forbidden', 'Forbidden', `Only ${id} itself can appeal its strikes`);
+      return onStrike(id, strikeId, (h) => h.executeUpdate(appealStrikeUpdate, { args: [{ actor: actorOf(principal), strikeId, reason: request.body.reason }] }));
+    },
+  );
+  app.post(
+    '/v1/units/:unitId/accountability/strikes/:strikeId/decision',
+    {
+      config: { roles: ['supervisor'] },
+      schema: {
+        tags: ['accountability'],
+        summary: 'Decide an appealed strike: a supervisor above the unit; upheld voids the strike, rejected applies its sanction now',
+        security,
+        params: strikeParams,
+        body: Type.Object(
+          { upheld: Type.Boolean({ description: 'true: the appeal is upheld and the strike void; false: rejected, the sanction takes effect' }), note: Type.String({ minLength: 1, maxLength: 4000 }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: StrikeView, ...problemResponses(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request) => {
+      const { unitId: id, strikeId } = request.params;
+      requireUnit(id);
+      const principal = principalOf(request);
+      if (principal.unitId === null || principal.unitId === id || !directory.within(id, principal.unitId)) throw new HttpProblem(403, 'forbidden', 'Forbidden', `Only a supervisor above ${id} decides its appeals`);
+      const { upheld, note } = request.body;
+      return onStrike(id, strikeId, (h) => h.executeUpdate(decideStrikeAppealUpdate, { args: [{ actor: actorOf(principal), strikeId, upheld, note }] }));
+    },
   );
 
   app.post(

@@ -10,7 +10,7 @@ import { REFUSALS, type ActionType } from '../../domain/engine/types.js';
 import type { UnitChain } from '../../domain/units.js';
 import { actionUpdates, complaintWorkflowId, type ActionInput, type UpdateAction } from '../../workflows/messages.js';
 import type { RouteDeps } from '../deps.js';
-import { actorOf, caseLinks, caseProblem, closedCaseProblem, executeCaseUpdate, viewFor } from '../cases.js';
+import { actorOf, caseAnswer, caseProblem, closedCaseProblem, executeCaseUpdate } from '../cases.js';
 import { principalOf } from '../auth.js';
 import { HttpProblem } from '../problem.js';
 import { CaseNoParams, CaseViewSchema, problemResponses } from '../schemas.js';
@@ -63,7 +63,7 @@ const isGone = (error: unknown): boolean =>
   (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === REFUSALS.caseClosed);
 
 /** Every state change of a case: one endpoint per action, each a Workflow Update refused synchronously when invalid. */
-export const caseActionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { temporal, units, config, database }) => {
+export const caseActionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { temporal, units, categories, config, database }) => {
   const chainOf = (id: string, field: string): UnitChain => {
     const chain = units.chain(id);
     if (!chain) throw new HttpProblem(422, 'unknown-unit', 'Unknown unit', `${field}: no active unit "${id}"`, { errors: [{ field: `body/${field}`, message: 'is not an active unit' }] });
@@ -109,7 +109,7 @@ export const caseActionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app
         try {
           const view = await temporal.client.withDeadline(Date.now() + ACTION_WAIT_MS, () => executeCaseUpdate(handle, actionUpdates[type], { args: [input], updateId }));
           request.log.info({ caseNo, action: type, status: view.status }, 'Case action accepted');
-          return { ...viewFor(principal, view, units), links: caseLinks(config, caseNo) };
+          return caseAnswer(principal, view, { units, categories, config }, caseNo);
         } catch (error) {
           if (timedOut(error)) {
             request.log.warn({ caseNo, action: type, updateId }, 'The case did not take the action up in time');

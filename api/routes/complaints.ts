@@ -5,14 +5,15 @@ import { caseTimeline } from '../../db/schema.js';
 import { complaintWorkflowId } from '../../workflows/messages.js';
 import type { RouteDeps } from '../deps.js';
 import { principalOf } from '../auth.js';
-import { canRead, caseLinks, caseReadScope, fileComplaint, INTAKE_REFUSALS, intakeSource, queryCase, viewFor } from '../cases.js';
+import { canRead, caseAnswer, caseLinks, caseReadScope, fileComplaint, INTAKE_REFUSALS, intakeSource, queryCase } from '../cases.js';
+import { namesIn, NamesSchema } from '../names.js';
 import { HttpProblem, notFound } from '../problem.js';
 import { CaseNoParams, CaseViewSchema, ComplaintBody, CreatedCase, problemResponses, TimelineEntrySchema } from '../schemas.js';
 
 const forbidden = (caseNo: string): HttpProblem => new HttpProblem(403, 'forbidden', 'Forbidden', `Case ${caseNo} is outside what your key may read`);
 
 /** Intake and reading of complaints. */
-export const complaintRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { temporal, config, units, database }) => {
+export const complaintRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { temporal, config, units, categories, database }) => {
   app.post(
     '/v1/complaints',
     {
@@ -70,7 +71,7 @@ export const complaintRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
       if (row && !canRead(principal, row, units)) throw forbidden(caseNo);
       const view = await queryCase(temporal.client, caseNo);
       if (!canRead(principal, view, units)) throw forbidden(caseNo);
-      return { ...viewFor(principal, view, units), links: caseLinks(config, caseNo) };
+      return caseAnswer(principal, view, { units, categories, config }, caseNo);
     },
   );
 
@@ -89,7 +90,7 @@ export const complaintRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200 })),
         }),
         response: {
-          200: Type.Object({ caseNo: Type.String(), entries: Type.Array(TimelineEntrySchema), next: Type.Optional(Type.Integer()) }),
+          200: Type.Object({ caseNo: Type.String(), entries: Type.Array(TimelineEntrySchema), next: Type.Optional(Type.Integer()), names: NamesSchema }),
           ...problemResponses(400, 401, 403, 404),
         },
       },
@@ -108,9 +109,7 @@ export const complaintRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
         .orderBy(caseTimeline.seq)
         .limit(limit + 1);
       const page = rows.slice(0, limit);
-      return {
-        caseNo,
-        entries: page.map((r) => ({
+      const entries = page.map((r) => ({
           seq: r.seq,
           at: r.at.toISOString(),
           action: r.action,
@@ -121,9 +120,8 @@ export const complaintRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
           ...(r.fromLevel !== null ? { fromLevel: r.fromLevel } : {}),
           ...(r.toLevel !== null ? { toLevel: r.toLevel } : {}),
           ...(r.detail !== null ? { detail: r.detail } : {}),
-        })),
-        ...(rows.length > limit ? { next: page.at(-1)!.seq } : {}),
-      };
+      }));
+      return { caseNo, entries, ...(rows.length > limit ? { next: page.at(-1)!.seq } : {}), names: namesIn(entries, { units, categories }) };
     },
   );
 };

@@ -3,21 +3,36 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { PRINCIPAL_ROLES } from '../../db/api-keys.js';
 import { caseOpen } from '../../db/case-facts.js';
+import { DEFAULT_PROCESS_KEY, processRuleList, replaceProcessRules } from '../../db/process-rules.js';
 import { cases, processDefinitions } from '../../db/schema.js';
 import { compileBpmn } from '../../domain/process/bpmn.js';
 import type { RouteDeps } from '../deps.js';
+import { namesIn, NamesSchema } from '../names.js';
 import { HttpProblem, notFound } from '../problem.js';
 import { problemResponses } from '../schemas.js';
 
 const security = [{ apiKey: [] }];
 const key = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' });
 const Summary = Type.Object({ key: Type.String(), version: Type.Integer(), name: Type.String(), format: Type.String(), deployedAt: Type.String() });
+const ruleSource = Type.Union([Type.String({ pattern: '^[a-z][a-z0-9]{0,31}$' }), Type.Null()], { description: "A portal (an intake key's source); null or absent: any" });
+const ruleCategory = Type.Union([Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' }), Type.Null()], { description: 'A category; null or absent: any' });
+const ProcessRuleSchema = Type.Object({ source: ruleSource, category: ruleCategory, processKey: key });
+const NewProcessRule = Type.Object({ source: Type.Optional(ruleSource), category: Type.Optional(ruleCategory), processKey: key }, { additionalProperties: false });
+const ProcessRules = Type.Object({
+  rules: Type.Array(ProcessRuleSchema, { description: 'The most specific rule that matches a new case wins: source and category, then category, then source, then a rule with neither' }),
+  default: Type.String({ description: 'The process a case runs when no rule matches' }),
+  names: NamesSchema,
+});
 /** 1 MB of BPMN is a very large model; the global body limit is for JSON requests. */
 const MAX_MODEL_BYTES = 1024 * 1024;
 
 /** Process definitions: deploy BPMN models as new versions, read them, and see where open cases wait in them. */
-export const processRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { database }) => {
+export const processRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { database, units, categories }) => {
   const { db } = database;
+  const rulesAnswer = async () => {
+    const rules = await processRuleList(db);
+    return { rules, default: DEFAULT_PROCESS_KEY, names: namesIn(rules, { units, categories }) };
+  };
   // Models arrive as XML, in this scope only.
   app.addContentTypeParser(['application/xml', 'text/xml', 'application/bpmn+xml'], { parseAs: 'string', bodyLimit: MAX_MODEL_BYTES }, (_request, body, done) => done(null, body));
 
@@ -96,6 +111,48 @@ export const processRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
       });
       request.log.info({ key: k, version: row.version }, 'Process deployed');
       return reply.status(201).send({ key: row.key, version: row.version, name: row.name, format: row.format, deployedAt: row.deployedAt.toISOString() });
+    },
+  );
+
+  app.get(
+    '/v1/process-rules',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['processes'],
+        summary: 'Which process a new case runs, by portal and category',
+        security,
+        response: { 200: ProcessRules, ...problemResponses(401, 403) },
+      },
+    },
+    rulesAnswer,
+  );
+
+  app.put(
+    '/v1/process-rules',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['processes'],
+        summary: 'Replace the rules that choose the process a new case runs; running cases keep theirs',
+        description: 'Each process key must be deployed (422 naming those that are not); one rule per (source, category). An empty list runs every new case by the default process.',
+        security,
+        body: Type.Object({ rules: Type.Array(NewProcessRule, { maxItems: 1000 }) }, { additionalProperties: false }),
+        response: { 200: ProcessRules, ...problemResponses(400, 401, 403, 422) },
+      },
+    },
+    async (request) => {
+      const rules = request.body.rules.map((r) => ({ source: r.source ?? null, category: r.category ?? null, processKey: r.processKey }));
+      const scopeOf = (r: { source: string | null; category: string | null }) => `${r.source ?? ''}\u0000${r.category ?? ''}`;
+      const twice = rules.flatMap((r, i) => (rules.findIndex((other) => scopeOf(other) === scopeOf(r)) !== i ? [{ field: `body/rules/${i}`, message: 'has the same source and category as an earlier rule' }] : []));
+      if (twice.length > 0) throw new HttpProblem(422, 'invalid-rules', 'Invalid process rules', twice.map((e) => `${e.field} ${e.message}`).join('; '), { errors: twice });
+      const { undeployed } = await replaceProcessRules(db, rules);
+      if (undeployed.length > 0) {
+        const errors = rules.flatMap((r, i) => (undeployed.includes(r.processKey) ? [{ field: `body/rules/${i}/processKey`, message: `names no deployed process ("${r.processKey}")` }] : []));
+        throw new HttpProblem(422, 'invalid-rules', 'Invalid process rules', errors.map((e) => `${e.field} ${e.message}`).join('; '), { errors });
+      }
+      request.log.info({ rules: rules.length }, 'Process rules replaced');
+      return rulesAnswer();
     },
   );
 

@@ -1,10 +1,13 @@
-import { eq, max } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { PRINCIPAL_ROLES } from '../../db/api-keys.js';
 import { responsibilityList } from '../../db/reference-queries.js';
-import { calendarYears, responsibilityItems, responsibilityLists, units } from '../../db/schema.js';
+import { publishResponsibilityList } from '../../db/responsibility-list.js';
+import { calendarYears, units } from '../../db/schema.js';
 import type { RouteDeps } from '../deps.js';
+import { namesIn, NamesSchema } from '../names.js';
+import { ownerProblems } from '../units.js';
 import { HttpProblem, notFound } from '../problem.js';
 import { problemResponses } from '../schemas.js';
 
@@ -19,17 +22,35 @@ const Area = Type.Object(
   { additionalProperties: false, description: 'The area the unit covers (WGS 84): Open311 places a reported lat/long in the smallest community or grid area containing it' },
 );
 const NullableArea = Type.Union([Area, Type.Null()]);
-const UnitSchema = Type.Object({ id: Type.String(), name: Type.String(), level: Type.String(), kind: Type.String(), parentId: Type.Union([Type.String(), Type.Null()]), active: Type.Boolean(), area: NullableArea });
-const unitColumns = { id: units.id, name: units.name, level: units.level, kind: units.kind, parentId: units.parentId, active: units.active, area: units.area };
-const ItemSchema = Type.Object({ category: Type.String(), name: Type.String(), level: Type.String(), departmentId: Type.Union([Type.String(), Type.Null()]) });
-const ListSchema = Type.Object({ version: Type.Integer(), note: Type.String(), publishedAt: Type.String(), items: Type.Array(ItemSchema) });
+const nullableText = Type.Union([Type.String(), Type.Null()]);
+const UnitSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String({ description: 'The display name people read' }),
+  nameEn: Type.Union([Type.String(), Type.Null()], { description: 'The name in English' }),
+  level: Type.String(),
+  kind: Type.String(),
+  parentId: nullableText,
+  active: Type.Boolean(),
+  area: NullableArea,
+});
+const unitColumns = { id: units.id, name: units.name, nameEn: units.nameEn, level: units.level, kind: units.kind, parentId: units.parentId, active: units.active, area: units.area };
+const ItemSchema = Type.Object({
+  category: Type.String(),
+  name: Type.String({ description: 'The display name people read' }),
+  nameEn: Type.Union([Type.String(), Type.Null()], { description: 'The name in English' }),
+  level: Type.String(),
+  departmentId: Type.Union([Type.String(), Type.Null()], { description: 'The lead department of a district matter' }),
+  coDepartmentIds: Type.Array(Type.String(), { description: 'Departments that join the lead on every case of this matter' }),
+});
+const ListSchema = Type.Object({ version: Type.Integer(), note: Type.String(), publishedAt: Type.String(), items: Type.Array(ItemSchema), names: NamesSchema });
+const unitName = Type.String({ minLength: 1, maxLength: 200 });
 const date = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
 const CalendarYearSchema = Type.Object({ year: Type.Integer(), holidays: Type.Array(date), workdays: Type.Array(date), source: Type.String() });
 const everyone = PRINCIPAL_ROLES;
 const security = [{ apiKey: [] }];
 
 /** Reference data: units, the responsibility list and the working-day calendar. Admins edit; every key reads. */
-export const referenceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { database, units: directory }) => {
+export const referenceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { database, units: directory, categories }) => {
   const { db } = database;
 
   app.get(
@@ -46,7 +67,7 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
         tags: ['reference data'],
         summary: 'Add a unit under a parent, or a new district centre (no parent)',
         security,
-        body: Type.Object({ id, name: Type.String({ minLength: 1, maxLength: 200 }), level: slug, kind: slug, parentId: Type.Optional(id), area: Type.Optional(Area) }, { additionalProperties: false }),
+        body: Type.Object({ id, name: unitName, nameEn: Type.Optional(unitName), level: slug, kind: slug, parentId: Type.Optional(id), area: Type.Optional(Area) }, { additionalProperties: false }),
         response: { 201: UnitSchema, ...problemResponses(400, 401, 403, 409, 422) },
       },
     },
@@ -71,7 +92,7 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
         security,
         params: Type.Object({ unitId: id }),
         body: Type.Object(
-          { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), parentId: Type.Optional(id), active: Type.Optional(Type.Boolean()), area: Type.Optional(NullableArea) },
+          { name: Type.Optional(unitName), nameEn: Type.Optional(Type.Union([unitName, Type.Null()])), parentId: Type.Optional(id), active: Type.Optional(Type.Boolean()), area: Type.Optional(NullableArea) },
           { additionalProperties: false, minProperties: 1 },
         ),
         response: { 200: UnitSchema, ...problemResponses(400, 401, 403, 404, 422) },
@@ -92,7 +113,7 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
 
   const listVersion = async (version: number | undefined) => {
     const list = await responsibilityList(db, { version });
-    return list && { ...list, publishedAt: list.publishedAt.toISOString() };
+    return list && { ...list, publishedAt: list.publishedAt.toISOString(), names: namesIn(list.items, { units: directory, categories }) };
   };
 
   app.get(
@@ -127,7 +148,14 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
             note: Type.String({ minLength: 1, maxLength: 500 }),
             items: Type.Array(
               Type.Object(
-                { category: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' }), name: Type.String({ minLength: 1, maxLength: 200 }), level: slug, departmentId: Type.Optional(id) },
+                {
+                  category: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' }),
+                  name: unitName,
+                  nameEn: Type.Optional(unitName),
+                  level: slug,
+                  departmentId: Type.Optional(id),
+                  coDepartmentIds: Type.Optional(Type.Array(id, { maxItems: 20, uniqueItems: true, description: 'Departments that join the lead on every case of this matter' })),
+                },
                 { additionalProperties: false },
               ),
               { minItems: 1, maxItems: 2000 },
@@ -141,19 +169,13 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
     async (request, reply) => {
       const { note, items } = request.body;
       const errors = items.flatMap((item, i) => {
-        const problems: Array<{ field: string; message: string }> = [];
-        if (items.findIndex((other) => other.category === item.category) !== i) problems.push({ field: `body/items/${i}/category`, message: 'appears twice' });
-        if (item.departmentId !== undefined && directory.get(item.departmentId)?.kind !== 'department') problems.push({ field: `body/items/${i}/departmentId`, message: 'is not an active department' });
-        return problems;
+        const twice = items.findIndex((other) => other.category === item.category) !== i ? [{ field: `body/items/${i}/category`, message: 'appears twice' }] : [];
+        const owners = { departmentId: item.departmentId ?? null, coDepartmentIds: item.coDepartmentIds ?? [] };
+        return [...twice, ...ownerProblems(directory, owners, { lead: `body/items/${i}/departmentId`, co: `body/items/${i}/coDepartmentIds` })];
       });
       if (errors.length > 0) throw new HttpProblem(422, 'invalid-list', 'Invalid responsibility list', errors.map((e) => `${e.field} ${e.message}`).join('; '), { errors });
-      const version = await db.transaction(async (tx) => {
-        const [{ latest } = { latest: 0 }] = await tx.select({ latest: max(responsibilityLists.version) }).from(responsibilityLists);
-        const next = (latest ?? 0) + 1;
-        await tx.insert(responsibilityLists).values({ version: next, note });
-        await tx.insert(responsibilityItems).values(items.map((item) => ({ listVersion: next, ...item, departmentId: item.departmentId ?? null })));
-        return next;
-      });
+      const version = await db.transaction((tx) => publishResponsibilityList(tx, { note, items }));
+      await categories.refresh();
       return reply.status(201).send((await listVersion(version))!);
     },
   );

@@ -3,16 +3,19 @@ import type { FastifyReply } from 'fastify';
 import { Type, type Static } from 'typebox';
 import type { Principal } from '../../db/api-keys.js';
 import { CASE_SORTS, caseStatistics, listCases, type CaseListFilters, type CaseScope } from '../../db/case-queries.js';
+import { computeFigures } from '../../db/figures.js';
 import type { CaseRow } from '../../db/schema.js';
 import { parseLimit } from '../../domain/calendar.js';
-import { periodStart } from '../../domain/accountability.js';
 import type { RouteDeps } from '../deps.js';
+import { PeriodQuery, periodRange, resolveArea } from '../area.js';
 import { principalOf } from '../auth.js';
 import { caseLinks, maskCitizen } from '../cases.js';
 import { toCsv, wantsCsv } from '../csv.js';
+import { NameBook, NamesSchema, namesIn } from '../names.js';
 import { HttpProblem } from '../problem.js';
-import { Citizen, problemResponses } from '../schemas.js';
+import { Citizen, jsonOrCsv, problemResponses } from '../schemas.js';
 import type { UnitDirectory } from '../units.js';
+import { FiguresSchema } from './figures.js';
 
 const everyone = ['intake', 'handler', 'dispatcher', 'supervisor', 'evaluator', 'admin'] as const;
 const security = [{ apiKey: [] }];
@@ -33,7 +36,8 @@ const ListQuery = Type.Object(
     createdFrom: Type.Optional(dateTime),
     createdTo: Type.Optional(dateTime),
     deadlineBefore: Type.Optional(dateTime),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Free text in the title' })),
+    // PostgreSQL text holds no NUL: control characters are refused here, not failed on in the query.
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f]+$', description: 'Free text in the title' })),
     step: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,80}$', description: 'A process step (node id)' })),
     processKey: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' })),
     sort: Type.Optional(Type.Enum(CASE_SORTS, { default: '-created' })),
@@ -63,13 +67,12 @@ const CaseSummary = Type.Object({
   citizen: Type.Object(Citizen.properties, { description: 'Masked in lists' }),
   receivedAt: Type.String(),
   stepSince: Type.String(),
+  resolvedAt: Type.Union([Type.String(), Type.Null()], { description: 'When the case was first resolved (the reply given)' }),
   closedAt: Type.Union([Type.String(), Type.Null()]),
+  whistleTier: Type.Union([Type.String(), Type.Null()], { description: 'The highest whistle tier departments were summoned with' }),
   links: Type.Object({ self: Type.String(), timeline: Type.String(), temporalUi: Type.String() }),
 });
-const CaseList = Type.Object({ items: Type.Array(CaseSummary), nextCursor: Type.Union([Type.String(), Type.Null()]) });
-const Csv = Type.String({ description: 'RFC 4180 CSV' });
-/** A 200 answer in JSON, or CSV when asked for. */
-const jsonOrCsv = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => ({ content: { 'application/json': { schema }, 'text/csv': { schema: Csv } } });
+const CaseList = Type.Object({ items: Type.Array(CaseSummary), nextCursor: Type.Union([Type.String(), Type.Null()]), names: NamesSchema });
 
 /** Which cases a principal may list: handlers what their unit has held, supervisors and dispatchers their area, portals their own. */
 export function scopeOf(principal: Principal, units: UnitDirectory): CaseScope {
@@ -87,12 +90,14 @@ export function scopeOf(principal: Principal, units: UnitDirectory): CaseScope {
   }
 }
 
-const CSV_COLUMNS: Array<[string, (r: Static<typeof CaseSummary>) => unknown]> = [
+const csvColumns = (book: NameBook): Array<[string, (r: Static<typeof CaseSummary>) => unknown]> => [
   ['case_no', (r) => r.caseNo],
   ['status', (r) => r.status],
   ['level', (r) => r.level],
   ['unit', (r) => r.unitId],
+  ['unit_name', (r) => book.unit(r.unitId)],
   ['category', (r) => r.category],
+  ['category_name', (r) => book.category(r.category)],
   ['urgency', (r) => r.urgency],
   ['title', (r) => r.title],
   ['received_at', (r) => r.receivedAt],
@@ -101,11 +106,12 @@ const CSV_COLUMNS: Array<[string, (r: Static<typeof CaseSummary>) => unknown]> =
   ['overdue', (r) => r.overdue],
   ['escalations', (r) => r.escalations],
   ['rating', (r) => r.rating],
+  ['resolved_at', (r) => r.resolvedAt],
   ['closed_at', (r) => r.closedAt],
 ];
 
 /** Lists, the "stuck" list and statistics, from the read model; every one also as CSV. */
-export const searchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { database, units, config }) => {
+export const searchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { database, units, categories, config }) => {
   const summary = (row: CaseRow): Static<typeof CaseSummary> => ({
     caseNo: row.caseNo,
     source: row.source,
@@ -125,7 +131,9 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
     citizen: maskCitizen({ ...(row.citizenName !== null ? { name: row.citizenName } : {}), ...(row.citizenPhone !== null ? { phone: row.citizenPhone } : {}) }),
     receivedAt: row.receivedAt.toISOString(),
     stepSince: row.stepSince.toISOString(),
+    resolvedAt: row.resolvedAt?.toISOString() ?? null,
     closedAt: row.closedAt?.toISOString() ?? null,
+    whistleTier: row.whistleTier,
     links: caseLinks(config, row.caseNo),
   });
 
@@ -156,9 +164,9 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
     }
     const items = page.rows.map(summary);
     if (wantsCsv(query.format, accept)) {
-      return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="cases.csv"').send(toCsv(CSV_COLUMNS, items));
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="cases.csv"').send(toCsv(csvColumns(new NameBook({ units, categories })), items));
     }
-    return reply.send({ items, nextCursor: page.nextCursor });
+    return reply.send({ items, nextCursor: page.nextCursor, names: namesIn(items, { units, categories }) });
   }
 
   app.get(
@@ -206,21 +214,23 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
   );
 
   const count = Type.Integer();
-  const ratio = Type.Union([Type.Number(), Type.Null()]);
+  const ratio = (figure: string) => Type.Union([Type.Number(), Type.Null()], { description: `figures.${figure}.rate, kept for older clients` });
   const Statistics = Type.Object({
     scope: Type.String(),
     from: Type.String(),
     to: Type.String(),
-    total: count,
+    total: Type.Integer({ description: 'Every case received, cancelled duplicates included' }),
     byStatus: Type.Array(Type.Object({ status: Type.String(), cases: count })),
     byLevel: Type.Array(Type.Object({ level: Type.String(), cases: count })),
-    communityShare: ratio,
     resolvedByLevel: Type.Array(Type.Object({ level: Type.String(), cases: count, withoutEscalation: count })),
-    sameDayResolutionRate: ratio,
-    onTimeResponseRate: ratio,
-    onTimeResolutionRate: ratio,
-    satisfactionRate: ratio,
     averageHandlingHours: Type.Union([Type.Number(), Type.Null()]),
+    figures: FiguresSchema,
+    communityShare: ratio('communityShare'),
+    sameDayResolutionRate: ratio('sameDayResolution'),
+    onTimeResponseRate: ratio('response'),
+    onTimeResolutionRate: ratio('onTime'),
+    satisfactionRate: ratio('satisfaction'),
+    names: NamesSchema,
   });
   app.get(
     '/v1/statistics',
@@ -228,49 +238,31 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
       config: { roles: ['dispatcher', 'supervisor', 'admin'] },
       schema: {
         tags: ['search'],
-        summary: 'Statistics of the cases received in a period within a scope (a district centre, street or unit)',
+        summary: 'Statistics of the cases received in a period within a scope (a district centre, street or unit): counts, and the reform\'s figures as /v1/figures computes them',
         security,
-        querystring: Type.Object(
-          {
-            scope: Type.Optional(slug),
-            period: Type.Optional(Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' })),
-            from: Type.Optional(dateTime),
-            to: Type.Optional(dateTime),
-            format,
-          },
-          { additionalProperties: false },
-        ),
+        querystring: Type.Object({ scope: Type.Optional(slug), ...PeriodQuery, format }, { additionalProperties: false }),
         response: { 200: jsonOrCsv(Statistics), ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
       const principal = principalOf(request);
       const { query } = request;
-      const scopeId = query.scope ?? principal.unitId ?? units.all().find((u) => u.kind === 'centre' && u.parentId === null)?.id;
-      if (!scopeId || !units.get(scopeId)) throw new HttpProblem(404, 'not-found', 'Not found', `No unit ${scopeId ?? '(none given)'}`);
-      if (principal.role !== 'admin' && !(principal.unitId && units.within(scopeId, principal.unitId))) {
-        throw new HttpProblem(403, 'forbidden', 'Forbidden', `${scopeId} is outside your area`);
-      }
-      let from: Date;
-      let to: Date;
-      if (query.period) {
-        const [y, m] = query.period.split('-').map(Number);
-        from = new Date(periodStart(query.period));
-        to = new Date(periodStart(m === 12 ? `${y! + 1}-01` : `${y}-${String(m! + 1).padStart(2, '0')}`));
-      } else {
-        to = query.to ? new Date(query.to) : new Date();
-        from = query.from ? new Date(query.from) : new Date(to.getTime() - 30 * 86_400_000);
-      }
-      if (from >= to) throw new HttpProblem(400, 'validation', 'Invalid request', '`from` must be before `to`');
-      const unit = units.get(scopeId)!;
-      const isDistrict = unit.kind === 'centre';
-      const stats = await caseStatistics(database.db, {
-        from,
-        to,
-        scope: isDistrict ? { kind: 'all' } : { kind: 'held', unitIds: units.subtree(scopeId) },
-        ...(isDistrict ? { districtId: scopeId } : {}),
-      });
-      const body = { scope: scopeId, ...stats };
+      const scope = query.scope ?? principal.unitId ?? units.all().find((u) => u.kind === 'centre' && u.parentId === null)?.id;
+      if (!scope) throw new HttpProblem(404, 'not-found', 'Not found', 'No unit (none given)');
+      const area = resolveArea(principal, units, { scope });
+      const { from, to } = periodRange(query);
+      const where = { from, to, scope: area.scope, ...(area.districtId ? { districtId: area.districtId } : {}) };
+      const [stats, { total: figures }] = await Promise.all([caseStatistics(database.db, where), computeFigures(database.db, where)]);
+      const body = {
+        scope,
+        ...stats,
+        figures,
+        communityShare: figures.communityShare.rate,
+        sameDayResolutionRate: figures.sameDayResolution.rate,
+        onTimeResponseRate: figures.response.rate,
+        onTimeResolutionRate: figures.onTime.rate,
+        satisfactionRate: figures.satisfaction.rate,
+      };
       if (wantsCsv(query.format, request.headers.accept)) {
         const rows: Array<[string, string, unknown]> = [
           ['total', '', body.total],
@@ -278,6 +270,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
           ...body.byLevel.map((s): [string, string, unknown] => ['level', s.level, s.cases]),
           ...body.resolvedByLevel.map((s): [string, string, unknown] => ['resolved_at_level', s.level, s.cases]),
           ...body.resolvedByLevel.map((s): [string, string, unknown] => ['resolved_without_escalation', s.level, s.withoutEscalation]),
+          ['received', '', figures.received],
           ['community_share', '', body.communityShare],
           ['same_day_resolution_rate', '', body.sameDayResolutionRate],
           ['on_time_response_rate', '', body.onTimeResponseRate],
@@ -287,10 +280,10 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
         ];
         return reply
           .type('text/csv; charset=utf-8')
-          .header('content-disposition', `attachment; filename="statistics-${scopeId}.csv"`)
+          .header('content-disposition', `attachment; filename="statistics-${scope}.csv"`)
           .send(toCsv<[string, string, unknown]>([['metric', (r) => r[0]], ['key', (r) => r[1]], ['value', (r) => r[2]]], rows));
       }
-      return reply.send(body);
+      return reply.send({ ...body, names: namesIn(body, { units, categories }) });
     },
   );
 };

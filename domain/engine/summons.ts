@@ -1,5 +1,5 @@
 /**
- * Summons (街道吹哨、部门报到): their report-in deadline, the warning before it, and what a missed report-in
+ * Summons: their report-in deadline, the warning before it, and what a missed report-in
  * does — recorded against the department and escalated to the summoning unit's supervisor.
  */
 import type { Actor, TimelineEntry } from '../case.js';

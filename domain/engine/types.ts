@@ -171,7 +171,7 @@ export interface Token {
   blocked?: string | null;
 }
 
-/** A department summoned to a case by the unit holding it (街道吹哨、部门报到). */
+/** A department summoned to a case by the unit holding it. */
 export interface SummonedDepartment {
   unitId: string;
   reportedAt: string | null;

@@ -141,7 +141,7 @@ export interface ProcessSettings {
 }
 
 /**
- * A whistle tier (常规哨/重点哨/联合哨/攻坚哨): who may blow it, who answers, how fast the summoned departments
+ * A whistle tier (routine, key, joint, tough in the shipped models): who may blow it, who answers, how fast the summoned departments
  * must report in, and how many departments it calls at least. Listed from the lowest tier to the highest.
  */
 export interface WhistleTier {

@@ -95,7 +95,7 @@ describe('georeport 0.3.1 and three 0.8.0 from PyPI', () => {
       { client: 'georeport', op: 'get_service_definition', args: ['no-such-service'] },
     );
     const services = ok<Row[]>(list);
-    expect(services).toContainEqual(expect.objectContaining({ service_code: 'neighbour-dispute', service_name: 'Neighbour dispute', group: 'community' }));
+    expect(services).toContainEqual(expect.objectContaining({ service_code: 'neighbour-dispute', service_name: '邻里纠纷', group: 'community' }));
     expect(ok<Row[]>(listXml)).toEqual(services.map(asXmlText));
     expect(ok<Row[]>(three)).toEqual(services);
     expect(ok(definition)).toEqual({ service_code: 'food-safety', attributes: [] });
@@ -132,9 +132,9 @@ describe('georeport 0.3.1 and three 0.8.0 from PyPI', () => {
       status: 'open',
       status_notes: 'awaiting-sign',
       service_code: 'neighbour-dispute',
-      description: 'Neighbour dispute in Heping East Community',
-      agency_responsible: 'Heping East Community',
-      address: 'Heping East Community',
+      description: '邻里纠纷 in 和平东社区',
+      agency_responsible: '和平东社区',
+      address: '和平东社区',
       address_id: 'comm-heping-east',
     });
     expect(ok(oneXml)).toEqual(asXmlText(row));

@@ -86,14 +86,14 @@ describe('GET Service List and GET Service Definition', () => {
     const services = json.json<Row[]>();
     expect(services).toContainEqual({
       service_code: 'neighbour-dispute',
-      service_name: 'Neighbour dispute',
-      description: 'Neighbour dispute: handled by the community where it happens',
+      service_name: '邻里纠纷',
+      description: '邻里纠纷: handled by the community where it happens',
       metadata: false,
       type: 'realtime',
       keywords: 'neighbour-dispute, community',
       group: 'community',
     });
-    expect(services.find((s) => s.service_code === 'food-safety')).toMatchObject({ group: 'district', description: 'Food safety: handled by Market Supervision Bureau' });
+    expect(services.find((s) => s.service_code === 'food-safety')).toMatchObject({ group: 'district', description: '食品安全: handled by 区市场监督管理局' });
 
     const xml = await get('/open311/v2/services.xml');
     expect(xml.statusCode).toBe(200);
@@ -155,15 +155,15 @@ describe('POST Service Request, GET Service Request(s)', () => {
       service_request_id: id,
       status: 'open',
       status_notes: 'awaiting-sign',
-      service_name: 'Neighbour dispute',
+      service_name: '邻里纠纷',
       service_code: 'neighbour-dispute',
       description: description.slice(0, 60),
-      agency_responsible: 'Heping North Community',
+      agency_responsible: '和平北社区',
       service_notice: null,
       requested_datetime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       updated_datetime: expect.any(String),
       expected_datetime: expect.any(String),
-      address: 'Heping North Community',
+      address: '和平北社区',
       address_id: 'comm-heping-north',
       zipcode: null,
       lat: null,
@@ -286,8 +286,8 @@ describe('public reads: GET Service Requests without a key', () => {
     const [row] = one.json<Row[]>();
     // What a key's holder sees, but for the description: the service and the community instead of the title.
     const [withKey] = (await get(`/open311/v2/requests/${id}.json?api_key=${intakeKey}`)).json<Row[]>();
-    expect(withKey).toMatchObject({ description: text.slice(0, 60), address: 'Heping North Community', address_id: 'comm-heping-north' });
-    expect(row).toEqual({ ...withKey, description: 'Neighbour dispute in Heping North Community' });
+    expect(withKey).toMatchObject({ description: text.slice(0, 60), address: '和平北社区', address_id: 'comm-heping-north' });
+    expect(row).toEqual({ ...withKey, description: '邻里纠纷 in 和平北社区' });
     const xml = await get(`/open311/v2/requests/${id}.xml`);
     expect(xmlRecords(xml.body, 'request')).toEqual([asXmlText(row!)]);
     expect((await get(`/open311/v2/requests.json?service_request_id=${id}`)).json()).toEqual([row]);
@@ -322,7 +322,7 @@ describe('POST Service Request: any one location form, every contact field optio
   let otherDistrict: string;
   beforeAll(async () => {
     const admin = await env.key('admin');
-    // A grid inside Heping East Community with a smaller area of its own, and a second district.
+    // A grid inside comm-heping-east with a smaller area of its own, and a second district.
     grid = `o311-grid-${env.ticket()}`;
     const created = await env.call(admin, 'POST', '/v1/units', {
       id: grid,
@@ -368,7 +368,7 @@ describe('POST Service Request: any one location form, every contact field optio
     );
     expect(listed.citizen).toEqual({});
     const [row] = (await get(`/open311/v2/requests/${id}.json`)).json<Row[]>();
-    expect(row).toMatchObject({ address: 'Heping East Community', address_id: 'comm-heping-east', description: 'Neighbour dispute in Heping East Community' });
+    expect(row).toMatchObject({ address: '和平东社区', address_id: 'comm-heping-east', description: '邻里纠纷 in 和平东社区' });
   });
 
   it("sends an address alone, or a point in no community's area, to the district centre's dispatcher", async () => {
@@ -380,7 +380,7 @@ describe('POST Service Request: any one location form, every contact field optio
       const [r] = (await get(`/open311/v2/requests/${byAddress.id}.json?api_key=${intakeKey}`)).json<Row[]>();
       return r?.agency_responsible ? r : undefined;
     });
-    expect(row).toMatchObject({ address: null, address_id: null, agency_responsible: 'Sample District Joint-Dispatch Centre' });
+    expect(row).toMatchObject({ address: null, address_id: null, agency_responsible: '示范区联合调度中心' });
 
     const nowhere = await fileBare(`Loud music (${env.ticket()})`, { lat: '31.4', long: '120.7', address_string: 'Lakeside', jurisdiction_id: 'centre' });
     expect(nowhere.view).toMatchObject({ locationUnitId: 'centre', unitId: 'centre', status: 'awaiting-dispatch' });

@@ -66,7 +66,7 @@ describe('search, lists and statistics', () => {
   const list = async (query: string, key?: string) => {
     const response = await env.call(key ?? (await env.key('intake', source)), 'GET', `/v1/complaints?${query}`);
     expect(response.statusCode, response.body).toBe(200);
-    return response.json<{ items: Array<Record<string, unknown>>; nextCursor: string | null }>();
+    return response.json<{ items: Array<Record<string, unknown>>; nextCursor: string | null; names: unknown }>();
   };
   const caseNos = (page: { items: Array<Record<string, unknown>> }) => page.items.map((i) => i.caseNo);
 
@@ -81,6 +81,11 @@ describe('search, lists and statistics', () => {
     expect((await list('limit=100', await env.key('intake', `other${t}`))).items).toEqual([]);
     expect(new Set(caseNos(await list('limit=100', await env.key('handler', commB))))).toEqual(new Set([made[2], made[4]]));
     expect((await list('limit=100')).items[0]).toMatchObject({ citizen: { name: 'L***', phone: '139****5678' } });
+    // Every unit and category a list mentions comes with its name.
+    expect((await list('limit=100')).names).toEqual({
+      units: { [street]: 'Search street', [commA]: 'Search community A', [commB]: 'Search community B' },
+      categories: { 'neighbour-dispute': '邻里纠纷', 'property-management': '物业管理', 'old-estate-parking': '老旧小区停车' },
+    });
   });
 
   it('pages with cursors in both sort orders without gaps or repeats, and refuses a forged cursor', async () => {
@@ -106,8 +111,11 @@ describe('search, lists and statistics', () => {
     const response = await env.app.inject({ method: 'GET', url: '/v1/complaints?status=closed', headers: { authorization: `Bearer ${await env.key('intake', source)}`, accept: 'text/csv' } });
     expect(response.headers['content-type']).toMatch(/^text\/csv/);
     const lines = response.body.trim().split('\r\n');
-    expect(lines[0]).toBe('case_no,status,level,unit,category,urgency,title,received_at,deadline,warning,overdue,escalations,rating,closed_at');
+    expect(lines[0]).toBe('case_no,status,level,unit,unit_name,category,category_name,urgency,title,received_at,deadline,warning,overdue,escalations,rating,resolved_at,closed_at');
     expect(lines).toHaveLength(3);
+    expect(lines.slice(1).map((line) => line.split(',').slice(3, 7).join(','))).toEqual(
+      expect.arrayContaining([`${commA},Search community A,neighbour-dispute,邻里纠纷`, `${street},Search street,property-management,物业管理`]),
+    );
     expect(response.body).not.toContain('13912345678');
   });
 
@@ -123,13 +131,23 @@ describe('search, lists and statistics', () => {
   it('computes statistics for a district and a street, also as CSV', async () => {
     const supervisor = await env.key('supervisor', centre);
     const stats = (await env.call(supervisor, 'GET', `/v1/statistics?scope=${centre}`)).json<Record<string, unknown>>();
+    // The reform's figures from the engine's own facts: three of the five cases the street handled were held by a
+    // community; two were resolved on the day they came in.
     expect(stats).toMatchObject({
       total: 5,
       communityShare: 0.6,
       satisfactionRate: 1,
-      sameDayResolutionRate: 1,
+      sameDayResolutionRate: 0.4,
       onTimeResponseRate: 1,
       onTimeResolutionRate: 1,
+      figures: {
+        received: 5,
+        communityShare: { numerator: 3, denominator: 5, rate: 0.6 },
+        sameDayResolution: { numerator: 2, denominator: 5, rate: 0.4 },
+        resolutionRate: { numerator: 2, denominator: 5, rate: 0.4 },
+        reachedTop: { numerator: 0, denominator: 5, rate: 0 },
+      },
+      names: { units: { [centre]: 'Search centre' } },
     });
     expect(stats.byLevel).toEqual([
       { level: 'community', cases: 3 },

@@ -89,7 +89,7 @@ describe('the mainland China working-day calendar', () => {
   it('puts the resolve deadline of a case filed on the last working day before National Day after the holiday, counting the make-up Saturday', () => {
     // Tuesday 2025-09-30 10:00 in Beijing; 5 working days: Oct 9, 10, 11 (make-up Saturday), 13, 14.
     expect(deadline('2025-09-30T02:00:00Z', '5 working days')).toBe('2025-10-14T09:30:00.000Z');
-    // Without the make-up Saturday it would be a day later: the 调休 day is what makes the difference.
+    // Without the make-up Saturday it would be a day later: the make-up day is what makes the difference.
     const withoutMakeUp: CalendarData = { years: { ...calendar.years, '2025': { ...calendar.years['2025']!, workdays: [] } } };
     expect(deadline('2025-09-30T02:00:00Z', '5 working days', withoutMakeUp)).toBe('2025-10-15T09:30:00.000Z');
   });

@@ -177,3 +177,22 @@ export async function eventually<T>(check: () => Promise<T | undefined>, { timeo
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/**
+ * Files the sample street-light complaint through a running API over HTTP (the dev and topology tests) and
+ * returns the answer; routed, it waits at Xinhua Street.
+ */
+export async function fileStreetLightComplaint(apiUrl: string, intakeKey: string, ticketId: string): Promise<Response> {
+  return fetch(`${apiUrl}/v1/complaints`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${intakeKey}` },
+    body: JSON.stringify({
+      ticketId,
+      title: 'Broken street light',
+      description: 'The light at the corner is out',
+      category: 'urban-construction',
+      location: { unitId: 'comm-xinhua-garden' },
+      citizen: { name: 'Zhao Lei', phone: '13900000000' },
+    }),
+  });
+}

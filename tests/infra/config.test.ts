@@ -5,17 +5,17 @@ describe('loadConfig', () => {
   it('has sensible defaults for development', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ mode: 'development', logLevel: 'info', api: { port: 3000 }, dev: { temporalPort: 7233, temporalUiPort: 8233 } });
-    expect(config.temporal).toMatchObject({ namespace: 'default', taskQueue: 'jiesu-cases', uiUrl: 'http://localhost:8233', address: undefined });
+    expect(config.temporal).toMatchObject({ namespace: 'default', taskQueue: 'jiesu-cases', uiUrl: 'http://localhost:8233', address: undefined, localServer: 'dev' });
   });
 
   it('reports every problem at once, naming the variables', () => {
     try {
-      loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', TEMPORAL_ADDRESS: 'nohost', DATABASE_URL: 'mysql://x' });
+      loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', TEMPORAL_ADDRESS: 'nohost', DATABASE_URL: 'mysql://x', JIESU_TEMPORAL_SERVER: 'sqlite', TEMPORAL_DATABASE_URL: 'mysql://y' });
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
       const message = (error as Error).message;
-      for (const name of ['PORT', 'LOG_LEVEL', 'TEMPORAL_ADDRESS', 'DATABASE_URL']) expect(message).toContain(name);
+      for (const name of ['PORT', 'LOG_LEVEL', 'TEMPORAL_ADDRESS', 'DATABASE_URL', 'JIESU_TEMPORAL_SERVER', 'TEMPORAL_DATABASE_URL']) expect(message).toContain(name);
     }
   });
 

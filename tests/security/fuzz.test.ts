@@ -73,7 +73,7 @@ const nasty = fc.constantFrom(
   '{}',
 );
 const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 20 }), nasty);
-const segment = fc.oneof(text, fc.constantFrom('hotline-T-1', 'comm-heping-north', 'complaint', '1', '2026', 'centre', 'comm-heping-north:2026:1', 'json', 'xml'));
+const segment = fc.oneof(text, fc.constantFrom('hotline-T-1', 'comm-heping-north', 'complaint', '1', '2026', 'centre', 'comm-heping-north:2026:1', 'ranking:2026-01:comm-heping-north', 'json', 'xml'));
 const deep = fc.integer({ min: 50, max: 3000 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth));
 const body = fc.oneof(
   fc.json({ maxDepth: 4 }),

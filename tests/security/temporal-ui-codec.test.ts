@@ -10,14 +10,14 @@ import { loadConfig } from '../../infra/config.js';
 import { createLogger } from '../../infra/logger.js';
 import { freePort } from '../../infra/postgres.js';
 import { resolveTemporalServer } from '../../infra/temporal-cli.js';
-import { startTemporalDevServer, type TemporalDevServer } from '../../infra/temporal-server.js';
+import { startTemporalDevServer, type RunningTemporalServer } from '../../infra/temporal-server.js';
 import { complaintWorkflowId } from '../../workflows/messages.js';
 import { allSearchAttributeKeys } from '../../workflows/search-attributes.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { fileThroughApi } from '../helpers/cases.js';
 import { createTestEnv, eventually, installQuietRuntime, type TestEnv } from '../helpers/env.js';
 
-let server: TemporalDevServer | undefined;
+let server: RunningTemporalServer | undefined;
 let env: TestEnv;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let api: string;

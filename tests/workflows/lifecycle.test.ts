@@ -2,10 +2,12 @@
  * The lifecycle scenarios of issue 3, against the real Temporal dev server and PostgreSQL, each on a
  * process deployed with short wall-clock limits where a limit must pass.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caseOutcomes, strikes } from '../../db/schema.js';
+import { overdueAtTopByUnit } from '../../db/performance.js';
+import { caseOutcomes, caseTimeline, strikes } from '../../db/schema.js';
 import { loadUnitChain } from '../../db/units.js';
+import { periodOf } from '../../domain/accountability.js';
 import type { Actor } from '../../domain/case.js';
 import type { UnitChain } from '../../domain/units.js';
 import { act, both, deployTestProcess, expectRefused, expectTimelineProjected, startCase, testLimits, waitForCase, type CaseHandle, recordHistories } from '../helpers/cases.js';
@@ -91,8 +93,14 @@ describe('limits', () => {
     await act(handle, 'reportIn', { actor: handler('dept-market') });
     const overdue = await waitForCase(handle, (v) => v.overdueAtTop, 'overdue at the top');
     expect(overdue).toMatchObject({ status: 'joint-handling', overdue: true, unitId: 'dept-market' });
-    // Since the street hub, overdue at the top is counted per period by the ranking, not struck per case.
+    // Since the street hub, overdue at the top is counted per period by the evaluation, not struck per case:
+    // the month it went overdue counts it against the unit its timeline entry names.
     expect(overdue.timeline.filter((e) => e.action === 'overdue-at-top').map((e) => e.detail?.strikeUnitId)).toEqual(['dept-market']);
+    const entry = await eventually(
+      async () => (await env.database.db.select().from(caseTimeline).where(and(eq(caseTimeline.workflowId, handle.workflowId), eq(caseTimeline.action, 'overdue-at-top'))))[0],
+      { what: 'the overdue-at-top entry in the read model' },
+    );
+    expect((await overdueAtTopByUnit(env.database.db, periodOf(entry.at.toISOString()), 'centre')).get('dept-market')).toBeGreaterThan(0);
 
     const timeline = overdue.timeline.map((e) => `${e.action}${e.action === 'escalated' ? `:${e.reason}:${e.toLevel}` : ''}`);
     expect(timeline.filter((a) => a.startsWith('escalated'))).toEqual(['escalated:timeout:street', 'escalated:timeout:district']);

@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadUnitChain } from '../../db/units.js';
-import { sanctions, strikes, type NewUnit } from '../../db/schema.js';
+import { calendarYears, sanctions, strikes, type NewUnit } from '../../db/schema.js';
+import { computeDeadline, parseLimit } from '../../domain/calendar.js';
 import { periodOf } from '../../domain/accountability.js';
 import type { Actor } from '../../domain/case.js';
 import { MONTHLY_EVALUATION_WORKFLOW_TYPE, type MonthlyEvaluationInput, type MonthlyEvaluationResult } from '../../workflows/messages.js';
@@ -92,7 +93,7 @@ async function departmentCase(department: string, { escalatedFrom, lateReportIn 
 }
 
 describe('the monthly evaluation', () => {
-  it('ranks a month of real cases as computed by hand, strikes the bottom unit of each level once, and leaves small units unranked', { timeout: 240_000 }, async () => {
+  it('ranks a month of real cases as computed by hand, strikes the bottom unit of each level once (pending its appeal window), and leaves small units unranked', { timeout: 240_000 }, async () => {
     const period = periodOf(new Date().toISOString());
     await Promise.all([
       ...['satisfied', 'satisfied', 'satisfied', 'basically-satisfied', null].map((r) => communityCase(cmA1!, r as 'satisfied' | null)),
@@ -146,17 +147,20 @@ describe('the monthly evaluation', () => {
     const performance = await env.call(admin, 'GET', `/v1/units/${cmA2}/performance?period=${period}`);
     expect(performance.json()).toMatchObject({ performance: { score: 0.74, bottom: true } });
 
-    // Each bottom unit gets exactly one strike (a notice), however often the period is evaluated.
+    // Each bottom unit gets exactly one strike, however often the period is evaluated; it waits out the
+    // policy's appeal window (5 working days) before any sanction.
     const bottom = [cmA2!, stB!, dpY!];
-    await eventually(async () => ((await env.database.db.select().from(sanctions).where(inArray(sanctions.unitId, bottom))).length === 3 ? true : undefined), {
-      what: 'the three notices',
-    });
+    const pending = () => env.database.db.select().from(strikes).where(and(inArray(strikes.unitId, bottom), eq(strikes.source, 'ranking')));
+    const calendar = { years: Object.fromEntries((await env.database.db.select().from(calendarYears)).map((y) => [String(y.year), y])) };
+    const opened = await eventually(async () => ((await pending()).filter((s) => s.appealUntil).length === 3 ? pending() : undefined), { what: 'the three pending strikes' });
+    for (const strike of opened) {
+      expect(strike).toMatchObject({ status: 'pending', number: 1, period });
+      expect(strike.appealUntil).toEqual(computeDeadline(strike.createdAt, parseLimit('5 working days'), calendar).deadline);
+    }
     const again = await evaluate('again');
     expect([...again.strikes].sort()).toEqual([...first.strikes].sort());
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    const strikeRows = await env.database.db.select().from(strikes).where(and(inArray(strikes.unitId, bottom), eq(strikes.source, 'ranking')));
-    expect(strikeRows.map((s) => [s.unitId, s.number]).sort()).toEqual(bottom.map((u) => [u, 1]).sort());
-    const sanctionRows = await env.database.db.select().from(sanctions).where(inArray(sanctions.unitId, bottom));
-    expect(sanctionRows.map((s) => s.kind)).toEqual(['notice', 'notice', 'notice']);
+    expect((await pending()).map((s) => [s.unitId, s.number, s.status]).sort()).toEqual(bottom.map((u) => [u, 1, 'pending']).sort());
+    expect(await env.database.db.select().from(sanctions).where(inArray(sanctions.unitId, bottom))).toEqual([]);
   });
 });

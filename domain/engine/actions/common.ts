@@ -112,6 +112,7 @@ export function place(step: Step, action: ActionOf<'dispatch'> | ActionOf<'arbit
           reason: action.ruling,
           detail: {
             onTime,
+            coDepartments: v.co.map((u) => u.id),
             // The ruling, as a change to the responsibility list an admin reviews and publishes.
             proposedListChange: { category: s.complaint.category, owner: target.unit.id, level: target.unit.level, lead: target.unit.id, co: v.co.map((u) => u.id) },
           },

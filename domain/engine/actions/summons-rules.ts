@@ -1,4 +1,4 @@
-/** Rules of the street hub (街道吹哨、部门报到): summoning departments to a case, their reporting in and reporting their part done, and the summoning unit's rating of them. */
+/** Rules of the street hub: summoning departments to a case, their reporting in and reporting their part done, and the summoning unit's rating of them. */
 import { whistleTiersOf } from '../../process/definition.js';
 import { ActionInputs } from '../action-inputs.js';
 import { refuse } from '../actor-rules.js';
@@ -8,7 +8,7 @@ import { need, text, type ActionRules } from './common.js';
 
 export const summonsRules: { summon: ActionRules<'summon'>; reportIn: ActionRules<'reportIn'>; reportPart: ActionRules<'reportPart'>; rateDepartment: ActionRules<'rateDepartment'> } = {
   summon: {
-    summary: 'Summon departments to the case (吹哨): they report in and do their part while the unit keeps the case',
+    summary: 'Summon departments to the case: they report in and do their part while the unit keeps the case',
     input: ActionInputs.summon,
     unitFields: [{ body: 'departmentIds', action: 'departments', many: true }],
     refusals: [REFUSALS.alreadySummoned, REFUSALS.invalidTarget],

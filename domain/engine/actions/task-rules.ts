@@ -78,7 +78,7 @@ export const taskRules: { signFor: ActionRules<'signFor'>; resolve: ActionRules<
     },
   },
   dispute: {
-    summary: 'Dispute the duty at once: the case goes to arbitration at the centre (职责裁决)',
+    summary: 'Dispute the duty at once: the case goes to arbitration at the centre',
     input: ActionInputs.dispute,
     refusals: [REFUSALS.rulingFinal],
     when(read) {
