@@ -1,11 +1,12 @@
 /**
- * `npm run bench:memory`: what one cached case costs the worker. Starts the dev server, PostgreSQL and one
- * worker (with its inspector open) with a known workflow cache, opens cases that sit on long timers, and
- * after each step forces a full garbage collection and reads the worker's resident memory, the V8 heap of
- * its workflow thread and of its main thread, and how many workflows the cache holds. Per cached case =
+ * `npm run bench:memory`: what one cached case costs the worker. Starts a Temporal server (the dev server,
+ * or with `--server postgres` temporal-server on PostgreSQL), PostgreSQL and one worker (with its inspector
+ * open) with a known workflow cache, opens cases that sit on long timers, and after each step forces a full
+ * garbage collection and reads the worker's resident memory, the V8 heap of its workflow thread and of its
+ * main thread, and how many workflows the cache holds. Per cached case =
  * (figure now − figure with an empty cache) ÷ cached workflows.
  *
- *   npm run bench:memory -- --open 3000,100000 --cache 5000 [--snapshot] [--settle-minutes 20] [--label after]
+ *   npm run bench:memory -- --open 3000,100000 --cache 5000 [--snapshot] [--settle-minutes 20] [--label after] [--server dev|postgres]
  *
  * `--snapshot` also takes heap snapshots of the workflow thread with an empty cache and after the first
  * step, and prints where the bytes per cached case go (grouped by constructor, like DevTools' Summary);
@@ -21,7 +22,7 @@ import { createLogger } from '../infra/logger.js';
 import { collectGarbage, evaluate, heapUsage, Inspector, summariseHeapSnapshot, takeHeapSnapshot, type HeapGroup, type InspectorTarget } from './inspector.js';
 import { settled, startCases } from './open-cases.js';
 import { Progress, round } from './progress.js';
-import { startBenchStack, treeRssMiB } from './stack.js';
+import { startBenchStack, treeRssMiB, type BenchServer } from './stack.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,13 +31,15 @@ const { values } = parseArgs({
     snapshot: { type: 'boolean', default: false },
     'settle-minutes': { type: 'string', default: '120' },
     label: { type: 'string', default: 'current' },
+    server: { type: 'string', default: 'dev' },
   },
 });
 const steps = values.open.split(',').map(Number);
 const cacheSize = Number(values.cache);
 const settleMinutes = Number(values['settle-minutes']);
-if (steps.some((n, i) => !Number.isInteger(n) || n <= 0 || (i > 0 && n <= steps[i - 1]!)) || !Number.isInteger(cacheSize) || cacheSize <= 0 || !(settleMinutes > 0)) {
-  process.stderr.write('Usage: npm run bench:memory -- --open 3000[,100000] (growing) --cache 5000 [--snapshot] [--settle-minutes 120] [--label name]\n');
+const server = values.server as BenchServer;
+if (!['dev', 'postgres'].includes(server) || steps.some((n, i) => !Number.isInteger(n) || n <= 0 || (i > 0 && n <= steps[i - 1]!)) || !Number.isInteger(cacheSize) || cacheSize <= 0 || !(settleMinutes > 0)) {
+  process.stderr.write('Usage: npm run bench:memory -- --open 3000[,100000] (growing) --cache 5000 [--snapshot] [--settle-minutes 120] [--label name] [--server dev|postgres]\n');
   process.exit(2);
 }
 
@@ -94,7 +97,7 @@ async function snapshotSummary(thread: InspectorTarget, file: string): Promise<H
 const table = (header: string[], rows: Array<Array<string | number>>): string =>
   [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
-const stack = await startBenchStack(createLogger({ level: 'warn', name: 'bench' }));
+const stack = await startBenchStack(createLogger({ level: 'warn', name: 'bench' }), server);
 let stopping: Promise<void> | undefined;
 const stopStack = (): Promise<void> => (stopping ??= stack.stop());
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -200,6 +203,6 @@ if (breakdown.length > 0) {
 process.stdout.write(`\n${lines.join('\n')}\n`);
 const resultsFile = path.join(projectRoot, '.cache', 'bench', 'case-memory.json');
 const kept = existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Record<string, unknown>) : {};
-kept[values.label] = { measuredAt: new Date().toISOString(), cacheSize, empty: empty!, steps: results, breakdown };
+kept[values.label] = { measuredAt: new Date().toISOString(), server, cacheSize, empty: empty!, steps: results, breakdown };
 writeFileSync(resultsFile, JSON.stringify(kept, null, 1));
 process.stderr.write(`Kept in ${resultsFile} as "${values.label}"\n`);
