@@ -17,16 +17,15 @@ export const workflowsPath = require.resolve('../workflows/index.ts');
 export const workflowInterceptorModules = [require.resolve('../workflows/interceptors.ts')];
 /**
  * Modules the worker evaluates once and shares, deep-frozen, between all the workflows it runs (the SDK's
- * `preloadModules`, with its reusable V8 context); every other module of the bundle is evaluated again for
- * each cached workflow. These are the domain modules the workflows import, and with them everything they
- * import (the case engine, the action catalogue and its TypeBox schemas): pure rules and constants, with no
+ * `preloadModules`, with its reusable V8 context); a module left out is evaluated again for each cached
+ * workflow, and its copy lives as long as the workflow stays cached. The workflows and their interceptors
+ * are shared, and with them everything they import (the case engine, the action catalogue and its TypeBox
+ * schemas, the message contract, the SDK's workflow API): pure rules, constants and functions, with no
  * module-level state, so sharing them changes nothing a workflow does while a cached case costs a fraction
  * of the memory (BENCHMARKS.md). tests/worker/shared-modules.test.ts checks that the bundle shares them and
- * that none holds state; a module that needs state must stay out of this list.
+ * that none holds state; a module that needs state must not be reachable from these.
  */
-export const sharedWorkflowModules = ['../domain/engine/case-engine.ts', '../domain/engine/types.ts', '../domain/process/definition.ts', '../domain/accountability.ts'].map((m) =>
-  require.resolve(m),
-);
+export const sharedWorkflowModules = [workflowsPath, ...workflowInterceptorModules];
 /** How every bundle of `workflows/` is built: the worker's own, the tests' prebuilt one, the benchmarks'. */
 export const workflowBundleOptions = { workflowsPath, workflowInterceptorModules, preloadModules: sharedWorkflowModules };
 

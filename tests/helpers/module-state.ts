@@ -2,7 +2,8 @@
  * Finds module-level state in a JavaScript or TypeScript module: what a module shared by every workflow of a
  * worker (worker/create-worker.ts `sharedWorkflowModules`) must not have, since one workflow could change
  * what another one sees. Looks at the module's top level only:
- * - `let` / `var` bindings (a counter, a cache, a flag);
+ * - `let` / `var` bindings that something reassigns (a counter, a flag); one never reassigned (as compilers
+ *   emit `var x_1 = require(…)`) is checked like a `const`;
  * - objects made with `new` (a Map used as a cache, a scratch buffer), except collections and plain objects
  *   that nothing in the module changes and that it does not export;
  * - object and array literals that the module changes (assigns into, deletes from, pushes to, …);
@@ -73,12 +74,38 @@ function changedNames(source: ts.SourceFile): Set<string> {
   return changed;
 }
 
+/** Names the module binds anew anywhere in its text (`x = …`, `x++`, `[x] = …`, `for (x of …)`). */
+function reassignedNames(source: ts.SourceFile): Set<string> {
+  const reassigned = new Set<string>();
+  const target = (node: ts.Expression): void => {
+    const t = unwrap(node);
+    if (ts.isIdentifier(t)) reassigned.add(t.text);
+    else if (ts.isArrayLiteralExpression(t)) t.elements.forEach((e) => target(ts.isSpreadElement(e) ? e.expression : e));
+    else if (ts.isObjectLiteralExpression(t)) {
+      for (const p of t.properties) {
+        if (ts.isShorthandPropertyAssignment(p)) reassigned.add(p.name.text);
+        else if (ts.isPropertyAssignment(p)) target(p.initializer);
+        else if (ts.isSpreadAssignment(p)) target(p.expression);
+      }
+    } else if (ts.isBinaryExpression(t) && t.operatorToken.kind === ts.SyntaxKind.EqualsToken) target(t.left);
+  };
+  const visit = (node: ts.Node): void => {
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) target(node.left);
+    else if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) target(node.operand);
+    else if ((ts.isForOfStatement(node) || ts.isForInStatement(node)) && !ts.isVariableDeclarationList(node.initializer)) target(node.initializer);
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return reassigned;
+}
+
 const isExported = (node: ts.Node): boolean => ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
 
 /** Module-level state in one module's source (TypeScript or JavaScript). */
 export function findModuleState(file: string, text = readFileSync(file, 'utf8')): ModuleStateFinding[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, /\.[cm]?js$/.test(file) ? ts.ScriptKind.JS : ts.ScriptKind.TS);
   const changed = changedNames(source);
+  const reassigned = reassignedNames(source);
   const exportedNames = new Set<string>();
   for (const statement of source.statements) {
     if (ts.isExportDeclaration(statement) && statement.exportClause && ts.isNamedExports(statement.exportClause) && !statement.moduleSpecifier) {
@@ -91,10 +118,10 @@ export function findModuleState(file: string, text = readFileSync(file, 'utf8'))
   };
   for (const statement of source.statements) {
     if (ts.isVariableStatement(statement)) {
-      const constant = (statement.declarationList.flags & ts.NodeFlags.Const) !== 0;
+      const declaredConst = (statement.declarationList.flags & ts.NodeFlags.Const) !== 0;
       for (const declaration of statement.declarationList.declarations) {
         const names = ts.isIdentifier(declaration.name) ? [declaration.name.text] : declaration.name.elements.flatMap((e) => (ts.isBindingElement(e) && ts.isIdentifier(e.name) ? [e.name.text] : []));
-        if (!constant) {
+        if (!declaredConst && (!ts.isIdentifier(declaration.name) || names.some((n) => reassigned.has(n)))) {
           for (const name of names) found(declaration, name, 'let-or-var');
           continue;
         }

@@ -1,5 +1,5 @@
 /**
- * The worker evaluates the domain modules once and shares them between its workflows
+ * The worker evaluates the workflows and all they import once and shares them between its workflows
  * (worker/create-worker.ts `sharedWorkflowModules`): that is what keeps a cached case small. These tests load
  * the bundle the way the worker does (the SDK's reusable V8 context, before any workflow exists) and check
  * that the sharing really happens, that nothing shared holds module-level state, and that a shared module
@@ -15,7 +15,7 @@ import { Type } from 'typebox';
 import { Hashing, Settings } from 'typebox/system';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { projectRoot } from '../../infra/config.js';
-import { sharedWorkflowModules } from '../../worker/create-worker.js';
+import { sharedWorkflowModules, workflowsPath } from '../../worker/create-worker.js';
 import { findModuleState, type ModuleStateFinding } from '../helpers/module-state.js';
 
 /**
@@ -116,21 +116,20 @@ describe('modules shared between the workflows of a worker', () => {
   }, 120_000);
   afterAll(() => globalHandlers.uninstall());
 
-  it('shares the domain modules and all they import; only workflows/ and a few SDK modules are evaluated per workflow', async () => {
+  it('shares every module of the workflows; only the stubs of modules left out of the bundle are evaluated per workflow', async () => {
     // The bundle every workflow test runs, built with worker/create-worker.ts `workflowBundleOptions` (tests/global-setup.ts).
     const { all, shared } = await modulesOf(await readFile(inject('workflowBundlePath'), 'utf8'));
     for (const file of sharedWorkflowModules) expect(shared, moduleId(file)).toContain(moduleId(file));
-    const perWorkflow = all.filter((id) => !shared.has(id));
-    // Anything else evaluated per workflow costs memory in every cached case: share it if it holds no state.
-    expect(perWorkflow.filter((id) => !/^\.\/(workflows\/|node_modules\/@temporalio\/)|^\?/.test(id))).toEqual([]);
-    expect(all.filter((id) => id.startsWith('./domain/')).every((id) => shared.has(id))).toBe(true);
-    expect(all.filter((id) => id.includes('/node_modules/typebox/')).length).toBeGreaterThan(100);
+    expect(all.filter((id) => id.startsWith('./domain/engine/')).length).toBeGreaterThan(5);
+    // Anything evaluated per workflow costs memory in every cached case: share it if it holds no state.
+    // (`?…` are the empty stubs webpack puts where the SDK's bundler leaves a module out.)
+    expect(all.filter((id) => !shared.has(id) && !id.startsWith('?'))).toEqual([]);
   });
 
   it('shares nothing that holds module-level state beyond the reviewed TypeBox internals', async () => {
     const { shared } = await modulesOf(await readFile(inject('workflowBundlePath'), 'utf8'));
     const ours = [...shared].filter((id) => !sdkShared.has(id));
-    expect(ours.some((id) => id.startsWith('./domain/engine/'))).toBe(true);
+    expect(ours).toContain(moduleId(workflowsPath));
     const found = stateIn(ours).map((f) => `${f.file}: ${f.name}`);
     expect(found.filter((key) => !(key in REVIEWED_STATE)), 'module-level state in a shared module: take the module out of sharedWorkflowModules').toEqual([]);
     expect(Object.keys(REVIEWED_STATE).filter((key) => !found.includes(key)), 'reviewed state no longer found: drop it from the list').toEqual([]);
@@ -158,7 +157,7 @@ describe('modules shared between the workflows of a worker', () => {
 describe('finding module-level state', () => {
   const check = (text: string): string[] => findModuleState('example.ts', text).map((f) => `${f.name} (${f.kind})`);
 
-  it('finds bindings, instances, changed literals, stateful expressions and static fields', () => {
+  it('finds reassigned bindings, instances, changed literals, stateful expressions and static fields', () => {
     expect(
       check(`
         export let total = 0;
@@ -167,7 +166,7 @@ describe('finding module-level state', () => {
         export const registry = new Map<string, number>();
         const buffer = new Float64Array(1);
         const byId: Record<string, number> = {};
-        function remember(id: string) { byId[id] = 1; seen.add({}); }
+        function remember(id: string) { byId[id] = 1; seen.add({}); total += 1; legacy = id; }
         const pattern = /a/g;
         const dynamic = new RegExp('b', 'y');
         const counterFn = (() => { let n = 0; return () => ++n; })();
@@ -187,17 +186,19 @@ describe('finding module-level state', () => {
     ]);
   });
 
-  it('leaves constants that nothing changes alone', () => {
+  it('leaves constants and bindings that nothing changes alone', () => {
     expect(
       check(`
         const LIMITS = { low: 1, high: 9 } as const;
+        var helper_1 = require('./helper');
+        let fixed = 5;
         const KINDS = ['a', 'b'];
         const CLOSED = new Set(['closed', 'cancelled']);
         const digits = /^[0-9]+$/;
         const key = new RegExp('^k$');
         export class Engine { static start = startEngine; private state = 0; bump() { this.state += 1; } }
         function startEngine() { const local = new Map(); local.set('a', KINDS.length); return local; }
-        export function limit(k: keyof typeof LIMITS) { return CLOSED.has(String(k)) || digits.test(String(k)) || key.test(String(k)) ? 0 : LIMITS[k]; }
+        export function limit(k: keyof typeof LIMITS) { return CLOSED.has(String(k)) || digits.test(String(k)) || key.test(String(k)) ? 0 : LIMITS[k] + fixed + helper_1.x; }
       `),
     ).toEqual([]);
   });
