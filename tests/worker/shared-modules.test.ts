@@ -15,7 +15,9 @@ import { Type } from 'typebox';
 import { Hashing, Settings } from 'typebox/system';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { projectRoot } from '../../infra/config.js';
+import type { ProcessDefinition } from '../../domain/process/definition.js';
 import { sharedWorkflowModules, workflowsPath } from '../../worker/create-worker.js';
+import { sharedDefinition } from '../../workflows/shared-definitions.js';
 import { findModuleState, type ModuleStateFinding } from '../helpers/module-state.js';
 
 /**
@@ -47,6 +49,19 @@ const PROOFS = {
   'one answer per context': (bundle: string, context: vm.Context) => {
     expect(vm.runInContext('new Function("return 42")()', context)).toBe(42);
   },
+  // The worker's one copy of each process version's definition: what a case gets back is always equal to what it
+  // loaded (a different definition under the same key and version is never swapped), and deep-frozen.
+  'equal to what each case loaded': () => {
+    const loaded = (name: string): ProcessDefinition => ({ key: 'proof-shared', version: 1, name, nodes: { start: { kind: 'start' } } }) as unknown as ProcessDefinition;
+    const first = loaded('A');
+    expect(sharedDefinition(first)).toBe(first);
+    const again = loaded('A');
+    expect(sharedDefinition(again)).toBe(first);
+    expect(sharedDefinition(again)).toEqual(again);
+    const redeployed = loaded('B');
+    expect(sharedDefinition(redeployed)).toBe(redeployed);
+    expect(Object.isFrozen((first as unknown as { nodes: { start: object } }).nodes.start)).toBe(true);
+  },
 } satisfies Record<string, (bundle: string, context: vm.Context) => void>;
 
 /**
@@ -67,6 +82,7 @@ const REVIEWED_STATE: Record<string, keyof typeof PROOFS> = {
   './node_modules/typebox/build/system/settings/settings.mjs: settings': 'configuration nobody sets',
   './node_modules/typebox/build/type/engine/call/instantiate.mjs: instantiationDepth': 'zero between instantiations',
   './node_modules/typebox/build/type/engine/call/instantiate.mjs: instantiationCount': 'zero between instantiations',
+  './workflows/shared-definitions.ts: firstSeen': 'equal to what each case loaded',
 };
 
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
@@ -126,7 +142,7 @@ describe('modules shared between the workflows of a worker', () => {
     expect(all.filter((id) => !shared.has(id) && !id.startsWith('?'))).toEqual([]);
   });
 
-  it('shares nothing that holds module-level state beyond the reviewed TypeBox internals', async () => {
+  it('shares nothing that holds module-level state beyond the reviewed TypeBox internals and the shared definitions', async () => {
     const { shared } = await modulesOf(await readFile(inject('workflowBundlePath'), 'utf8'));
     const ours = [...shared].filter((id) => !sdkShared.has(id));
     expect(ours).toContain(moduleId(workflowsPath));
