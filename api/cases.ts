@@ -141,7 +141,9 @@ export async function executeCaseUpdate<Ret, Arg>(handle: WorkflowHandle, update
 /** Temporal's FAILED_PRECONDITION for an update whose workflow task failed: it was not applied. */
 function taskFailed(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
-    if ((e as { code?: unknown }).code === 9 && /workflow task failure/i.test(e.message)) return true;
+    // The task carrying the update failed, or an earlier task failed or timed out (a loaded worker) and the
+    // next attempt is pending: the server takes updates again once a task completes.
+    if ((e as { code?: unknown }).code === 9 && /workflow task failure|workflow task in failed state/i.test(e.message)) return true;
   }
   return false;
 }
