@@ -6,7 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../infra/config.js';
 import { createLogger } from '../infra/logger.js';
 import { startLocalStack } from '../infra/local-stack.js';
-import { workflowInterceptorModules, workflowsPath } from '../worker/create-worker.js';
+import { workflowBundleOptions } from '../worker/create-worker.js';
 import { prepareDatabase } from '../db/prepare.js';
 import { allSearchAttributeKeys } from '../workflows/search-attributes.js';
 import { ensureWebBuilt } from '../scripts/web-build.js';
@@ -42,7 +42,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     prepareDatabase: (url) => prepareDatabase(url, { sampleDistrict: true }),
   });
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'jiesu-test-'));
-  const bundle = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: (m) => logger.error(m), log() {} } });
+  const bundle = await bundleWorkflowCode({ ...workflowBundleOptions, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: (m) => logger.error(m), log() {} } });
   const workflowBundlePath = path.join(scratch, 'workflow-bundle.js');
   await writeFile(workflowBundlePath, bundle.code);
 
