@@ -12,6 +12,7 @@
  * - infra/     config, logging, local servers, the codec: nothing of ours but infra/ and the contract.
  * The contract (`workflows/messages.ts`, `workflows/search-attributes.ts`, `workflows/refused-payload.ts`)
  * holds names and types with no side effects: every layer above domain may import it.
+ * - web/       the workbench (a browser app, built by Vite): web/ only, and types (nothing else) from the API's schemas.
  * Scripts, benchmarks, chaos and tests sit on top and may import anything. No cycles anywhere.
  */
 const contract = '^workflows/(messages|search-attributes|refused-payload)\\.ts$';
@@ -62,6 +63,27 @@ module.exports = {
       to: { path: '^(activities|worker)/', dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'web-is-a-client',
+      severity: 'error',
+      comment: 'web/ runs in the browser: it imports web/ and npm packages, and only types from api/schemas.ts',
+      from: { path: '^web/' },
+      to: { dependencyTypesNot: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-bundled'], pathNot: '^web/|^api/schemas\\.ts$' },
+    },
+    {
+      name: 'web-takes-only-types-from-the-api',
+      severity: 'error',
+      comment: 'web/ may take only types from the server (its schemas), never code',
+      from: { path: '^web/' },
+      to: { path: '^api/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'nothing-imports-the-web-app',
+      severity: 'error',
+      comment: 'the server never imports the browser app (it serves its built files)',
+      from: { path: '^(domain|db|processes|activities|workflows|worker|api|infra)/' },
+      to: { path: '^web/' },
+    },
+    {
       name: 'nothing-imports-the-top',
       severity: 'error',
       comment: 'scripts, benchmarks, chaos and tests are entry points: product code never imports them',
@@ -73,7 +95,7 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { extensions: ['.ts', '.js'], exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], mainFields: ['module', 'main', 'types'] },
-    exclude: { path: '^(node_modules|\\.cache|\\.data|db/migrations)' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js', '.vue'], exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], mainFields: ['module', 'main', 'types'] },
+    exclude: { path: '^(node_modules|\\.cache|\\.data|db/migrations|web/dist)' },
   },
 };

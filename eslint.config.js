@@ -18,7 +18,7 @@ const workflowImportRestrictions = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.cache/', '.data/', 'db/migrations/', 'coverage/'] },
+  { ignores: ['node_modules/', '.cache/', '.data/', 'db/migrations/', 'coverage/', 'web/dist/'] },
   ...tseslint.configs.recommended,
   {
     rules: {

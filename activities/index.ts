@@ -51,6 +51,7 @@ function toRow(s: CaseSnapshot): NewCaseRow {
     escalations: s.escalations,
     rating: s.rating,
     holders: s.holders,
+    summoned: s.summoned ?? [],
     citizenName: s.citizen.name ?? null,
     citizenPhone: s.citizen.phone ?? null,
     description: s.description,

@@ -22,8 +22,10 @@ import { referenceRoutes } from './routes/reference.js';
 import { rulingRoutes } from './routes/rulings.js';
 import { searchRoutes } from './routes/search.js';
 import { healthRoutes } from './routes/health.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { workbenchRoutes } from './routes/workbench.js';
 import { ProblemSchema } from './schemas.js';
-import { SessionStore } from './sessions.js';
+import { sessionPrincipal, SessionStore } from './sessions.js';
 import { UnitDirectory } from './units.js';
 
 
@@ -92,7 +94,7 @@ export async function buildApp(deps: ApiDeps) {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(authPlugin, { keys });
+  await app.register(authPlugin, { keys, session: (request) => sessionPrincipal(sessions, request, 'workbench') });
   // Per-key limits on intake routes (they opt in with `config.rateLimit`); runs after authentication.
   await app.register(rateLimit, { global: false, hook: 'preHandler', keyGenerator: (request) => request.principal?.keyId ?? request.ip });
   await app.register(healthRoutes, routeDeps);
@@ -107,6 +109,8 @@ export async function buildApp(deps: ApiDeps) {
   await app.register(processRoutes, routeDeps);
   await app.register(opsRoutes, routeDeps);
   await app.register(codecRoutes, routeDeps);
+  await app.register(apiKeyRoutes, routeDeps);
+  await app.register(workbenchRoutes, routeDeps);
   return app;
 }
 

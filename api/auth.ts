@@ -68,16 +68,44 @@ export function presentedKey(request: FastifyRequest): string | undefined {
   return typeof apiKey === 'string' ? apiKey : undefined;
 }
 
-/** Authenticates every route that declares `config.roles` and checks the caller's role. */
-export const authPlugin = fp<{ keys: KeyStore }>(async (app, { keys }) => {
+/** The header a browser app sends with every request its session cookie authenticates (see {@link authPlugin}). */
+export const BROWSER_APP_HEADER = 'x-jiesu-app';
+
+/** Methods that change nothing: a cookie alone may authenticate them. */
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+export interface AuthOptions {
+  keys: KeyStore;
+  /** The principal of a browser session the request's cookie carries (the workbench), if any. */
+  session?: (request: FastifyRequest) => Promise<Principal | undefined>;
+}
+
+/**
+ * Authenticates every route that declares `config.roles` and checks the caller's role. The caller is an API
+ * key (`Authorization: Bearer …` or `X-Api-Key`) or, without one, a workbench session cookie, so the web app
+ * uses the same routes as every client and a new route or action needs nothing of its own to appear there.
+ * Against cross-site request forgery the cookie is SameSite=Strict (other sites' pages never send it) and a
+ * request that changes something must also carry the {@link BROWSER_APP_HEADER} header: a form of another
+ * origin on the same site cannot set it, and a script of another origin could only after a CORS preflight,
+ * which no /v1 route grants.
+ */
+export const authPlugin = fp<AuthOptions>(async (app, { keys, session }) => {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request) => {
     const roles = request.routeOptions.config.roles;
     if (!roles) return;
     const key = presentedKey(request);
-    if (!key) throw new HttpProblem(401, 'unauthenticated', 'Authentication required', 'Send an API key as "Authorization: Bearer <key>" or "X-Api-Key"');
-    const principal = await keys.verify(key);
-    if (!principal) throw new HttpProblem(401, 'unauthenticated', 'Authentication required', 'The API key is unknown or revoked');
+    let principal: Principal | undefined;
+    if (key !== undefined) {
+      principal = await keys.verify(key);
+      if (!principal) throw new HttpProblem(401, 'unauthenticated', 'Authentication required', 'The API key is unknown or revoked');
+    } else {
+      principal = await session?.(request);
+      if (!principal) throw new HttpProblem(401, 'unauthenticated', 'Authentication required', 'Send an API key as "Authorization: Bearer <key>" or "X-Api-Key"');
+      if (!SAFE_METHODS.has(request.method) && request.headers[BROWSER_APP_HEADER] === undefined) {
+        throw new HttpProblem(403, 'forbidden', 'Forbidden', `A request authenticated by a session cookie must send the ${BROWSER_APP_HEADER} header`);
+      }
+    }
     if (!roles.includes(principal.role)) {
       throw new HttpProblem(403, 'forbidden', 'Forbidden', `A ${principal.role} key cannot call this; allowed: ${roles.join(', ')}`);
     }

@@ -143,7 +143,9 @@ export async function executeCaseUpdate<Ret, Arg>(handle: WorkflowHandle, update
 /** Temporal's FAILED_PRECONDITION for an update whose workflow task failed: it was not applied. */
 function taskFailed(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
-    if ((e as { code?: unknown }).code === 9 && /workflow task failure/i.test(e.message)) return true;
+    // The task carrying the update failed, or an earlier task failed or timed out (a loaded worker) and the
+    // next attempt is pending: the server takes updates again once a task completes.
+    if ((e as { code?: unknown }).code === 9 && /workflow task failure|workflow task in failed state/i.test(e.message)) return true;
   }
   return false;
 }
@@ -184,15 +186,26 @@ export function caseProblem(error: unknown, caseNo: string): unknown {
  * those who may see it, 403 for others) from one that never existed (undefined: let it be a 404).
  */
 export async function closedCaseProblem(db: Db, principal: Principal, units: UnitDirectory, caseNo: string): Promise<HttpProblem | undefined> {
-  const [row] = await db.select({ holders: cases.holders, source: cases.source, status: cases.status }).from(cases).where(eq(cases.caseNo, caseNo));
+  const [row] = await db.select({ ...readScopeColumns, status: cases.status }).from(cases).where(eq(cases.caseNo, caseNo));
   if (!row) return undefined;
   if (!canRead(principal, row, units)) return new HttpProblem(403, 'forbidden', 'Not your case', `Case ${caseNo} is outside your area`, { reason: REFUSALS.notYourCase });
   return new HttpProblem(409, 'refused', 'Action refused', `Case ${caseNo} is closed (${row.status})`, { reason: REFUSALS.caseClosed });
 }
 
+/** What read access to a case depends on: the units that held it, the departments summoned to it, its portal. */
+export interface ReadScope {
+  holders: string[];
+  /** Absent in the live view of a case whose worker predates summoned departments reading it. */
+  summoned?: string[];
+  source: string;
+}
+
+/** The read model's columns of a case's `ReadScope`. */
+export const readScopeColumns = { holders: cases.holders, summoned: cases.summoned, source: cases.source };
+
 /** What read access to a case depends on, from the read model (undefined when the case is not there yet). */
-export async function caseReadScope(db: Db, caseNo: string): Promise<Pick<CaseView, 'holders' | 'source'> | undefined> {
-  const [row] = await db.select({ holders: cases.holders, source: cases.source }).from(cases).where(eq(cases.caseNo, caseNo));
+export async function caseReadScope(db: Db, caseNo: string): Promise<ReadScope | undefined> {
+  const [row] = await db.select(readScopeColumns).from(cases).where(eq(cases.caseNo, caseNo));
   return row;
 }
 
@@ -206,10 +219,12 @@ export async function queryCase(client: Client, caseNo: string): Promise<CaseVie
 }
 
 /**
- * Read access: handlers read cases their unit has held; dispatchers and supervisors read cases held
- * within their area; intake portals read what they filed; evaluators and admins read every case.
+ * Read access: handlers read cases their unit has held or was summoned to; dispatchers and supervisors read
+ * cases held by (or summoned to) units within their area; intake portals read what they filed; evaluators
+ * and admins read every case.
  */
-export function canRead(principal: Principal, view: Pick<CaseView, 'holders' | 'source'>, directory: UnitDirectory): boolean {
+export function canRead(principal: Principal, view: ReadScope, directory: UnitDirectory): boolean {
+  const readers = [...view.holders, ...(view.summoned ?? [])];
   switch (principal.role) {
     case 'admin':
     case 'evaluator':
@@ -217,10 +232,10 @@ export function canRead(principal: Principal, view: Pick<CaseView, 'holders' | '
     case 'intake':
       return view.source === principal.source;
     case 'handler':
-      return principal.unitId !== null && view.holders.includes(principal.unitId);
+      return principal.unitId !== null && readers.includes(principal.unitId);
     case 'dispatcher':
     case 'supervisor':
-      return principal.unitId !== null && view.holders.some((unitId) => directory.within(unitId, principal.unitId!));
+      return principal.unitId !== null && readers.some((unitId) => directory.within(unitId, principal.unitId!));
   }
 }
 

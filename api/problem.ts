@@ -55,6 +55,9 @@ export function backendUnavailable(error: unknown): boolean {
     if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
     // gRPC UNAVAILABLE or DEADLINE_EXCEEDED from the Temporal client (a query while no worker answers)
     if (code === 14 || code === 4 || /Connection terminated|timeout exceeded when trying to connect|14 UNAVAILABLE|4 DEADLINE_EXCEEDED|query timed out/i.test(e.message)) return true;
+    // FAILED_PRECONDITION for a query while no worker polls, or while the case's workflow task is being
+    // retried (a worker was killed or is overloaded): the case answers again once a worker has it.
+    if (code === 9 && /no poller seen|workflow task in failed state/i.test(e.message)) return true;
   }
   return false;
 }

@@ -25,7 +25,8 @@ const OPEN_PROCESS = 'bench-open';
 const PROBE_PROCESS = 'bench-probe';
 const PROBE_LIMIT_SECONDS = 20;
 
-async function startCases(stack: BenchStack, processKey: string, prefix: string, from: number, to: number, concurrency: number, progress?: Progress): Promise<void> {
+/** Starts cases `from`…`to - 1` of a process (ticket ids `<prefix><n>`) with raw workflow starts, `concurrency` at a time. */
+export async function startCases(stack: BenchStack, processKey: string, prefix: string, from: number, to: number, concurrency: number, progress?: Progress): Promise<void> {
   let next = from;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -56,7 +57,7 @@ async function startCases(stack: BenchStack, processKey: string, prefix: string,
 }
 
 /** Cases that the worker has fully set up: routed, deadline computed and timers running, projected. */
-async function settled(stack: BenchStack, processKey: string): Promise<number> {
+export async function settled(stack: BenchStack, processKey: string): Promise<number> {
   const [row] = await stack.database.db
     .select({ n: count() })
     .from(cases)

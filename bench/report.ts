@@ -13,8 +13,9 @@ import type { FlowableResult } from './peers/flowable.js';
 import { round } from './progress.js';
 import type { ReadModelRow } from './read-model.js';
 import type { BenchServer } from './stack.js';
+import { workbenchReport, type WorkbenchResult } from './workbench.js';
 
-export type SectionName = 'intake' | 'lifecycle' | 'open' | 'read' | 'peer';
+export type SectionName = 'intake' | 'lifecycle' | 'open' | 'read' | 'peer' | 'workbench';
 
 /** One configuration of a section: which Temporal server, and how many worker (or, for intake, API) processes. */
 export interface Variant<T> {
@@ -40,6 +41,7 @@ export interface Results {
   open?: Saved<Array<Variant<OpenCasesStep[]>>>;
   read?: Saved<ReadModelRow[]>;
   peer?: Saved<FlowableResult>;
+  workbench?: Saved<WorkbenchResult>;
 }
 
 const SERVER_NAMES: Record<BenchServer, string> = { dev: 'dev server (SQLite)', postgres: 'temporal-server on PostgreSQL' };
@@ -294,6 +296,7 @@ export function writeReport(saved: Results, { out, reportOnly }: { out: string; 
     ...openSection(saved.open),
     ...peerSection(saved.peer, saved.open, saved.intake, saved.lifecycle),
     ...readSection(saved.read),
+    ...(saved.workbench ? workbenchReport(saved.workbench.result, measured(saved.workbench), table) : []),
   ];
   for (const file of ['SERVERS.md', 'TUNING.md']) {
     const explanation = path.join(projectRoot, 'bench', file);

@@ -22,10 +22,11 @@ import { benchFlowable } from './peers/flowable.js';
 import { benchReadModel } from './read-model.js';
 import { writeReport, type Results, type SectionName } from './report.js';
 import { startBenchStack, type BenchServer, type BenchStack } from './stack.js';
+import { benchWorkbench } from './workbench.js';
 
 const { values } = parseArgs({
   options: {
-    sections: { type: 'string', default: 'intake,lifecycle,open,read,peer' },
+    sections: { type: 'string', default: 'intake,lifecycle,open,read,peer,workbench' },
     servers: { type: 'string', default: 'dev,postgres' },
     open: { type: 'string', default: '1000,10000,100000' },
     'open-two-workers': { type: 'string', default: '1000,10000' },
@@ -36,7 +37,7 @@ const { values } = parseArgs({
     'report-only': { type: 'boolean', default: false },
   },
 });
-const SECTIONS: readonly SectionName[] = ['intake', 'lifecycle', 'open', 'read', 'peer'];
+const SECTIONS: readonly SectionName[] = ['intake', 'lifecycle', 'open', 'read', 'peer', 'workbench'];
 const sections = new Set(values['report-only'] ? [] : values.sections.split(','));
 const servers = values.servers.split(',') as BenchServer[];
 const problems = [
@@ -96,13 +97,15 @@ const intake: NonNullable<Results['intake']>['result'] = [];
 const lifecycle: NonNullable<Results['lifecycle']>['result'] = [];
 const open: NonNullable<Results['open']>['result'] = [];
 for (const server of servers) {
-  if (!['intake', 'lifecycle', 'open', 'read'].some((s) => sections.has(s))) break;
+  if (!['intake', 'lifecycle', 'open', 'read', 'workbench'].some((s) => sections.has(s))) break;
   await withStack(server, async (stack) => {
     if (sections.has('intake')) for (const apis of [1, 2]) intake.push({ server, processes: apis, result: await benchIntake(stack, { seconds: Number(values.seconds), apis }) });
     if (sections.has('lifecycle')) for (const workers of [1, 2]) lifecycle.push({ server, processes: workers, result: await benchLifecycle(stack, { workers }) });
     if (sections.has('open')) open.push({ server, processes: 1, result: await benchOpenCases(stack, { steps: steps(values.open) }) });
     // The read model does not involve Temporal: measured once, on the first server's PostgreSQL.
     if (sections.has('read') && server === servers[0]) record('read', await benchReadModel(stack, { sizes: steps(values.read) }));
+    // So is the workbench's first screen (the API and the read model).
+    if (sections.has('workbench') && server === servers[0]) record('workbench', await benchWorkbench(stack));
   });
   // Kept after each server, so a failure later in the run loses nothing measured.
   if (intake.length > 0) record('intake', intake);

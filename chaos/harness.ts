@@ -36,6 +36,8 @@ export interface ChaosOptions {
   seed: number;
   logger: Logger;
   progress?: (line: string) => void;
+  /** A folder for the worker's and the API's whole output (worker.log, api.log, appended across restarts). */
+  logsDir?: string;
 }
 
 export interface ChaosReport {
@@ -162,11 +164,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       INTAKE_RATE_LIMIT: '100000',
     };
     const startWorker = async () => {
-      services.worker = spawnService('worker/main.ts', { ...env, LOG_LEVEL: 'info' });
+      services.worker = spawnService('worker/main.ts', { ...env, LOG_LEVEL: 'info' }, [], options.logsDir ? { logFile: path.join(options.logsDir, 'worker.log') } : {});
       await services.worker.waitFor(/Worker running/, 120_000);
     };
     const startApi = async () => {
-      services.api = spawnService('api/server.ts', { ...env, LOG_LEVEL: 'info' });
+      services.api = spawnService('api/server.ts', { ...env, LOG_LEVEL: 'info' }, [], options.logsDir ? { logFile: path.join(options.logsDir, 'api.log') } : {});
       await services.api.waitFor(/Server listening/, 120_000);
     };
     await Promise.all([startWorker(), startApi()]);

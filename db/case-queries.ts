@@ -2,7 +2,7 @@
  * Read queries over the case read model for lists, search and statistics. Writes happen only in
  * activities; these only read, and every list is keyset-paginated on an indexed sort key.
  */
-import { and, arrayOverlaps, asc, desc, eq, gte, ilike, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, arrayContains, arrayOverlaps, asc, desc, eq, gte, ilike, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { caseClosed, caseClosedCounted, caseOpen } from './case-facts.js';
 import type { Db } from './client.js';
 import { cases, type CaseRow } from './schema.js';
@@ -31,13 +31,21 @@ export interface CaseListFilters {
   /** Open cases waiting in this process step (a node id), e.g. for the live diagram. */
   step?: string;
   processKey?: string;
+  /** Cases this department was summoned to. */
+  summonedUnitId?: string;
 }
 
 /**
  * Which cases: all, a portal's, those a set of units has held, or those a street handled (the cases of its
  * area that came to it or its communities — the street's cases in the figures).
  */
-export type CaseScope = { kind: 'all' } | { kind: 'source'; source: string } | { kind: 'held'; unitIds: string[] } | { kind: 'street'; streetId: string };
+/** `held`: cases these units held (what figures count); `read`: those too that they were summoned to (what they may read). */
+export type CaseScope =
+  | { kind: 'all' }
+  | { kind: 'source'; source: string }
+  | { kind: 'held'; unitIds: string[] }
+  | { kind: 'read'; unitIds: string[] }
+  | { kind: 'street'; streetId: string };
 
 export const CASE_SORTS = ['-created', 'created', 'deadline', 'waiting'] as const;
 export type CaseSort = (typeof CASE_SORTS)[number];
@@ -98,6 +106,7 @@ export function scopeCondition(scope: CaseScope): SQL | undefined {
   if (scope.kind === 'all') return undefined;
   if (scope.kind === 'source') return eq(cases.source, scope.source);
   if (scope.kind === 'street') return and(eq(cases.streetId, scope.streetId), eq(cases.streetHandled, true));
+  if (scope.kind === 'read') return or(arrayOverlaps(cases.holders, scope.unitIds), arrayOverlaps(cases.summoned, scope.unitIds));
   return arrayOverlaps(cases.holders, scope.unitIds);
 }
 
@@ -106,6 +115,7 @@ export function filterConditions(f: CaseListFilters): SQL[] {
     f.status && f.status.length > 0 ? inArray(cases.status, f.status) : undefined,
     f.level ? eq(cases.level, f.level) : undefined,
     f.unitId ? eq(cases.unitId, f.unitId) : undefined,
+    f.summonedUnitId ? arrayContains(cases.summoned, [f.summonedUnitId]) : undefined,
     f.category ? eq(cases.category, f.category) : undefined,
     f.caseType ? eq(cases.caseType, f.caseType) : undefined,
     f.origin ? eq(cases.origin, f.origin) : undefined,
@@ -152,6 +162,19 @@ export async function listCases(db: Db, filters: CaseListFilters, scope: CaseSco
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return { rows: page, nextCursor: rows.length > limit && last ? encodeCursor(spec.value(last), last.caseNo) : null };
+}
+
+/** How many cases match: all of them, those in warning (not yet overdue), and those overdue. */
+export async function countCases(db: Db, filters: CaseListFilters, scope: CaseScope): Promise<{ total: number; warning: number; overdue: number }> {
+  const [row] = await db
+    .select({
+      total: sql<number>`count(*)::int`,
+      warning: sql<number>`(count(*) filter (where ${cases.warning} and not ${cases.overdue}))::int`,
+      overdue: sql<number>`(count(*) filter (where ${cases.overdue}))::int`,
+    })
+    .from(cases)
+    .where(and(scopeCondition(scope), ...filterConditions(filters)));
+  return row ?? { total: 0, warning: 0, overdue: 0 };
 }
 
 /** How the cases received in a period stand: counts by status and level, where they were resolved, how long they took. The reform's figures are `db/figures.ts`. */

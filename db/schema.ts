@@ -100,6 +100,8 @@ export const cases = pgTable(
     privacy: text('privacy').notNull().default('open'),
     /** Every unit that has held the case: handlers read the cases their unit has held. */
     holders: text('holders').array().notNull().default(sql`'{}'::text[]`),
+    /** Every department summoned to the case: they read it too, while they do their part. */
+    summoned: text('summoned').array().notNull().default(sql`'{}'::text[]`),
     citizenName: text('citizen_name'),
     citizenPhone: text('citizen_phone'),
     description: text('description'),
@@ -121,6 +123,7 @@ export const cases = pgTable(
     index('cases_closed_idx').on(t.districtId, t.closedAt),
     index('cases_process_step_idx').on(t.processKey, t.step).where(sql`${t.closedAt} IS NULL`),
     index('cases_holders_idx').using('gin', t.holders),
+    index('cases_summoned_idx').using('gin', t.summoned),
     index('cases_title_trgm_idx').using('gin', sql`${t.title} gin_trgm_ops`),
     index('cases_street_received_idx').on(t.streetId, t.receivedAt),
     index('cases_category_received_idx').on(t.category, t.receivedAt),

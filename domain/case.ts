@@ -189,4 +189,6 @@ export interface CaseSnapshot {
   origin: Origin;
   /** How the citizen's contact may be shown, after the case type's rule (a report is confidential). */
   privacy: Privacy;
+  /** Every department summoned to the case: each may read it while it does its part (absent in snapshots of older workers). */
+  summoned?: string[];
 }

@@ -62,7 +62,7 @@ export interface Config {
     receivedAtMaxDays: number;
   };
   /**
-   * Worker tuning (bench/TUNING.md): how many workflows stay cached in memory; the others replay their
+   * Worker tuning (docs/worker-tuning.md): how many workflows stay cached in memory; the others replay their
    * (short) history when their next event arrives. Bounds the worker's memory however many cases are open.
    */
   worker: { maxCachedWorkflows: number };
@@ -204,7 +204,7 @@ export function loadConfig(env: Env = process.env): Config {
       publicReadRateLimit: positive('PUBLIC_READ_RATE_LIMIT', 120),
       receivedAtMaxDays: positive('RECEIVED_AT_MAX_DAYS', 92),
     },
-    worker: { maxCachedWorkflows: positive('WORKER_MAX_CACHED_WORKFLOWS', 500) },
+    worker: { maxCachedWorkflows: positive('WORKER_MAX_CACHED_WORKFLOWS', 2_000) },
     evaluation: { cron: str('EVALUATION_CRON') ?? '0 2 1 * *', timezone: str('EVALUATION_TIMEZONE') ?? 'Asia/Shanghai' },
     notify: { webhookUrl: url('NOTIFY_WEBHOOK_URL', ['http:', 'https:']), webhookSecret: str('NOTIFY_WEBHOOK_SECRET'), maxAttempts: positive('NOTIFY_MAX_ATTEMPTS', 10) },
     dev: { temporalPort: port('TEMPORAL_PORT', 7233), temporalUiPort: port('TEMPORAL_UI_PORT', 8233), postgresPort: port('JIESU_DEV_PG_PORT', 54329) },

@@ -130,6 +130,7 @@ async function startTemporal({
     searchAttributes,
     ...(persistent ? { dbFilename: path.join(dataDir, 'temporal.sqlite') } : { fast: true }),
     ...ports,
+    onRetry: (attempt, error) => logger.warn({ attempt, err: error }, 'The Temporal dev server did not start in time; starting it again'),
   });
   return { address: server.address, uiUrl: server.uiUrl, server };
 }

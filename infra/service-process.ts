@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from './config.js';
 
@@ -13,7 +13,7 @@ export interface ServiceProcess {
 }
 
 /** Runs one of the project's entry points (worker/main.ts, api/server.ts, scripts/dev.ts) as a real process. */
-export function spawnService(entry: string, env: Record<string, string>, args: string[] = []): ServiceProcess {
+export function spawnService(entry: string, env: Record<string, string>, args: string[] = [], { logFile }: { logFile?: string } = {}): ServiceProcess {
   // Node itself with tsx as a loader, not the tsx CLI: the CLI runs the entry in a child process of its own,
   // so a SIGKILL (crash tests, chaos) would kill the wrapper and leave the real worker running as an orphan.
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, entry), ...args], {
@@ -36,6 +36,13 @@ export function spawnService(entry: string, env: Record<string, string>, args: s
   };
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
+  // The whole output, appended (a restarted service adds to its file), for reading after a long run.
+  if (logFile) {
+    const file = createWriteStream(logFile, { flags: 'a' });
+    child.stdout.pipe(file, { end: false });
+    child.stderr.pipe(file, { end: false });
+    child.once('exit', () => file.end());
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     child,

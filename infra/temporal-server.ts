@@ -28,6 +28,8 @@ export interface DevServerOptions {
   codecEndpoint?: string;
   /** Custom search attributes to register on start. */
   searchAttributes: ReadonlyArray<{ name: string; type: SearchAttributeType }>;
+  /** Told when a start timed out and is tried again. */
+  onRetry?: (attempt: number, error: Error) => void;
 }
 
 /**
@@ -36,6 +38,21 @@ export interface DevServerOptions {
  * test suite (in memory, fast pragmas).
  */
 export async function startTemporalDevServer(options: DevServerOptions): Promise<RunningTemporalServer> {
+  // The SDK waits a fixed 5 s for the server to listen; on a busy machine the first start can take longer.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (attempt >= STARTUP_ATTEMPTS || !(error instanceof Error && /did not start within/.test(error.message))) throw error;
+      options.onRetry?.(attempt, error);
+    }
+  }
+}
+
+/** How many times a dev server that did not listen in the SDK's 5 s is started again. */
+const STARTUP_ATTEMPTS = 3;
+
+async function startOnce(options: DevServerOptions): Promise<RunningTemporalServer> {
   const { source, namespace, dbFilename, port, uiPort, fast = false, codecEndpoint, searchAttributes } = options;
   const pragmas = fast ? ['journal_mode=WAL', 'synchronous=OFF'] : ['journal_mode=WAL'];
   const env = await TestWorkflowEnvironment.createLocal({

@@ -23,6 +23,7 @@ import { createDb } from '../db/client.js';
 import { prepareDatabase } from '../db/prepare.js';
 import { allSearchAttributeKeys } from '../workflows/search-attributes.js';
 import { ensureDevKeys } from './dev-keys.js';
+import { ensureWebBuilt } from './web-build.js';
 
 const usage = 'usage: tsx scripts/dev.ts [--server dev|postgres] [--workers N] [--apis M]';
 const { values } = parseArgs({
@@ -59,6 +60,7 @@ for (const [i, port] of apiPorts.entries()) {
 }
 
 await mkdir(dataDir, { recursive: true });
+await ensureWebBuilt((message) => logger.info(message));
 const stack = await startLocalStack({
   config,
   logger,
@@ -163,6 +165,7 @@ if (!stopping) {
       ? `  Jiesu is running on temporal-server ${TEMPORAL_SERVER_VERSION} with PostgreSQL: ${workers} worker${workers > 1 ? 's' : ''} and ${apis} API process${apis > 1 ? 'es' : ''}. Ctrl-C stops everything; data stays in ${shown(dataDir)}/.`
       : `  Jiesu is running. Ctrl-C stops everything; data stays in ${shown(dataDir)}/.`,
     '',
+    column('Workbench', `${apiUrls[0]}/app/  (sign in with a key from the file below)`),
     ...apiUrls.map((url, i) => column(numbered('API', i, apis), url)),
     column('OpenAPI docs', `${apiUrls[0]}/docs`),
     column('Temporal UI', temporalUiUrl),

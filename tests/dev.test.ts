@@ -35,6 +35,8 @@ describe('npm run dev', () => {
     await first.waitFor(/Temporal UI/, 180_000);
     expect(first.output()).toContain(`API            ${api}`);
     expect(first.output()).toContain(`OpenAPI docs   ${api}/docs`);
+    expect(first.output()).toContain(`Workbench      ${api}/app/`);
+    expect((await fetch(`${api}/app/`)).headers.get('content-type')).toMatch(/text\/html/);
     expect(first.output()).toContain(`Temporal UI    http://localhost:${uiPort}`);
     expect((await fetch(`http://localhost:${uiPort}`)).status).toBe(200);
     expect((await fetch(`${api}/docs`)).status).toBe(200);

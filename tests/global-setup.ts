@@ -6,9 +6,10 @@ import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../infra/config.js';
 import { createLogger } from '../infra/logger.js';
 import { startLocalStack } from '../infra/local-stack.js';
-import { workflowInterceptorModules, workflowsPath } from '../worker/create-worker.js';
+import { workflowBundleOptions } from '../worker/create-worker.js';
 import { prepareDatabase } from '../db/prepare.js';
 import { allSearchAttributeKeys } from '../workflows/search-attributes.js';
+import { ensureWebBuilt } from '../scripts/web-build.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -31,6 +32,8 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const config = loadConfig({ ...process.env, JIESU_ENV: 'test' });
   const logger = createLogger({ level: 'warn', name: 'test-setup', pretty: false });
+  // The browser tests drive the built workbench; `npm test` builds it before, this covers `npx vitest run <file>`.
+  await ensureWebBuilt((message) => logger.warn(message));
   const stack = await startLocalStack({
     config,
     logger,
@@ -39,7 +42,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     prepareDatabase: (url) => prepareDatabase(url, { sampleDistrict: true }),
   });
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'jiesu-test-'));
-  const bundle = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: (m) => logger.error(m), log() {} } });
+  const bundle = await bundleWorkflowCode({ ...workflowBundleOptions, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: (m) => logger.error(m), log() {} } });
   const workflowBundlePath = path.join(scratch, 'workflow-bundle.js');
   await writeFile(workflowBundlePath, bundle.code);
 

@@ -45,7 +45,7 @@ describe('the determinism lint rule for workflows/', () => {
 });
 
 describe('the layer rules (dependency-cruiser)', () => {
-  it('fail an upward import, a domain file using Node, infra knowing the domain, and a loop', async () => {
+  it('fail an upward import, a domain file using Node, infra knowing the domain, a loop, and the web app importing server code or being imported', async () => {
     const { cruise } = await import('dependency-cruiser');
     const { default: extractConfig } = await import('dependency-cruiser/config-utl/extract-depcruise-config');
     const config = await extractConfig(path.join(projectRoot, '.dependency-cruiser.cjs'));
@@ -58,6 +58,10 @@ describe('the layer rules (dependency-cruiser)', () => {
         'domain/pure.ts': "export const rule = 1;\n",
         'workflows/a.ts': "import { b } from './b.js';\nexport const a = () => b;\n",
         'workflows/b.ts': "import { a } from './a.js';\nexport const b = () => a;\n",
+        'web/page.ts': "import { canRead } from '../api/cases.js';\nimport type { Schema } from '../api/schemas.js';\nexport const p: [typeof canRead, Schema?] = [canRead];\n",
+        'api/cases.ts': "import { label } from '../web/label.js';\nexport const canRead = label;\n",
+        'api/schemas.ts': "export type Schema = { s: string };\n",
+        'web/label.ts': "export const label = 'x';\n",
       };
       for (const [file, text] of Object.entries(files)) {
         await mkdir(path.dirname(path.join(root, file)), { recursive: true });
@@ -67,7 +71,7 @@ describe('the layer rules (dependency-cruiser)', () => {
       process.chdir(root);
       let result;
       try {
-        result = await cruise(['domain', 'db', 'infra', 'workflows'], { ruleSet: { forbidden: config.forbidden ?? [] }, validate: true, tsPreCompilationDeps: true, baseDir: root });
+        result = await cruise(['domain', 'db', 'infra', 'workflows', 'web', 'api'], { ruleSet: { forbidden: config.forbidden ?? [] }, validate: true, tsPreCompilationDeps: true, baseDir: root });
       } finally {
         process.chdir(cwd);
       }
@@ -78,8 +82,13 @@ describe('the layer rules (dependency-cruiser)', () => {
           'domain-is-pure: domain/rule.ts → fs',
           'infra-knows-no-domain: infra/config.ts → domain/pure.ts',
           expect.stringMatching(/^no-cycles: workflows\/(a|b)\.ts → workflows\/(a|b)\.ts$/),
+          'web-is-a-client: web/page.ts → api/cases.ts',
+          'web-takes-only-types-from-the-api: web/page.ts → api/cases.ts',
+          'nothing-imports-the-web-app: api/cases.ts → web/label.ts',
         ]),
       );
+      // A type from the API's schemas is allowed.
+      expect(violations.filter((v) => v.includes('api/schemas.ts'))).toEqual([]);
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -15,6 +15,19 @@ export const workflowsPath = require.resolve('../workflows/index.ts');
  * worker's own list): they refuse messages the worker's codec did not trust (workflows/interceptors.ts).
  */
 export const workflowInterceptorModules = [require.resolve('../workflows/interceptors.ts')];
+/**
+ * Modules the worker evaluates once and shares, deep-frozen, between all the workflows it runs (the SDK's
+ * `preloadModules`, with its reusable V8 context); a module left out is evaluated again for each cached
+ * workflow, and its copy lives as long as the workflow stays cached. The workflows and their interceptors
+ * are shared, and with them everything they import (the case engine, the action catalogue and its TypeBox
+ * schemas, the message contract, the SDK's workflow API): pure rules, constants and functions, with no
+ * module-level state, so sharing them changes nothing a workflow does while a cached case costs a fraction
+ * of the memory (BENCHMARKS.md). tests/worker/shared-modules.test.ts checks that the bundle shares them and
+ * that none holds state; a module that needs state must not be reachable from these.
+ */
+export const sharedWorkflowModules = [workflowsPath, ...workflowInterceptorModules];
+/** How every bundle of `workflows/` is built: the worker's own, the tests' prebuilt one, the benchmarks'. */
+export const workflowBundleOptions = { workflowsPath, workflowInterceptorModules, preloadModules: sharedWorkflowModules };
 
 /** Routes SDK, workflow and activity logs, including core's, into the process's pino logger. Once per process. */
 export function installRuntimeLogger(logger: Logger): void {
@@ -31,7 +44,7 @@ export interface CaseWorkerOptions {
   deps: ActivityDeps;
   /** Payload encryption keys (the worker decodes with infra/temporal.ts `workerDataConverter`). */
   encryptionKeys: EncryptionKey[];
-  /** A prebuilt bundle (tests build one per run, with `workflowInterceptorModules`); otherwise the worker bundles `workflows/`. */
+  /** A prebuilt bundle (tests build one per run, with `workflowBundleOptions`); otherwise the worker bundles `workflows/`. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   tuning?: Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentActivityTaskExecutions'>;
 }
@@ -43,7 +56,9 @@ export function createCaseWorker({ connection, namespace, taskQueue, deps, encry
     namespace,
     taskQueue,
     dataConverter: workerDataConverter({ encryptionKeys }),
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath, interceptors: { workflowModules: workflowInterceptorModules } }),
+    ...(workflowBundle
+      ? { workflowBundle }
+      : { workflowsPath, interceptors: { workflowModules: workflowInterceptorModules }, bundlerOptions: { preloadModules: sharedWorkflowModules } }),
     activities: createActivities(deps),
     ...tuning,
   });

@@ -31,6 +31,7 @@ import {
   type UpdateAction,
 } from './messages.js';
 import { caseSearchAttributes as sa } from './search-attributes.js';
+import { sharedDefinition } from './shared-definitions.js';
 
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
 
@@ -74,7 +75,7 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
   const resume = input.resume;
   // A case continuing as new has its state and its definition in its input: it is ready at once, so an
   // update arriving as the new run starts finds it as it was.
-  let engine: CaseEngine | undefined = resume ? CaseEngine.resume(resume.definition, resume.state) : undefined;
+  let engine: CaseEngine | undefined = resume ? CaseEngine.resume(sharedDefinition(resume.definition), resume.state) : undefined;
   const queued: Array<() => Effect[]> = [];
   const timers = new Map<string, CancellationScope>();
   // The workflow clock stands still while local activities run within one task; the wall-clock time a
@@ -273,7 +274,8 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
     // portal and category; older cases keep the `complaint` process.
     const { source, category } = input.complaint;
     const key = hub ? (input.process?.key ?? null) : processKey;
-    const { definition } = await read.loadProcess({ key, version: processVersion, source, category });
+    // The worker's cached cases of one process version hold one copy of its definition between them.
+    const definition = sharedDefinition((await read.loadProcess({ key, version: processVersion, source, category })).definition);
     const started = CaseEngine.start(
       { definition, caseNo: input.caseNo, workflowId, complaint: input.complaint, receivedAt: input.receivedAt, limitNotes: bounded, hub, caseTypes },
       now(),

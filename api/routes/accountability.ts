@@ -7,7 +7,7 @@ import type { Principal } from '../../db/api-keys.js';
 import { caseClosedResolved, caseCounted, rankingPolicyInForce } from '../../db/case-facts.js';
 import { periodPerformances } from '../../db/performance.js';
 import { cases, investigations, rankings, sanctions, strikes } from '../../db/schema.js';
-import { nextPeriod, periodOf, periodStart, type AccountabilityState, type StrikeRecord } from '../../domain/accountability.js';
+import { nextPeriod, periodOf, periodStart, sanctionFor, strikeWindow, type AccountabilityState, type StrikeRecord } from '../../domain/accountability.js';
 import type { UnitPerformance } from '../../domain/ranking.js';
 import { ordersIssuedBy } from '../../db/supervision-orders.js';
 import {
@@ -113,6 +113,15 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
   };
   const forbidden = (what: string) => new HttpProblem(403, 'forbidden', 'Forbidden', `${what} is outside your area`);
 
+  /** The district a request asks about (else the caller's own); everyone in a district may see its figures, admins every district's. */
+  const districtAsked = (principal: Principal, asked: string | undefined): string => {
+    const districtId = asked ?? (principal.unitId ? districtOf(principal.unitId) : undefined);
+    if (!districtId) throw new HttpProblem(400, 'validation', 'Invalid request', 'Name the district (?district=<centre id>)');
+    requireUnit(districtId);
+    if (principal.role !== 'admin' && (principal.unitId === null || districtOf(principal.unitId) !== districtId)) throw forbidden(districtId);
+    return districtId;
+  };
+
   /** Each level's share of the district's cases closed in the period (cancelled duplicates count for nobody), and how many it resolved without escalating. */
   async function levelShares(p: string, districtId: string) {
     const from = new Date(periodStart(p));
@@ -147,12 +156,7 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
       },
     },
     async (request) => {
-      const principal = principalOf(request);
-      const districtId = request.query.district ?? (principal.unitId ? districtOf(principal.unitId) : undefined);
-      if (!districtId) throw new HttpProblem(400, 'validation', 'Invalid request', 'Name the district (?district=<centre id>)');
-      requireUnit(districtId);
-      // Everyone in a district may see its ranking; admins see every district's.
-      if (principal.role !== 'admin' && (principal.unitId === null || districtOf(principal.unitId) !== districtId)) throw forbidden(districtId);
+      const districtId = districtAsked(principalOf(request), request.query.district);
       const rows = await db
         .select()
         .from(rankings)
@@ -227,6 +231,62 @@ export const accountabilityRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
       const limit = request.query.limit ?? 100;
       const orders = await ordersIssuedBy(db, id, { limit, ...(request.query.before ? { before: new Date(request.query.before) } : {}) });
       const body = { unitId: id, orders, ...(orders.length === limit ? { nextBefore: orders.at(-1)!.issuedAt } : {}) };
+      return { ...body, names: namesIn(body, { units: directory, categories }) };
+    },
+  );
+
+  app.get(
+    '/v1/accountability/ladder',
+    {
+      config: { roles: ['supervisor', 'dispatcher', 'admin'] },
+      schema: {
+        tags: ['accountability'],
+        summary: "Each unit's place on the accountability ladder in a window (one notice, two interviews, three freezes): units of the district with strikes in effect or open to appeal",
+        security,
+        querystring: Type.Object({ district: Type.Optional(unitId), window: Type.Optional(Type.Integer({ minimum: 2000, maximum: 2100, description: 'The strike window (a calendar year); default the current one' })) }),
+        response: {
+          200: Type.Object({
+            districtId: Type.String(),
+            window: Type.Integer(),
+            units: Type.Array(
+              Type.Object({
+                unitId: Type.String(),
+                strikes: Type.Integer({ description: 'Strikes in effect: they place the unit on the ladder' }),
+                pending: Type.Integer({ description: 'Strikes still open to appeal, or appealed and not yet decided' }),
+                sanction: Type.Union([Type.String(), Type.Null()]),
+                frozen: Type.Boolean(),
+              }),
+            ),
+            names: NamesSchema,
+          }),
+          ...problemResponses(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request) => {
+      const districtId = districtAsked(principalOf(request), request.query.district);
+      const window = request.query.window ?? strikeWindow(new Date().toISOString());
+      const [strikeCounts, frozen] = await Promise.all([
+        db
+          .select({
+            unitId: strikes.unitId,
+            strikes: sql<number>`(count(*) filter (where ${strikes.status} = 'effective'))::int`,
+            pending: sql<number>`(count(*) filter (where ${strikes.status} in ('pending', 'appealed')))::int`,
+          })
+          .from(strikes)
+          .where(eq(strikes.window, window))
+          .groupBy(strikes.unitId),
+        db.select({ unitId: sanctions.unitId }).from(sanctions).where(and(eq(sanctions.kind, 'freeze'), eq(sanctions.status, 'active'))),
+      ]);
+      const frozenUnits = new Set(frozen.map((f) => f.unitId));
+      const body = {
+        districtId,
+        window,
+        units: strikeCounts
+          .filter((s) => directory.within(s.unitId, districtId) && s.strikes + s.pending > 0)
+          .map((s) => ({ unitId: s.unitId, strikes: s.strikes, pending: s.pending, sanction: s.strikes > 0 ? sanctionFor(s.strikes) : null, frozen: frozenUnits.has(s.unitId) }))
+          .sort((a, b) => b.strikes - a.strikes || a.unitId.localeCompare(b.unitId)),
+      };
       return { ...body, names: namesIn(body, { units: directory, categories }) };
     },
   );

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -49,8 +49,11 @@ const Pending = Type.Object(
   { description: 'The case has not taken the action up yet (no worker answered in time); it may still be applied. Retry with the Idempotency-Key.' },
 );
 
-/** The deadline of a call passed (gRPC DEADLINE_EXCEEDED): nobody took the update up in time. */
+/** The deadline of the update call passed: nobody took the update up in time. */
 const timedOut = (error: unknown): boolean => {
+  // The SDK's own word for an update call that ran out of time or was cut off: it may still be applied.
+  // At the deadline the gRPC call can end CANCELLED rather than DEADLINE_EXCEEDED (seen on a loaded machine).
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
     if ((e as { code?: unknown }).code === 4 || /DEADLINE_EXCEEDED|deadline exceeded/i.test(e.message)) return true;
   }

@@ -12,7 +12,7 @@ import { PayloadOpenError, payloadCodec, sealing } from '../../infra/codec.js';
 import { COMPLAINT_WORKFLOW_PREFIX, UNIT_ACCOUNTABILITY_PREFIX } from '../../workflows/messages.js';
 import type { RouteDeps } from '../deps.js';
 import { presentedKey } from '../auth.js';
-import { canRead } from '../cases.js';
+import { canRead, readScopeColumns } from '../cases.js';
 import { escapeHtml } from '../html.js';
 import { HttpProblem } from '../problem.js';
 import { problemResponses } from '../schemas.js';
@@ -46,8 +46,7 @@ async function refusedWorkflows(db: Db, units: UnitDirectory, principal: Princip
   const refused = new Map<string | undefined, string>();
   const scope = principal.unitId;
   const caseNos = workflowIds.flatMap((id) => (id?.startsWith(COMPLAINT_WORKFLOW_PREFIX) ? [id.slice(COMPLAINT_WORKFLOW_PREFIX.length)] : []));
-  const rows =
-    caseNos.length === 0 ? [] : await db.select({ caseNo: cases.caseNo, holders: cases.holders, source: cases.source, privacy: cases.privacy }).from(cases).where(inArray(cases.caseNo, caseNos));
+  const rows = caseNos.length === 0 ? [] : await db.select({ caseNo: cases.caseNo, ...readScopeColumns, privacy: cases.privacy }).from(cases).where(inArray(cases.caseNo, caseNos));
   const byCase = new Map(rows.map((r) => [r.caseNo, r]));
   // A confidential reporter is the hotline's only: no supervisor decodes the case, however high.
   for (const row of rows) if (row.privacy === 'confidential') refused.set(`${COMPLAINT_WORKFLOW_PREFIX}${row.caseNo}`, `case ${row.caseNo} is confidential: its reporter is shown to the hotline only`);

@@ -1,9 +1,10 @@
 import { and, count, desc, eq, max, sql } from 'drizzle-orm';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { PRINCIPAL_ROLES } from '../../db/api-keys.js';
 import { caseOpen } from '../../db/case-facts.js';
-import { DEFAULT_PROCESS_KEY, processRuleList, replaceProcessRules } from '../../db/process-rules.js';
+import { DEFAULT_PROCESS_KEY, processRuleList, processRulesTag, replaceProcessRules } from '../../db/process-rules.js';
 import { cases, processDefinitions } from '../../db/schema.js';
 import { compileBpmn } from '../../domain/process/bpmn.js';
 import type { RouteDeps } from '../deps.js';
@@ -29,8 +30,10 @@ const MAX_MODEL_BYTES = 1024 * 1024;
 /** Process definitions: deploy BPMN models as new versions, read them, and see where open cases wait in them. */
 export const processRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { database, units, categories }) => {
   const { db } = database;
-  const rulesAnswer = async () => {
+  /** The rules in force, tagged (ETag) so that an admin's replacement cannot silently undo another's. */
+  const rulesAnswer = async (_request: unknown, reply: FastifyReply) => {
     const rules = await processRuleList(db);
+    void reply.header('etag', processRulesTag(rules));
     return { rules, default: DEFAULT_PROCESS_KEY, names: namesIn(rules, { units, categories }) };
   };
   // Models arrive as XML, in this scope only.
@@ -135,24 +138,27 @@ export const processRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
       schema: {
         tags: ['processes'],
         summary: 'Replace the rules that choose the process a new case runs; running cases keep theirs',
-        description: 'Each process key must be deployed (422 naming those that are not); one rule per (source, category). An empty list runs every new case by the default process.',
+        description:
+          'Each process key must be deployed (422 naming those that are not); one rule per (source, category). An empty list runs every new case by the default process. Send the ETag of the rules you read as `If-Match`: 412 if they changed since, so one admin cannot silently undo another\'s change.',
         security,
+        headers: Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 100, description: 'The ETag of the rules this replacement was made from' })) }),
         body: Type.Object({ rules: Type.Array(NewProcessRule, { maxItems: 1000 }) }, { additionalProperties: false }),
-        response: { 200: ProcessRules, ...problemResponses(400, 401, 403, 422) },
+        response: { 200: ProcessRules, ...problemResponses(400, 401, 403, 412, 422) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const rules = request.body.rules.map((r) => ({ source: r.source ?? null, category: r.category ?? null, processKey: r.processKey }));
       const scopeOf = (r: { source: string | null; category: string | null }) => `${r.source ?? ''}\u0000${r.category ?? ''}`;
       const twice = rules.flatMap((r, i) => (rules.findIndex((other) => scopeOf(other) === scopeOf(r)) !== i ? [{ field: `body/rules/${i}`, message: 'has the same source and category as an earlier rule' }] : []));
       if (twice.length > 0) throw new HttpProblem(422, 'invalid-rules', 'Invalid process rules', twice.map((e) => `${e.field} ${e.message}`).join('; '), { errors: twice });
-      const { undeployed } = await replaceProcessRules(db, rules);
+      const { undeployed, changedSince } = await replaceProcessRules(db, rules, request.headers['if-match']);
+      if (changedSince) throw new HttpProblem(412, 'rules-changed', 'The process rules changed', 'The rules in force are no longer the ones If-Match names: read them again and make the change on those');
       if (undeployed.length > 0) {
         const errors = rules.flatMap((r, i) => (undeployed.includes(r.processKey) ? [{ field: `body/rules/${i}/processKey`, message: `names no deployed process ("${r.processKey}")` }] : []));
         throw new HttpProblem(422, 'invalid-rules', 'Invalid process rules', errors.map((e) => `${e.field} ${e.message}`).join('; '), { errors });
       }
       request.log.info({ rules: rules.length }, 'Process rules replaced');
-      return rulesAnswer();
+      return rulesAnswer(request, reply);
     },
   );
 

@@ -151,9 +151,10 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
                 {
                   category: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' }),
                   name: unitName,
-                  nameEn: Type.Optional(unitName),
+                  // null as well as absent, so a list read from GET can be posted back as it is.
+                  nameEn: Type.Optional(Type.Union([unitName, Type.Null()])),
                   level: slug,
-                  departmentId: Type.Optional(id),
+                  departmentId: Type.Optional(Type.Union([id, Type.Null()])),
                   coDepartmentIds: Type.Optional(Type.Array(id, { maxItems: 20, uniqueItems: true, description: 'Departments that join the lead on every case of this matter' })),
                 },
                 { additionalProperties: false },

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type, type Static } from 'typebox';
 import type { Principal } from '../../db/api-keys.js';
-import { CASE_SORTS, caseStatistics, listCases, type CaseListFilters, type CaseScope } from '../../db/case-queries.js';
+import { CASE_SORTS, caseStatistics, countCases, listCases, type CaseListFilters, type CaseScope } from '../../db/case-queries.js';
 import { computeFigures } from '../../db/figures.js';
 import type { CaseRow } from '../../db/schema.js';
 import { parseLimit } from '../../domain/calendar.js';
@@ -29,6 +29,7 @@ const ListQuery = Type.Object(
     status: Type.Optional(Type.String({ pattern: '^[a-z-]+(,[a-z-]+)*$', description: 'One or more statuses, comma-separated' })),
     level: Type.Optional(slug),
     unitId: Type.Optional(slug),
+    summoned: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'Cases this department was summoned to' })),
     category: Type.Optional(slug),
     urgency: Type.Optional(Type.Union([Type.Literal('urgent'), Type.Literal('normal')])),
     caseType: Type.Optional(Type.Enum(CASE_TYPES, { description: 'Only cases of this type' })),
@@ -79,7 +80,7 @@ const CaseSummary = Type.Object({
 });
 const CaseList = Type.Object({ items: Type.Array(CaseSummary), nextCursor: Type.Union([Type.String(), Type.Null()]), names: NamesSchema });
 
-/** Which cases a principal may list: handlers what their unit has held, supervisors and dispatchers their area, portals their own. */
+/** Which cases a principal may list (as `canRead`): handlers what their unit has held or was summoned to, supervisors and dispatchers their area's, portals their own. */
 export function scopeOf(principal: Principal, units: UnitDirectory): CaseScope {
   switch (principal.role) {
     case 'admin':
@@ -88,10 +89,10 @@ export function scopeOf(principal: Principal, units: UnitDirectory): CaseScope {
     case 'intake':
       return { kind: 'source', source: principal.source ?? '' };
     case 'handler':
-      return { kind: 'held', unitIds: principal.unitId ? [principal.unitId] : [] };
+      return { kind: 'read', unitIds: principal.unitId ? [principal.unitId] : [] };
     case 'dispatcher':
     case 'supervisor':
-      return { kind: 'held', unitIds: principal.unitId ? units.subtree(principal.unitId) : [] };
+      return { kind: 'read', unitIds: principal.unitId ? units.subtree(principal.unitId) : [] };
   }
 }
 
@@ -116,6 +117,29 @@ const csvColumns = (book: NameBook): Array<[string, (r: Static<typeof CaseSummar
   ['resolved_at', (r) => r.resolvedAt],
   ['closed_at', (r) => r.closedAt],
 ];
+
+/** The list filters a query string asks for. */
+function filtersOf(query: Omit<Static<typeof ListQuery>, 'sort' | 'limit' | 'cursor' | 'format'>): CaseListFilters {
+  return {
+    ...(query.status ? { status: query.status.split(',') } : {}),
+    ...(query.level ? { level: query.level } : {}),
+    ...(query.unitId ? { unitId: query.unitId } : {}),
+    ...(query.summoned ? { summonedUnitId: query.summoned } : {}),
+    ...(query.category ? { category: query.category } : {}),
+    ...(query.urgency ? { urgency: query.urgency } : {}),
+    ...(query.caseType ? { caseType: query.caseType } : {}),
+    ...(query.origin ? { origin: query.origin } : {}),
+    ...(query.overdue !== undefined ? { overdue: query.overdue } : {}),
+    ...(query.warning !== undefined ? { warning: query.warning } : {}),
+    ...(query.open !== undefined ? { open: query.open } : {}),
+    ...(query.createdFrom ? { createdFrom: new Date(query.createdFrom) } : {}),
+    ...(query.createdTo ? { createdTo: new Date(query.createdTo) } : {}),
+    ...(query.deadlineBefore ? { deadlineBefore: new Date(query.deadlineBefore) } : {}),
+    ...(query.q ? { q: query.q } : {}),
+    ...(query.step ? { step: query.step } : {}),
+    ...(query.processKey ? { processKey: query.processKey } : {}),
+  };
+}
 
 /** Lists, the "stuck" list and statistics, from the read model; every one also as CSV. */
 export const searchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { database, units, categories, config }) => {
@@ -148,25 +172,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
   });
 
   async function list(principal: Principal, query: Static<typeof ListQuery>, extra: CaseListFilters, reply: FastifyReply, accept: string | undefined) {
-    const filters: CaseListFilters = {
-      ...(query.status ? { status: query.status.split(',') } : {}),
-      ...(query.level ? { level: query.level } : {}),
-      ...(query.unitId ? { unitId: query.unitId } : {}),
-      ...(query.category ? { category: query.category } : {}),
-      ...(query.urgency ? { urgency: query.urgency } : {}),
-      ...(query.caseType ? { caseType: query.caseType } : {}),
-      ...(query.origin ? { origin: query.origin } : {}),
-      ...(query.overdue !== undefined ? { overdue: query.overdue } : {}),
-      ...(query.warning !== undefined ? { warning: query.warning } : {}),
-      ...(query.open !== undefined ? { open: query.open } : {}),
-      ...(query.createdFrom ? { createdFrom: new Date(query.createdFrom) } : {}),
-      ...(query.createdTo ? { createdTo: new Date(query.createdTo) } : {}),
-      ...(query.deadlineBefore ? { deadlineBefore: new Date(query.deadlineBefore) } : {}),
-      ...(query.q ? { q: query.q } : {}),
-      ...(query.step ? { step: query.step } : {}),
-      ...(query.processKey ? { processKey: query.processKey } : {}),
-      ...extra,
-    };
+    const filters: CaseListFilters = { ...filtersOf(query), ...extra };
     let page;
     try {
       page = await listCases(database.db, filters, scopeOf(principal, units), { sort: query.sort ?? '-created', limit: query.limit ?? 50, ...(query.cursor ? { cursor: query.cursor } : {}) });
@@ -194,6 +200,21 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
       },
     },
     async (request, reply) => list(principalOf(request), request.query, {}, reply, request.headers.accept),
+  );
+
+  app.get(
+    '/v1/complaints/counts',
+    {
+      config: { roles: everyone },
+      schema: {
+        tags: ['search'],
+        summary: 'How many cases match the list filters: in all, in warning (not yet overdue), and overdue',
+        security,
+        querystring: Type.Omit(ListQuery, ['sort', 'limit', 'cursor', 'format']),
+        response: { 200: Type.Object({ total: Type.Integer(), warning: Type.Integer(), overdue: Type.Integer() }), ...problemResponses(400, 401) },
+      },
+    },
+    async (request) => countCases(database.db, filtersOf(request.query), scopeOf(principalOf(request), units)),
   );
 
   app.get(

@@ -10,6 +10,11 @@ import { ordersOf } from './orders.js';
 import type { CaseReader } from './reader.js';
 import { VIEW_TIMELINE_ENTRIES, type ActionType, type CaseView, type EngineInit, type TaskView, type Token } from './types.js';
 
+/** Every department summoned to the case, once each, in order of summons. */
+export const summonedUnits = (summons: ReadonlyArray<{ departments: ReadonlyArray<{ unitId: string }> }>): string[] => [
+  ...new Set(summons.flatMap((s) => s.departments.map((d) => d.unitId))),
+];
+
 /** The read-model row of the case. */
 export function snapshot(read: CaseReader): CaseSnapshot {
   const s = read.state;
@@ -39,6 +44,7 @@ export function snapshot(read: CaseReader): CaseSnapshot {
     escalations: s.vars.escalations,
     rating: s.vars.rating,
     holders: [...s.vars.holders],
+    summoned: summonedUnits(s.summons),
     citizen: complaint.citizen,
     description: complaint.description,
     seq: s.seq,

@@ -40,6 +40,10 @@ describe('an action while no worker runs', () => {
     expect(pending.headers['retry-after']).toBe('5');
     const { idempotencyKey } = pending.json<{ status: string; idempotencyKey: string }>();
     expect(pending.json()).toMatchObject({ status: 'pending', idempotencyKey: expect.any(String) });
+    // Reading the live case needs a worker too: a clear 503 to retry, not a 500.
+    const unread = await env.call(admin, 'GET', `/v1/complaints/${caseNo}`);
+    expect(unread.statusCode, unread.body).toBe(503);
+    expect(unread.headers['retry-after']).toBe('5');
 
     const stopSecond = await env.startWorker();
     const retried = await env.app.inject({

@@ -102,6 +102,15 @@ const MATRIX: Record<string, Row> = {
   'GET /codec/session': { access: all('session') },
   'POST /codec/logout': { access: all('public') },
   'POST /codec/decode': { access: only({ supervisor: 'allow' }), body: { payloads: [] } },
+  'GET /v1/complaints/counts': { access: all('allow') },
+  'GET /v1/accountability/ladder': { access: only({ dispatcher: 'allow', supervisor: 'allow', admin: 'allow' }) },
+  'GET /v1/admin/api-keys': { access: only({ admin: 'allow' }) },
+  'POST /v1/admin/api-keys': { access: only({ admin: 'allow' }), body: {} },
+  'POST /v1/admin/api-keys/{keyId}/revoke': { access: only({ admin: 'allow' }), params: () => ({ keyId: '000000000000' }) },
+  'POST /app/api/session': { access: only({ handler: 'allow', dispatcher: 'allow', supervisor: 'allow', admin: 'allow' }) },
+  'GET /app/api/session': { access: all('session') },
+  'POST /app/api/logout': { access: all('public') },
+  'GET /app/api/actions': { access: only({ handler: 'allow', dispatcher: 'allow', supervisor: 'allow', admin: 'allow' }) },
 };
 
 /** Keys of the case's own unit or area, and of another area. */

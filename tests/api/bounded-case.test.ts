@@ -68,10 +68,14 @@ describe('a case under a flood of notes', () => {
 
     const byStatus = new Map<number, number>();
     for (const a of answers) byStatus.set(a.statusCode, (byStatus.get(a.statusCode) ?? 0) + 1);
-    expect([...byStatus.keys()].every((s) => s === 200 || s === 409), JSON.stringify([...byStatus])).toBe(true);
+    // Applied (200), refused at the case's caps (409), or — on a busy machine — not accepted within the
+    // API's bound yet (202 with Retry-After: it applies or is refused later, and the counts below settle).
+    expect([...byStatus.keys()].every((s) => s === 200 || s === 202 || s === 409), JSON.stringify([...byStatus])).toBe(true);
     const refused = answers.filter((a) => a.statusCode === 409);
     expect(refused.every((a) => a.headers['content-type']?.startsWith('application/problem+json') && a.json<{ reason: string }>().reason === 'LimitReached')).toBe(true);
-    expect(byStatus.get(200)).toBe(200 + 50);
+    expect(answers.filter((a) => a.statusCode === 202).every((a) => a.headers['retry-after'] !== undefined)).toBe(true);
+    expect(byStatus.get(200)).toBeLessThanOrEqual(200 + 50);
+    expect((byStatus.get(200) ?? 0) + (byStatus.get(202) ?? 0)).toBeGreaterThanOrEqual(200 + 50);
     // Every answer is bounded: the newest 50 entries, however long the timeline.
     expect(Math.max(...answers.map((a) => a.body.length))).toBeLessThan(200_000);
 

@@ -59,7 +59,8 @@ describe('Temporal databases on PostgreSQL', () => {
     expect(temporalDatabases('postgres://u:p@localhost', { ownDatabase: true })).toMatchObject({ persistence: 'temporal' });
   });
 
-  it('are created and migrated by temporal-sql-tool, and preparing them again changes nothing', async () => {
+  // Two databases, each set up with about a hundred schema statements run by the tool, twice: minutes on a busy 2-core machine.
+  it('are created and migrated by temporal-sql-tool, and preparing them again changes nothing', { timeout: 240_000 }, async () => {
     const binaries = await resolveServerBinaries({ config, logger });
     const name = `temporal_probe_${randomUUID().slice(0, 8)}`;
     const url = new URL(inject('databaseUrl'));
