@@ -228,11 +228,13 @@ export class Agents {
   }
 
   private resolve(c: SimCase, unit: UnitRef, token: Token, actor: Actor): void {
-    // The unit resolves once every department it summoned has done its part.
-    const waiting = c.engine.state.summons.some((s) => s.open && s.departments.some((d) => d.doneAt === null));
+    // The unit resolves once every department it summoned has done its part (a lead department, once it has reported in).
+    const state = c.engine.state;
+    const waiting = state.summons.some((s) => s.open && s.departments.some((d) => d.doneAt === null)) || token.reportIns.some((r) => r.unitId === unit.id && r.at === null);
     if (waiting) {
       this.clock.schedule(this.later(1), () => {
-        if (!c.engine.closed && c.engine.state.tokens.some((t) => t.id === token.id)) this.resolve(c, unit, token, actor);
+        const current = c.engine.state.tokens.find((t) => t.id === token.id);
+        if (!c.engine.closed && current) this.resolve(c, unit, current, actor);
       });
       return;
     }

@@ -17,6 +17,11 @@ export interface CaseHooks {
   changed(c: SimCase, now: number): void;
   /** The case closed: its outcome ledger rows, as `recordOutcome` writes them. */
   outcome(c: SimCase, input: OutcomeInput): void;
+  /**
+   * Replaying a recorded case (the conformance test): when an activity's answer reaches the engine (default: at
+   * once) and when a timer due at `due` fires (default: then) — the instants the real workflow saw.
+   */
+  replay?: { answerAt(call: ActivityCall, now: number): number; timerAt(due: number): number };
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -58,12 +63,16 @@ export class SimCase {
       const effect = queue.shift()!;
       if (effect.type === 'timer') {
         this.armed.add(effect.id);
-        this.hooks.clock.schedule(Date.parse(effect.at), () => this.fire(effect.id));
+        const due = Date.parse(effect.at);
+        this.hooks.clock.schedule(this.hooks.replay?.timerAt(due) ?? due, () => this.fire(effect.id));
       } else if (effect.type === 'cancelTimer') {
         this.armed.delete(effect.id);
       } else {
         const result = this.answer(effect.call);
-        if (effect.awaitResult && result) queue.push(...this.engine.activityCompleted(effect.id, result, iso(now)));
+        const at = this.hooks.replay?.answerAt(effect.call, now) ?? now;
+        if (!effect.awaitResult || !result) continue;
+        if (at > now) this.hooks.clock.schedule(at, () => this.carryOut(this.engine.activityCompleted(effect.id, result, iso(at)), at));
+        else queue.push(...this.engine.activityCompleted(effect.id, result, iso(now)));
       }
     }
     this.hooks.changed(this, now);
