@@ -3,7 +3,7 @@
  * outputs are written from.
  */
 import type { Scenario } from './scenario.js';
-import { simulateVariant, type VariantResult } from './simulate.js';
+import { simulateVariant, type VariantInput, type VariantResult } from './simulate.js';
 import { variantInputs, type ScenarioContext } from './variants.js';
 
 export interface SimulationReport {
@@ -15,7 +15,11 @@ export interface SimulationReport {
 export type SimulationProgress = (p: { variant: string; index: number; of: number; day: number; days: number; cases: number }) => void;
 
 export function runScenario(scenario: Scenario, context: ScenarioContext, progress?: SimulationProgress): SimulationReport {
-  const inputs = variantInputs(scenario, context);
+  return runVariants(scenario, variantInputs(scenario, context), progress);
+}
+
+/** Runs variants made ready (`variantInputs`, `variantInputsOn`) and reports them with the scenario they came from. */
+export function runVariants(scenario: Omit<Scenario, 'units'>, inputs: VariantInput[], progress?: SimulationProgress): SimulationReport {
   return {
     scenario: {
       name: scenario.name,

@@ -32,7 +32,7 @@ export const UnitBehaviourSchema = Type.Object(
 );
 export type UnitBehaviour = Static<typeof UnitBehaviourSchema>;
 
-const BehaviourSchema = Type.Object(
+export const BehaviourSchema = Type.Object(
   {
     default: Type.Optional(UnitBehaviourSchema),
     levels: Type.Optional(Type.Partial(Type.Object({ community: UnitBehaviourSchema, street: UnitBehaviourSchema, district: UnitBehaviourSchema }))),
@@ -50,7 +50,7 @@ const BehaviourSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const CitizenSchema = Type.Object(
+export const CitizenSchema = Type.Object(
   {
     answerChance: Type.Optional(Chance),
     answerHours: Type.Optional(Type.Number({ minimum: 0, description: 'mean wall-clock hours to the citizen’s rating' })),

@@ -128,8 +128,10 @@ export function simulateVariant(input: VariantInput, progress?: (day: number, to
     changed(c, now) {
       const state = c.engine.state;
       // New timeline entries: what the units did and what happened to them.
-      for (const e of state.timeline) {
-        if (e.seq <= (lastSeq.get(c.caseNo) ?? 0)) continue;
+      const seen = lastSeq.get(c.caseNo) ?? 0;
+      let first = state.timeline.length;
+      while (first > 0 && state.timeline[first - 1]!.seq > seen) first -= 1;
+      for (const e of state.timeline.slice(first)) {
         if (e.action === 'deadline-missed' && !evaluationSteps.has(String(e.detail?.step))) {
           totals.deadlinesMissed += 1;
           const s = statsOf(e.toUnitId, now);

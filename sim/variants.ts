@@ -57,7 +57,11 @@ function mergeBehaviour(base: Behaviour | undefined, over: Behaviour | undefined
 
 /** Every variant of a scenario, ready to run. */
 export function variantInputs(scenario: Scenario, context: ScenarioContext): VariantInput[] {
-  const units = scenarioUnits(scenario.units);
+  return variantInputsOn(scenario, scenarioUnits(scenario.units), context);
+}
+
+/** The same on a unit tree of its own (the API's: the units in force). */
+export function variantInputsOn(scenario: Omit<Scenario, 'units'>, units: SimUnit[], context: ScenarioContext): VariantInput[] {
   return scenario.variants.map((v) => ({
     name: v.name,
     ...(v.description !== undefined ? { description: v.description } : {}),
