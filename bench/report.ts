@@ -12,9 +12,10 @@ import type { OpenCasesStep } from './open-cases.js';
 import type { FlowableResult } from './peers/flowable.js';
 import { round } from './progress.js';
 import type { ReadModelRow } from './read-model.js';
+import type { SimulateResult } from './simulate.js';
 import type { BenchServer } from './stack.js';
 
-export type SectionName = 'intake' | 'lifecycle' | 'open' | 'read' | 'peer';
+export type SectionName = 'intake' | 'lifecycle' | 'open' | 'read' | 'peer' | 'simulate';
 
 /** One configuration of a section: which Temporal server, and how many worker (or, for intake, API) processes. */
 export interface Variant<T> {
@@ -40,6 +41,7 @@ export interface Results {
   open?: Saved<Array<Variant<OpenCasesStep[]>>>;
   read?: Saved<ReadModelRow[]>;
   peer?: Saved<FlowableResult>;
+  simulate?: Saved<SimulateResult>;
 }
 
 const SERVER_NAMES: Record<BenchServer, string> = { dev: 'dev server (SQLite)', postgres: 'temporal-server on PostgreSQL' };
@@ -244,6 +246,27 @@ function peerSection(saved: Results['peer'], open: Results['open'], intake: Resu
   ];
 }
 
+function simulateSection(saved: Results['simulate']): string[] {
+  const runs = saved?.result.runs ?? [];
+  if (runs.length === 0) return [];
+  const base = runs[0]!;
+  return [
+    '## Simulator: the case engine on a virtual clock',
+    '',
+    measured(saved),
+    'One variant of `scenarios/gusu-list-change.yaml` (`after`) on one core, no servers: every case runs through the same case engine and process',
+    'definition as the workflow (`sim/`, docs/simulation.md), with the working-day calendar, unit queues, the figures and the monthly evaluations.',
+    'The city year is the same district scaled to 100 streets of 15 communities; its speed is against the district month of the same run.',
+    'Seconds are wall-clock on the shared machine (see its load above); CPU seconds are what the run itself used.',
+    '',
+    table(
+      ['run', 'cases', 'simulated days', 'units', 'seconds', 'CPU seconds', 'limit s', 'cases/s', 'vs district month', 'peak RSS MiB'],
+      runs.map((r) => [r.name, r.cases.toLocaleString('en'), r.simulatedDays, r.units, r.seconds, r.cpuSeconds, r.limitSeconds, r.casesPerSecond.toLocaleString('en'), ratio(r.casesPerSecond, base.casesPerSecond), r.peakRssMiB]),
+    ),
+    '',
+  ];
+}
+
 function readSection(saved: Results['read']): string[] {
   const read = saved?.result ?? [];
   if (read.length === 0) return [];
@@ -294,6 +317,7 @@ export function writeReport(saved: Results, { out, reportOnly }: { out: string; 
     ...openSection(saved.open),
     ...peerSection(saved.peer, saved.open, saved.intake, saved.lifecycle),
     ...readSection(saved.read),
+    ...simulateSection(saved.simulate),
   ];
   for (const file of ['SERVERS.md', 'TUNING.md']) {
     const explanation = path.join(projectRoot, 'bench', file);

@@ -20,12 +20,13 @@ import { benchLifecycle } from './lifecycle.js';
 import { benchOpenCases } from './open-cases.js';
 import { benchFlowable } from './peers/flowable.js';
 import { benchReadModel } from './read-model.js';
+import { benchSimulate } from './simulate.js';
 import { writeReport, type Results, type SectionName } from './report.js';
 import { startBenchStack, type BenchServer, type BenchStack } from './stack.js';
 
 const { values } = parseArgs({
   options: {
-    sections: { type: 'string', default: 'intake,lifecycle,open,read,peer' },
+    sections: { type: 'string', default: 'intake,lifecycle,open,read,peer,simulate' },
     servers: { type: 'string', default: 'dev,postgres' },
     open: { type: 'string', default: '1000,10000,100000' },
     'open-two-workers': { type: 'string', default: '1000,10000' },
@@ -36,7 +37,7 @@ const { values } = parseArgs({
     'report-only': { type: 'boolean', default: false },
   },
 });
-const SECTIONS: readonly SectionName[] = ['intake', 'lifecycle', 'open', 'read', 'peer'];
+const SECTIONS: readonly SectionName[] = ['intake', 'lifecycle', 'open', 'read', 'peer', 'simulate'];
 const sections = new Set(values['report-only'] ? [] : values.sections.split(','));
 const servers = values.servers.split(',') as BenchServer[];
 const problems = [
@@ -124,6 +125,8 @@ if (sections.has('peer')) {
     await postgres.destroy();
   }
 }
+// The simulator needs no servers.
+if (sections.has('simulate')) record('simulate', await benchSimulate());
 clearInterval(sampler);
 load.push(os.loadavg()[0]!);
 if (sections.size > 0) {

@@ -19,9 +19,10 @@ export interface CaseHooks {
   outcome(c: SimCase, input: OutcomeInput): void;
   /**
    * Replaying a recorded case (the conformance test): when an activity's answer reaches the engine (default: at
-   * once) and when a timer due at `due` fires (default: then) — the instants the real workflow saw.
+   * once) and when the timer `id` due at `due` fires (default: then; Infinity: never) — the instants the real
+   * workflow saw.
    */
-  replay?: { answerAt(call: ActivityCall, now: number): number; timerAt(due: number): number };
+  replay?: { answerAt(call: ActivityCall, now: number): number; timerAt(timer: { id: string; due: number }, c: SimCase): number };
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -64,7 +65,8 @@ export class SimCase {
       if (effect.type === 'timer') {
         this.armed.add(effect.id);
         const due = Date.parse(effect.at);
-        this.hooks.clock.schedule(this.hooks.replay?.timerAt(due) ?? due, () => this.fire(effect.id));
+        const at = this.hooks.replay?.timerAt({ id: effect.id, due }, this) ?? due;
+        if (at !== Infinity) this.hooks.clock.schedule(at, () => this.fire(effect.id));
       } else if (effect.type === 'cancelTimer') {
         this.armed.delete(effect.id);
       } else {

@@ -65,14 +65,27 @@ export class Random {
 
   /** One of `weights`' keys, with probability proportional to its weight. */
   pick<K extends string>(weights: ReadonlyArray<readonly [K, number]>): K {
-    const total = weights.reduce((sum, [, w]) => sum + w, 0);
-    let x = this.next() * total;
-    for (const [key, w] of weights) {
-      x -= w;
-      if (x < 0) return key;
-    }
-    return weights.at(-1)![0];
+    return picker(weights)(this);
   }
+}
+
+/** Draws one of `weights`' keys in proportion to its weight: a cumulative table searched by halves, for long lists (a city's communities). */
+export function picker<K extends string>(weights: ReadonlyArray<readonly [K, number]>): (random: Random) => K {
+  const keys = weights.map(([key]) => key);
+  const cumulative: number[] = [];
+  let total = 0;
+  for (const [, w] of weights) cumulative.push((total += w));
+  return (random) => {
+    const x = random.next() * total;
+    let lo = 0;
+    let hi = cumulative.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid]! > x) hi = mid;
+      else lo = mid + 1;
+    }
+    return keys[lo]!;
+  };
 }
 
 /** A seed for a named stream derived from the scenario's seed, so adding draws in one stream leaves the others as they were. */

@@ -13,7 +13,7 @@ import { rankUnits, strikesDue, type RankingPolicy, type StrikeDue } from '../do
 import { Agents } from './behaviour.js';
 import { SimCase, type CaseHooks } from './case-driver.js';
 import { EventQueue } from './event-queue.js';
-import { Random, streamSeed } from './random.js';
+import { picker, Random, streamSeed } from './random.js';
 import { SimReference, type ReferenceData } from './reference.js';
 import type { Behaviour, Scenario } from './scenario.js';
 import { FigureTally, SIM_DIMENSIONS, type Period, type SimDimension, type SimFigureGroup } from './tally.js';
@@ -208,6 +208,8 @@ export function simulateVariant(input: VariantInput, progress?: (day: number, to
   const communities = [...reference.units.values()].filter((u) => u.level === 'community' && u.kind === 'community');
   const locations = communities.map((u) => [u.id, arrivals.locations?.[u.id] ?? 1] as [string, number]);
   if (locations.length === 0) throw new Error('The scenario has no communities for cases to happen in');
+  const pickCategory = picker(categories);
+  const pickLocation = picker(locations);
   const startCase = (at: number): void => {
     cases += 1;
     const ticketId = `S${String(cases).padStart(7, '0')}`;
@@ -216,9 +218,9 @@ export function simulateVariant(input: VariantInput, progress?: (day: number, to
       ticketId,
       title: 'Simulated case',
       description: 'Simulated case',
-      category: arrivalRandom.pick(categories),
+      category: pickCategory(arrivalRandom),
       urgency: arrivalRandom.chance(arrivals.urgentShare ?? 0.05) ? 'urgent' : 'normal',
-      location: { unitId: arrivalRandom.pick(locations) },
+      location: { unitId: pickLocation(arrivalRandom) },
       citizen: {},
     };
     const caseNo = `sim-${ticketId}`;
