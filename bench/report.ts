@@ -256,7 +256,7 @@ function simulateSection(saved: Results['simulate']): string[] {
     measured(saved),
     'One variant of `scenarios/gusu-list-change.yaml` (`after`) on one core, no servers: every case runs through the same case engine and process',
     'definition as the workflow (`sim/`, docs/simulation.md), with the working-day calendar, unit queues, the figures and the monthly evaluations.',
-    'The city year is the same district scaled to 100 streets of 15 communities; its speed is against the district month of the same run.',
+    'The city is the same district scaled to 100 streets of 15 communities and 1,000,000 cases a year (`--city-days 365`, the default; fewer days for a shorter run, with the limit scaled alike); its speed is against the district month of the same run.',
     'Seconds are wall-clock on the shared machine (see its load above); CPU seconds are what the run itself used.',
     '',
     table(

@@ -35,6 +35,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     out: { type: 'string', default: path.join(projectRoot, 'BENCHMARKS.md') },
     'report-only': { type: 'boolean', default: false },
+    'city-days': { type: 'string', default: '365' },
   },
 });
 const SECTIONS: readonly SectionName[] = ['intake', 'lifecycle', 'open', 'read', 'peer', 'simulate'];
@@ -126,7 +127,7 @@ if (sections.has('peer')) {
   }
 }
 // The simulator needs no servers.
-if (sections.has('simulate')) record('simulate', await benchSimulate());
+if (sections.has('simulate')) record('simulate', await benchSimulate({ cityDays: Number(values['city-days']) }));
 clearInterval(sampler);
 load.push(os.loadavg()[0]!);
 if (sections.size > 0) {

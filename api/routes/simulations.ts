@@ -15,6 +15,7 @@ import { variantInputsOn } from '../../sim/variants.js';
 import type { RouteDeps } from '../deps.js';
 import { resolveArea } from '../area.js';
 import { principalOf } from '../auth.js';
+import { NameBook, NamesSchema } from '../names.js';
 import { HttpProblem } from '../problem.js';
 import { problemResponses } from '../schemas.js';
 import { FiguresSchema } from './figures.js';
@@ -45,6 +46,7 @@ const SimulationAnswer = Type.Object({
   fitted: Type.Object({ from: Type.String({ format: 'date-time' }), to: Type.String({ format: 'date-time' }), cases: Type.Integer(), perDay: Type.Number() }),
   variants: Type.Array(Type.Object({ name: Type.String(), process: Type.Object({ key: Type.String(), version: Type.Integer() }), cases: Type.Integer(), openAtEnd: Type.Integer(), strikes: Type.Integer(), figures: FiguresSchema })),
   links: Links,
+  names: NamesSchema,
 });
 
 const FILES = { 'report.html': 'text/html; charset=utf-8', 'figures.csv': 'text/csv; charset=utf-8', 'units.csv': 'text/csv; charset=utf-8', 'strikes.csv': 'text/csv; charset=utf-8' } as const;
@@ -62,7 +64,7 @@ const linksOf = (id: string) => ({
 });
 
 /** What-if simulations (docs/simulation.md): the district's list and process in force against proposals, on arrivals fitted from its own cases. */
-export const simulationRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { database, units }) => {
+export const simulationRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { database, units, categories }) => {
   const db = database.db;
   let echarts: Promise<string> | undefined;
 
@@ -150,6 +152,7 @@ export const simulationRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app
         fitted: { from: from.toISOString(), to: to.toISOString(), cases: fitted.cases, perDay: Math.round(perDay * 100) / 100 },
         variants: report.variants.map((v) => ({ name: v.name, process: v.process, cases: v.cases, openAtEnd: v.openAtEnd, strikes: v.evaluations.reduce((n, e) => n + e.strikes.length, 0), figures: v.figures.total })),
         links: linksOf(id),
+        names: new NameBook({ units, categories }).scan({ districtId }).get(),
       });
     },
   );
