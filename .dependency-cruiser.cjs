@@ -5,6 +5,7 @@
  *
  * - domain/    pure rules: imports only domain/ (and pure npm packages; no Node built-ins).
  * - processes/ the shipped models: domain/ and infra/.
+ * - sim/       the simulator: the same engine on a virtual clock; domain/, processes/, infra/.
  * - db/        the read model and reference data: domain/, processes/, infra/.
  * - activities/ I/O for workflows: domain/, db/, infra/, and the workflow contract.
  * - workflows/ deterministic code: domain/ and workflows/; types only from activities/.
@@ -38,6 +39,7 @@ module.exports = {
     },
     only('domain-imports-domain', 'domain', '^domain/'),
     only('processes-layer', 'processes', '^(domain|processes|infra)/'),
+    only('sim-layer', 'sim', '^(domain|processes|infra|sim)/'),
     only('db-layer', 'db', '^(domain|db|processes|infra)/'),
     only('activities-layer', 'activities', `^(domain|db|infra|activities)/|${contract}`),
     {

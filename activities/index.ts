@@ -5,11 +5,12 @@ import { responsibilityList } from '../db/reference-queries.js';
 import { recordRulings } from '../db/rulings.js';
 import { caseTimeline, cases, processDefinitions, units, type NewCaseRow } from '../db/schema.js';
 import { loadUnitChain } from '../db/units.js';
-import { computeDeadline, parseLimit } from '../domain/calendar.js';
+import { computeDeadlines, InvalidLimitError } from '../domain/calendar.js';
 import type { CaseSnapshot, TimelineEntry } from '../domain/case.js';
 import type { NotificationInput, RouteResult } from '../domain/engine/types.js';
 import type { ProcessDefinition } from '../domain/process/definition.js';
-import { unitAtLevel, type UnitRef } from '../domain/units.js';
+import { routeOn } from '../domain/routing.js';
+import type { UnitRef } from '../domain/units.js';
 import { createAccountabilityActivities } from './accountability.js';
 import type { ActivityDeps } from './deps.js';
 import { CalendarCache } from './calendar-cache.js';
@@ -114,22 +115,14 @@ function buildActivities(deps: ActivityDeps) {
   const calendar = new CalendarCache(db);
 
   async function deadlines({ from, limits }: { from: string; limits: Record<string, string> }): Promise<Record<string, string>> {
-    const data = await calendar.get();
-    const result: Record<string, string> = {};
-    for (const [name, text] of Object.entries(limits)) {
-      let limit;
-      try {
-        limit = parseLimit(text);
-      } catch (error) {
-        throw ApplicationFailure.create({ type: ActivityErrors.invalidLimit, message: (error as Error).message, nonRetryable: true });
-      }
-      const { deadline, fallbackYears } = computeDeadline(new Date(from), limit, data);
-      if (fallbackYears.length > 0) {
-        logger.warn({ years: fallbackYears }, 'No holiday calendar for these years: counted Monday–Friday as working days');
-      }
-      result[name] = deadline.toISOString();
+    try {
+      const { deadlines: result, fallbackYears } = computeDeadlines(from, limits, await calendar.get());
+      if (fallbackYears.length > 0) logger.warn({ years: fallbackYears }, 'No holiday calendar for these years: counted Monday–Friday as working days');
+      return result;
+    } catch (error) {
+      if (error instanceof InvalidLimitError) throw ApplicationFailure.create({ type: ActivityErrors.invalidLimit, message: error.message, nonRetryable: true });
+      throw error;
     }
-    return result;
   }
 
   /** The active departments among `ids`, in the order given. */
@@ -170,25 +163,16 @@ function buildActivities(deps: ActivityDeps) {
      */
     async routeComplaint({ category, locationUnitId }: { category: string; locationUnitId: string }): Promise<RouteResult> {
       const location = (await loadUnitChain(db, locationUnitId)) ?? null;
-      const centreRow = location ? [location.unit, ...location.ancestors].find((u) => u.kind === 'centre') : undefined;
-      if (!location || !centreRow) {
-        const reason = location ? 'no-district-centre' : 'unknown-location';
-        logger.warn({ locationUnitId, reason }, 'A case cannot be routed: fix the unit tree; it is tried again');
-        return { kind: 'unroutable', reason, level: null, department: null, departmentId: null, coDepartments: [], listVersion: null, location, centre: null };
-      }
-      const centre = unitRef(centreRow);
-      const list = await responsibilityList(db, { category });
-      const item = list?.items[0];
-      const coDepartments = item && item.coDepartmentIds.length > 0 ? await activeDepartments(item.coDepartmentIds) : [];
-      const base = { listVersion: list?.version ?? null, location, centre, department: null, departmentId: null, coDepartments };
-      if (!item) return { ...base, kind: 'dispatch', level: null, reason: 'unknown-category' };
-      if (item.departmentId !== null) {
-        const department = (await loadUnitChain(db, item.departmentId))?.unit;
-        if (!department) return { ...base, kind: 'dispatch', level: null, reason: 'owner-inactive' };
-        return { ...base, kind: 'owner', level: item.level, department, departmentId: department.id };
-      }
-      if (unitAtLevel([location.unit, ...location.ancestors], item.level) < 0) return { ...base, kind: 'dispatch', level: null, reason: 'no-owner-at-location' };
-      return { ...base, kind: 'owner', level: item.level };
+      const list = location ? await responsibilityList(db, { category }) : undefined;
+      const entry = list?.items[0];
+      const route = routeOn({
+        location,
+        list: list ? { version: list.version, entry } : null,
+        department: entry?.departmentId ? ((await loadUnitChain(db, entry.departmentId))?.unit ?? null) : null,
+        coDepartments: entry && entry.coDepartmentIds.length > 0 ? await activeDepartments(entry.coDepartmentIds) : [],
+      });
+      if (route.kind === 'unroutable') logger.warn({ locationUnitId, reason: route.reason }, 'A case cannot be routed: fix the unit tree; it is tried again');
+      return route;
     },
 
     /** Deadlines for limits from one instant, on the mainland China working-day calendar. */

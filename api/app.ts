@@ -14,6 +14,7 @@ import { accountabilityRoutes } from './routes/accountability.js';
 import { caseActionRoutes } from './routes/case-actions.js';
 import { complaintRoutes } from './routes/complaints.js';
 import { figureRoutes } from './routes/figures.js';
+import { simulationRoutes } from './routes/simulations.js';
 import { open311Routes } from './routes/open311.js';
 import { codecRoutes } from './routes/codec.js';
 import { opsRoutes } from './routes/ops.js';
@@ -100,6 +101,7 @@ export async function buildApp(deps: ApiDeps) {
   await app.register(healthRoutes, routeDeps);
   await app.register(searchRoutes, routeDeps);
   await app.register(figureRoutes, routeDeps);
+  await app.register(simulationRoutes, routeDeps);
   await app.register(complaintRoutes, routeDeps);
   await app.register(caseActionRoutes, routeDeps);
   await app.register(referenceRoutes, routeDeps);

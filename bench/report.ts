@@ -12,10 +12,11 @@ import type { OpenCasesStep } from './open-cases.js';
 import type { FlowableResult } from './peers/flowable.js';
 import { round } from './progress.js';
 import type { ReadModelRow } from './read-model.js';
+import type { SimulateResult } from './simulate.js';
 import type { BenchServer } from './stack.js';
 import { workbenchReport, type WorkbenchResult } from './workbench.js';
 
-export type SectionName = 'intake' | 'lifecycle' | 'open' | 'read' | 'peer' | 'workbench';
+export type SectionName = 'intake' | 'lifecycle' | 'open' | 'read' | 'peer' | 'workbench' | 'simulate';
 
 /** One configuration of a section: which Temporal server, and how many worker (or, for intake, API) processes. */
 export interface Variant<T> {
@@ -42,6 +43,7 @@ export interface Results {
   read?: Saved<ReadModelRow[]>;
   peer?: Saved<FlowableResult>;
   workbench?: Saved<WorkbenchResult>;
+  simulate?: Saved<SimulateResult>;
 }
 
 const SERVER_NAMES: Record<BenchServer, string> = { dev: 'dev server (SQLite)', postgres: 'temporal-server on PostgreSQL' };
@@ -246,6 +248,27 @@ function peerSection(saved: Results['peer'], open: Results['open'], intake: Resu
   ];
 }
 
+function simulateSection(saved: Results['simulate']): string[] {
+  const runs = saved?.result.runs ?? [];
+  if (runs.length === 0) return [];
+  const base = runs[0]!;
+  return [
+    '## Simulator: the case engine on a virtual clock',
+    '',
+    measured(saved),
+    'One variant of `scenarios/gusu-list-change.yaml` (`after`) on one core, no servers: every case runs through the same case engine and process',
+    'definition as the workflow (`sim/`, docs/simulation.md), with the working-day calendar, unit queues, the figures and the monthly evaluations.',
+    'The city is the same district scaled to 100 streets of 15 communities and 1,000,000 cases a year (`--city-days 365`, the default; fewer days for a shorter run, with the limit scaled alike); its speed is against the district month of the same run.',
+    'Seconds are wall-clock on the shared machine (see its load above); CPU seconds are what the run itself used.',
+    '',
+    table(
+      ['run', 'cases', 'simulated days', 'units', 'seconds', 'CPU seconds', 'limit s', 'cases/s', 'vs district month', 'peak RSS MiB'],
+      runs.map((r) => [r.name, r.cases.toLocaleString('en'), r.simulatedDays, r.units, r.seconds, r.cpuSeconds, r.limitSeconds, r.casesPerSecond.toLocaleString('en'), ratio(r.casesPerSecond, base.casesPerSecond), r.peakRssMiB]),
+    ),
+    '',
+  ];
+}
+
 function readSection(saved: Results['read']): string[] {
   const read = saved?.result ?? [];
   if (read.length === 0) return [];
@@ -297,6 +320,7 @@ export function writeReport(saved: Results, { out, reportOnly }: { out: string; 
     ...peerSection(saved.peer, saved.open, saved.intake, saved.lifecycle),
     ...readSection(saved.read),
     ...(saved.workbench ? workbenchReport(saved.workbench.result, measured(saved.workbench), table) : []),
+    ...simulateSection(saved.simulate),
   ];
   for (const file of ['SERVERS.md', 'TUNING.md']) {
     const explanation = path.join(projectRoot, 'bench', file);

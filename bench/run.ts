@@ -20,13 +20,14 @@ import { benchLifecycle } from './lifecycle.js';
 import { benchOpenCases } from './open-cases.js';
 import { benchFlowable } from './peers/flowable.js';
 import { benchReadModel } from './read-model.js';
+import { benchSimulate } from './simulate.js';
 import { writeReport, type Results, type SectionName } from './report.js';
 import { startBenchStack, type BenchServer, type BenchStack } from './stack.js';
 import { benchWorkbench } from './workbench.js';
 
 const { values } = parseArgs({
   options: {
-    sections: { type: 'string', default: 'intake,lifecycle,open,read,peer,workbench' },
+    sections: { type: 'string', default: 'intake,lifecycle,open,read,peer,workbench,simulate' },
     servers: { type: 'string', default: 'dev,postgres' },
     open: { type: 'string', default: '1000,10000,100000' },
     'open-two-workers': { type: 'string', default: '1000,10000' },
@@ -35,9 +36,10 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     out: { type: 'string', default: path.join(projectRoot, 'BENCHMARKS.md') },
     'report-only': { type: 'boolean', default: false },
+    'city-days': { type: 'string', default: '365' },
   },
 });
-const SECTIONS: readonly SectionName[] = ['intake', 'lifecycle', 'open', 'read', 'peer', 'workbench'];
+const SECTIONS: readonly SectionName[] = ['intake', 'lifecycle', 'open', 'read', 'peer', 'workbench', 'simulate'];
 const sections = new Set(values['report-only'] ? [] : values.sections.split(','));
 const servers = values.servers.split(',') as BenchServer[];
 const problems = [
@@ -127,6 +129,8 @@ if (sections.has('peer')) {
     await postgres.destroy();
   }
 }
+// The simulator needs no servers.
+if (sections.has('simulate')) record('simulate', await benchSimulate({ cityDays: Number(values['city-days']) }));
 clearInterval(sampler);
 load.push(os.loadavg()[0]!);
 if (sections.size > 0) {

@@ -1,6 +1,7 @@
 /**
- * The figures the reforms are judged by (DESIGN.md, "Figures the reforms are judged by"), defined here
- * and nowhere else; `docs/figures.md` explains each. Every figure is a numerator over a denominator:
+ * The figures the reforms are judged by (DESIGN.md, "Figures the reforms are judged by"), counted in SQL over
+ * the read model: which count is over which is `domain/figures.ts` (the simulator counts the same in memory);
+ * `docs/figures.md` explains each. Every figure is a numerator over a denominator:
  *
  * - over the cases **received** in the period (`received_at` in [from, to)), cancelled duplicates left out:
  *   - community share: cases a community held ÷ cases the streets handled (`community_held` ÷ `street_handled`);
@@ -18,36 +19,13 @@
  */
 import { inArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { periodOf } from '../domain/accountability.js';
+import { emptyCaseCounts, emptyOutcomeCounts, figuresOf, FIGURES_TIME_ZONE, type CaseCounts, type Figures, type OutcomeCounts } from '../domain/figures.js';
 import { caseCounted, outcomeRatedSatisfied } from './case-facts.js';
 import { scopeCondition, type CaseScope } from './case-queries.js';
 import type { Db } from './client.js';
 import { caseOutcomes, cases } from './schema.js';
 
-/** The calendar the figures count days and months in. */
-export const FIGURES_TIME_ZONE = 'Asia/Shanghai';
-
-/** One figure: how many of how many, and the share (null when there is nothing to count). */
-export interface Figure {
-  numerator: number;
-  denominator: number;
-  /** numerator ÷ denominator, rounded to four places (0.1174 is 11.74%); null when the denominator is 0. */
-  rate: number | null;
-}
-
-/** Every figure of one group of cases. */
-export interface Figures {
-  /** Cases received in the period (cancelled duplicates left out). */
-  received: number;
-  /** Of those, found by a grid worker or a unit before anyone complained (未诉先办); the rest are citizen-raised. */
-  selfDiscovered: number;
-  communityShare: Figure;
-  sameDayResolution: Figure;
-  resolutionRate: Figure;
-  reachedTop: Figure;
-  response: Figure;
-  onTime: Figure;
-  satisfaction: Figure;
-}
+export { FIGURES_TIME_ZONE, type Figure, type Figures } from '../domain/figures.js';
 
 /** What figures can be grouped by: the case's district, the street that handled it, each unit, category, month, whistle tier, case type, origin. */
 export const FIGURE_DIMENSIONS = ['district', 'street', 'unit', 'category', 'month', 'whistleTier', 'caseType', 'origin'] as const;
@@ -75,12 +53,6 @@ export interface FigureQuery {
   districtId?: string;
   by?: FigureDimension;
 }
-
-const figure = (numerator: number, denominator: number): Figure => ({
-  numerator,
-  denominator,
-  rate: denominator === 0 ? null : Math.round((numerator / denominator) * 1e4) / 1e4,
-});
 
 /** The street that handled a case: its location's street, when the case came to that street or its communities. */
 const handlingStreet = sql`case when ${cases.streetHandled} then ${cases.streetId} end`;
@@ -118,25 +90,9 @@ function outcomeScope(scope: CaseScope): SQL | undefined {
 
 const where = (conditions: Array<SQL | undefined>): SQL => sql.join(conditions.filter((c): c is SQL => c !== undefined), sql` and `);
 
-interface CaseCounts extends Record<string, unknown> {
-  key: string | null;
-  received: number;
-  self_discovered: number;
-  street_handled: number;
-  community_held: number;
-  same_day: number;
-  resolved: number;
-  reached_top: number;
-}
-interface OutcomeCounts extends Record<string, unknown> {
-  key: string | null;
-  assigned: number;
-  responded_on_time: number;
-  resolved: number;
-  resolved_on_time: number;
-  evaluated: number;
-  satisfied: number;
-}
+type Counted<T> = { [K in keyof T]: number } & { key: string | null } & Record<string, unknown>;
+type CaseRow = Counted<CaseCounts>;
+type OutcomeRow = Counted<OutcomeCounts>;
 
 /** The figures of an area in a period, in total and, with `by`, per group of that dimension. */
 export async function computeFigures(db: Db, { from, to, scope, districtId, by }: FigureQuery): Promise<FigureReport> {
@@ -148,27 +104,27 @@ export async function computeFigures(db: Db, { from, to, scope, districtId, by }
   const district = (column: SQL) => (districtId === undefined ? undefined : sql`${column} = ${districtId}`);
   const resolvedBy = by === 'month' ? sql`least(${to}::timestamptz, ${endOfReceivedMonth})` : sql`${to}::timestamptz`;
   const caseQuery = (key: SQL, join: SQL, extra?: SQL, periodEnd: SQL = sql`${to}::timestamptz`) =>
-    db.execute<CaseCounts>(sql`
+    db.execute<CaseRow>(sql`
       select ${key} as key,
         count(*)::int as received,
-        (count(*) filter (where ${cases.origin} <> 'citizen'))::int as self_discovered,
-        (count(*) filter (where ${cases.streetHandled}))::int as street_handled,
-        (count(*) filter (where ${cases.streetHandled} and ${cases.communityHeld}))::int as community_held,
-        (count(*) filter (where ${localDate(cases.resolvedAt)} = ${localDate(cases.receivedAt)}))::int as same_day,
+        (count(*) filter (where ${cases.origin} <> 'citizen'))::int as "selfDiscovered",
+        (count(*) filter (where ${cases.streetHandled}))::int as "streetHandled",
+        (count(*) filter (where ${cases.streetHandled} and ${cases.communityHeld}))::int as "communityHeld",
+        (count(*) filter (where ${localDate(cases.resolvedAt)} = ${localDate(cases.receivedAt)}))::int as "sameDay",
         (count(*) filter (where ${cases.resolvedAt} < ${periodEnd}))::int as resolved,
-        (count(*) filter (where ${cases.reachedTop}))::int as reached_top
+        (count(*) filter (where ${cases.reachedTop}))::int as "reachedTop"
       from ${cases}${join}
       where ${where([sql`${cases.receivedAt} >= ${from}`, sql`${cases.receivedAt} < ${to}`, caseCounted, scopeCondition(scope), district(sql`${cases.districtId}`), extra])}
       group by 1`);
   // The months the period touches, so the ledger is read through its (period, district) index.
   const periods = sql`${caseOutcomes.period} between ${periodOf(from.toISOString())} and ${periodOf(new Date(to.getTime() - 1).toISOString())}`;
   const outcomeQuery = (key: SQL) =>
-    db.execute<OutcomeCounts>(sql`
+    db.execute<OutcomeRow>(sql`
       select ${key} as key,
         (count(*) filter (where ${caseOutcomes.role} in ('holder', 'co')))::int as assigned,
-        (count(*) filter (where ${caseOutcomes.role} in ('holder', 'co') and ${caseOutcomes.respondedOnTime}))::int as responded_on_time,
+        (count(*) filter (where ${caseOutcomes.role} in ('holder', 'co') and ${caseOutcomes.respondedOnTime}))::int as "respondedOnTime",
         (count(*) filter (where ${caseOutcomes.role} = 'holder' and ${caseOutcomes.resolved}))::int as resolved,
-        (count(*) filter (where ${caseOutcomes.role} = 'holder' and ${caseOutcomes.resolved} and ${caseOutcomes.resolvedOnTime}))::int as resolved_on_time,
+        (count(*) filter (where ${caseOutcomes.role} = 'holder' and ${caseOutcomes.resolved} and ${caseOutcomes.resolvedOnTime}))::int as "resolvedOnTime",
         (count(*) filter (where ${caseOutcomes.rating} is not null))::int as evaluated,
         (count(*) filter (where ${outcomeRatedSatisfied}))::int as satisfied
       from ${caseOutcomes} join ${cases} on ${cases.caseNo} = ${caseOutcomes.caseNo}
@@ -181,7 +137,7 @@ export async function computeFigures(db: Db, { from, to, scope, districtId, by }
     by ? caseQuery(keys.onCase, heldJoin, heldInScope, resolvedBy) : undefined,
     by ? outcomeQuery(keys.onOutcome) : undefined,
   ]);
-  const groups = new Map<string | null, { cases?: CaseCounts; outcomes?: OutcomeCounts }>();
+  const groups = new Map<string | null, { cases?: CaseRow; outcomes?: OutcomeRow }>();
   for (const row of caseGroups?.rows ?? []) groups.set(row.key, { cases: row });
   for (const row of outcomeGroups?.rows ?? []) groups.set(row.key, { ...groups.get(row.key), outcomes: row });
   const ordered = [...groups.entries()].sort(([a], [b]) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1));
@@ -189,22 +145,14 @@ export async function computeFigures(db: Db, { from, to, scope, districtId, by }
     from: from.toISOString(),
     to: to.toISOString(),
     by: by ?? null,
-    total: figuresOf(caseTotals.rows[0], outcomeTotals.rows[0]),
-    groups: ordered.map(([key, counts]) => ({ key, figures: figuresOf(counts.cases, counts.outcomes) })),
+    total: figuresFrom(caseTotals.rows[0], outcomeTotals.rows[0]),
+    groups: ordered.map(([key, rows]) => ({ key, figures: figuresFrom(rows.cases, rows.outcomes) })),
   };
 }
 
-function figuresOf(c: CaseCounts | undefined, o: OutcomeCounts | undefined): Figures {
-  const n = (value: number | undefined): number => Number(value ?? 0);
-  return {
-    received: n(c?.received),
-    selfDiscovered: n(c?.self_discovered),
-    communityShare: figure(n(c?.community_held), n(c?.street_handled)),
-    sameDayResolution: figure(n(c?.same_day), n(c?.received)),
-    resolutionRate: figure(n(c?.resolved), n(c?.received)),
-    reachedTop: figure(n(c?.reached_top), n(c?.received)),
-    response: figure(n(o?.responded_on_time), n(o?.assigned)),
-    onTime: figure(n(o?.resolved_on_time), n(o?.resolved)),
-    satisfaction: figure(n(o?.satisfied), n(o?.evaluated)),
-  };
+/** The counts of a row (PostgreSQL may answer counts as strings). */
+function counts<T extends object>(row: Record<string, unknown> | undefined, empty: T): T {
+  return Object.fromEntries(Object.keys(empty).map((k) => [k, Number(row?.[k] ?? 0)])) as T;
 }
+
+const figuresFrom = (c: CaseRow | undefined, o: OutcomeRow | undefined): Figures => figuresOf(counts(c, emptyCaseCounts()), counts(o, emptyOutcomeCounts()));

@@ -434,3 +434,17 @@ export const processRules = pgTable(
   },
   (t) => [uniqueIndex('process_rules_scope_idx').on(sql`coalesce(${t.source}, '')`, sql`coalesce(${t.category}, '')`)],
 );
+
+/** What-if simulations run through the API (`POST /v1/simulations`): the request and the report, kept so the report can be fetched again. */
+export const simulations = pgTable(
+  'simulations',
+  {
+    id: text('id').primaryKey(),
+    districtId: text('district_id').notNull(),
+    createdBy: text('created_by').notNull(),
+    request: jsonb('request').$type<Record<string, unknown>>().notNull(),
+    report: jsonb('report').$type<Record<string, unknown>>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('simulations_district_idx').on(t.districtId, t.createdAt)],
+);

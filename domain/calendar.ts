@@ -259,3 +259,33 @@ export function localYears(from: Date, to: Date, hours: WorkingHours = DEFAULT_W
   for (let y = year(from); y <= Math.max(year(from), year(to)); y += 1) years.push(y);
   return years;
 }
+
+/** A limit in a process definition that is not a limit: retrying cannot fix it. */
+export class InvalidLimitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidLimitError';
+  }
+}
+
+/**
+ * Deadlines by name (`deadline`, `reportIn`, `extension`) for limits started at one instant, as the engine asks
+ * for them; `fallbackYears` lists the years counted Monday–Friday for want of calendar data. Throws
+ * {@link InvalidLimitError} when a limit is not one.
+ */
+export function computeDeadlines(from: string, limits: Record<string, string>, calendar: CalendarData): { deadlines: Record<string, string>; fallbackYears: number[] } {
+  const deadlines: Record<string, string> = {};
+  const fallback = new Set<number>();
+  for (const [name, text] of Object.entries(limits)) {
+    let limit: Limit;
+    try {
+      limit = parseLimit(text);
+    } catch (error) {
+      throw new InvalidLimitError((error as Error).message);
+    }
+    const { deadline, fallbackYears } = computeDeadline(new Date(from), limit, calendar);
+    fallbackYears.forEach((year) => fallback.add(year));
+    deadlines[name] = deadline.toISOString();
+  }
+  return { deadlines, fallbackYears: [...fallback].sort((a, b) => a - b) };
+}

@@ -204,7 +204,9 @@ export function rankUnits(
   for (const id of overdueAtTop.keys()) if (levelOf.has(id)) byUnit.set(id, []);
   for (const o of outcomes) {
     if (!levelOf.has(o.unitId)) continue;
-    byUnit.set(o.unitId, [...(byUnit.get(o.unitId) ?? []), o]);
+    const rows = byUnit.get(o.unitId);
+    if (rows) rows.push(o);
+    else byUnit.set(o.unitId, [o]);
   }
   const performances: UnitPerformance[] = [...byUnit.entries()].map(([unitId, rows]) => {
     const p = performanceOf(unitId, levelOf.get(unitId)!, rows, overdueAtTop.get(unitId) ?? 0, policy.weights);

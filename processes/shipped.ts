@@ -31,3 +31,9 @@ export async function shippedProcess(model: ShippedModel = DEFAULT_MODEL): Promi
   if (!definition) throw new Error(`${model.file} does not compile:\n${issues.map((i) => `  ${i.elementId}: ${i.message}`).join('\n')}`);
   return definition;
 }
+
+/** Every shipped model, compiled, by its process key (`complaint`, `street-first`). */
+export async function shippedProcessesByKey(): Promise<Map<string, ProcessDefinition>> {
+  const definitions = await Promise.all(SHIPPED_MODELS.map((model) => shippedProcess(model)));
+  return new Map(definitions.map((d) => [d.key, d]));
+}
