@@ -151,6 +151,9 @@ describe('arbitration rulings', () => {
     expect((await env.call(admin, 'POST', `/v1/rulings/${workflowId}:99/dismiss`, {})).statusCode).toBe(404);
     // Publishing needs no body.
     expect((await env.app.inject({ method: 'POST', url: `/v1/rulings/${workflowId}:99/publish`, headers: { authorization: `Bearer ${admin}` } })).statusCode).toBe(404);
+    // The list in force names the closed department: other files that post that list back as it is (the
+    // workbench's admin, process deployments) would be refused while it stays closed, so it opens again.
+    expect((await env.call(admin, 'PATCH', `/v1/units/${retired}`, { active: true })).statusCode).toBe(200);
   });
 
   it('reads the older ruling shape (one owner) and lets the list API write co-departments', async () => {
