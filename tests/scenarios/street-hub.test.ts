@@ -407,6 +407,8 @@ describe('a month of generated cases', () => {
     const figure = (numerator: number, denominator: number) => ({ numerator, denominator, rate: denominator === 0 ? null : Math.round((numerator / denominator) * 10_000) / 10_000 });
     const expected: Partial<Figures> = {
       received,
+      // Every case of the month came from a citizen.
+      selfDiscovered: 0,
       communityShare: figure(communityHeld, received),
       sameDayResolution: figure(sameDay, received),
       resolutionRate: figure(resolved.length, received),
