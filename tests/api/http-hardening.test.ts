@@ -86,7 +86,8 @@ describe('HTTP hardening', () => {
     try {
       const response = await app.inject({ method: 'GET', url: '/readyz' });
       expect(response.statusCode).toBe(503);
-      expect(response.json()).toEqual({ status: 'unavailable', checks: { temporal: { status: 'ok' }, postgres: { status: 'unavailable' } } });
+      // The calendar check reads PostgreSQL too: unavailable with it, naming no missing year it cannot know.
+      expect(response.json()).toEqual({ status: 'unavailable', checks: { temporal: { status: 'ok' }, postgres: { status: 'unavailable' }, calendar: { status: 'unavailable', missingYears: [] } } });
       expect(response.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|nobody/);
     } finally {
       await app.close();
