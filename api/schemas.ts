@@ -83,11 +83,14 @@ export const CreatedCase = Type.Object({
   links: CaseLinks,
 });
 
+/** Who did something: a role, a key (or `timer`, `router`, a portal) and the unit it acts for. */
+export const ActorSchema = Type.Object({ role: Type.String(), id: Type.String(), unitId: Type.Optional(Type.String()) });
+
 export const TimelineEntrySchema = Type.Object({
   seq: Type.Integer(),
   at: Type.String({ format: 'date-time' }),
   action: Type.String(),
-  actor: Type.Object({ role: Type.String(), id: Type.String(), unitId: Type.Optional(Type.String()) }),
+  actor: ActorSchema,
   reason: Type.Optional(Type.String()),
   fromUnitId: Type.Optional(Type.String()),
   toUnitId: Type.Optional(Type.String()),
@@ -157,7 +160,7 @@ export const SupervisionOrderSchema = Type.Object(
     deadline: Nullable(Type.String({ format: 'date-time' })),
     warned: Type.Boolean(),
     feedback: Nullable(
-      Type.Object({ text: Type.String(), at: Type.String({ format: 'date-time' }), by: Type.Object({ role: Type.String(), id: Type.String(), unitId: Type.Optional(Type.String()) }), onTime: Type.Boolean() }),
+      Type.Object({ text: Type.String(), at: Type.String({ format: 'date-time' }), by: ActorSchema, onTime: Type.Boolean() }),
     ),
     missed: Type.Boolean(),
     open: Type.Boolean(),
@@ -237,7 +240,7 @@ export const CaseViewSchema = Type.Object(
           status: Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('denied')]),
           reason: Type.String(),
           limit: Type.String({ description: 'The limit applied for; once approved, the one granted' }),
-          appliedBy: Type.Object({ role: Type.String(), id: Type.String(), unitId: Type.Optional(Type.String()) }),
+          appliedBy: ActorSchema,
           at: Type.String({ format: 'date-time' }),
           decidedAt: Nullable(Type.String({ format: 'date-time' })),
         },

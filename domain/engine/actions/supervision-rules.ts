@@ -1,9 +1,13 @@
 /** Rules of the actions that place a case or supervise it: dispatch, arbitration, reassignment, cancelling a duplicate, urging, comments. */
 import { DEFAULT_CASE_LIMITS } from '../../process/definition.js';
 import { ActionInputs } from '../action-inputs.js';
+import type { CaseReader } from '../reader.js';
 import { refuse } from '../actor-rules.js';
 import { REFUSALS } from '../types.js';
 import { AT_A_UNIT, coDepartmentProblem, need, noteLimit, place, targetProblem, text, type ActionRules } from './common.js';
+
+/** Comments and the citizen's follow-ups both count against the case's comment limit. */
+const commentLimited = { refusals: [REFUSALS.limitReached], when: (read: CaseReader) => noteLimit(read, 'comments') };
 
 export const supervisionRules: {
   dispatch: ActionRules<'dispatch'>;
@@ -97,8 +101,7 @@ export const supervisionRules: {
   comment: {
     summary: "Add a note to the case's timeline (a case takes its process's most comments, then 409 LimitReached)",
     input: ActionInputs.comment,
-    refusals: [REFUSALS.limitReached],
-    when: (read) => noteLimit(read, 'comments'),
+    ...commentLimited,
     guard: (_read, action) => text(action.text, 'comment'),
     effect(step, action, actor) {
       step.state.notes.comments += 1;
@@ -108,8 +111,7 @@ export const supervisionRules: {
   followUp: {
     summary: "The citizen, through the portal, adds information or asks about progress (a case takes its process's most comments, follow-ups included); repeated progress asks make a normal case urgent",
     input: ActionInputs.followUp,
-    refusals: [REFUSALS.limitReached],
-    when: (read) => noteLimit(read, 'comments'),
+    ...commentLimited,
     guard: (_read, action) => text(action.text, 'text'),
     effect(step, action, actor) {
       const s = step.state;
