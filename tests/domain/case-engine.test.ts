@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadChineseCalendar } from '../../db/calendar-source.js';
 import { shippedProcess } from '../../processes/shipped.js';
-import { withLimits, type ProcessLimits } from '../helpers/limits.js';
+import { withLimits } from '../helpers/limits.js';
 import { validateDefinition } from '../../domain/process/validate.js';
 import { DEFAULT_WHISTLE_TIERS } from '../../domain/process/definition.js';
 import {
@@ -19,22 +19,12 @@ import {
   street,
   supervisor,
   urban,
+  ENGINE_LIMITS,
 } from '../helpers/engine-harness.js';
 
 const MIN = 60_000;
-const both = (l: string) => ({ urgent: l, normal: l });
-/** Wall-clock limits, so the arithmetic in these tests is easy to follow. */
-const LIMITS: ProcessLimits = {
-  signFor: { community: both('PT10M'), street: both('PT10M'), district: both('PT10M') },
-  resolve: { community: both('PT60M'), street: both('PT60M'), district: both('PT120M') },
-  reopen: both('PT30M'),
-  reportIn: both('PT20M'),
-  arbitrate: both('PT60M'),
-  evaluate: both('PT180M'),
-  warningRatio: 0.75,
-};
 const shipped = await shippedProcess();
-const definition = withLimits(shipped, LIMITS);
+const definition = withLimits(shipped, ENGINE_LIMITS);
 const calendar = loadChineseCalendar();
 const START = '2026-03-02T02:00:00.000Z';
 const harness = (route = ownerRoute('community')) => new EngineHarness(definition, calendar, route, START).start();

@@ -6,26 +6,16 @@
 import { describe, expect, it } from 'vitest';
 import { loadChineseCalendar } from '../../db/calendar-source.js';
 import { shippedProcess, STREET_FIRST_MODEL } from '../../processes/shipped.js';
-import { withLimits, type ProcessLimits } from '../helpers/limits.js';
-import { centre, chain, community, dispatcher, EngineHarness, env, evaluator, handler, market, ownerRoute, street, supervisor, urban } from '../helpers/engine-harness.js';
+import { withLimits } from '../helpers/limits.js';
+import { centre, ENGINE_LIMITS, chain, community, dispatcher, EngineHarness, env, evaluator, handler, market, ownerRoute, street, supervisor, urban } from '../helpers/engine-harness.js';
 import type { RouteResult } from '../../domain/engine/types.js';
 import type { UnitOutcome } from '../../domain/outcomes.js';
 
 const MIN = 60_000;
-const both = (l: string) => ({ urgent: l, normal: l });
-const LIMITS: ProcessLimits = {
-  signFor: { community: both('PT10M'), street: both('PT10M'), district: both('PT10M') },
-  resolve: { community: both('PT60M'), street: both('PT60M'), district: both('PT120M') },
-  reopen: both('PT30M'),
-  reportIn: both('PT20M'),
-  arbitrate: both('PT60M'),
-  evaluate: both('PT180M'),
-  warningRatio: 0.75,
-};
 const calendar = loadChineseCalendar();
 const START = '2026-03-02T02:00:00.000Z';
-const definition = withLimits(await shippedProcess(), LIMITS);
-const streetFirst = withLimits(await shippedProcess(STREET_FIRST_MODEL), LIMITS);
+const definition = withLimits(await shippedProcess(), ENGINE_LIMITS);
+const streetFirst = withLimits(await shippedProcess(STREET_FIRST_MODEL), ENGINE_LIMITS);
 const harness = (route: RouteResult = ownerRoute('community'), model = definition) => new EngineHarness(model, calendar, route, START).start();
 const row = (h: EngineHarness, unitId: string): UnitOutcome | undefined => h.engine.state.ledger.rows.find((r) => r.unitId === unitId);
 

@@ -4,6 +4,18 @@ import { CaseEngine } from '../../domain/engine/case-engine.js';
 import type { ActivityCompletion, CaseAction, Effect, RouteResult } from '../../domain/engine/types.js';
 import type { ProcessDefinition } from '../../domain/process/definition.js';
 import type { UnitChain, UnitRef } from '../../domain/units.js';
+import { both, type ProcessLimits } from './limits.js';
+
+/** Wall-clock limits for engine tests, so the arithmetic in them is easy to follow. */
+export const ENGINE_LIMITS: ProcessLimits = {
+  signFor: { community: both('PT10M'), street: both('PT10M'), district: both('PT10M') },
+  resolve: { community: both('PT60M'), street: both('PT60M'), district: both('PT120M') },
+  reopen: both('PT30M'),
+  reportIn: both('PT20M'),
+  arbitrate: both('PT60M'),
+  evaluate: both('PT180M'),
+  warningRatio: 0.75,
+};
 
 export const centre: UnitRef = { id: 'centre', name: 'Centre', level: 'district', kind: 'centre' };
 export const street: UnitRef = { id: 'street-heping', name: 'Heping Street', level: 'street', kind: 'street' };
