@@ -1,5 +1,5 @@
 /**
- * Arbitration rulings (职责分工裁决) as proposed changes to the responsibility list. Pure functions over
+ * Arbitration rulings as proposed changes to the responsibility list. Pure functions over
  * timeline entries; the read model keeps the proposals (`arbitration_rulings`) until an admin publishes one.
  */
 import type { TimelineEntry } from './case.js';

@@ -301,7 +301,7 @@ export interface EngineState {
   nextId: number;
   /** Case type, origin and the privacy in force (absent in cases started before case types: a complaint, open, by a citizen). */
   kind?: { type: CaseType; origin: Origin; privacy: Privacy };
-  /** The citizen's follow-ups asking about progress (催单; absent: none yet). */
+  /** The citizen's follow-ups asking about progress (absent: none yet). */
   progressAsks?: number;
   /** The difficult-case application and decision (absent: never applied). */
   difficult?: DifficultStatus;

@@ -146,7 +146,7 @@ export interface ProcessSettings {
 export interface CaseTypeRule {
   id: CaseType;
   name: string;
-  /** An answer the hotline seat gives at intake closes the case there (即接即办): the model's `answered` variable. */
+  /** An answer the hotline seat gives at intake closes the case there: the model's `answered` variable. */
   closesAtIntake: boolean;
   /** The citizen's contact is shown to the hotline only, never to a unit, whatever the intake asked. */
   confidential: boolean;
