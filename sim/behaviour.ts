@@ -126,7 +126,7 @@ export class Agents {
     if (!planned) this.planned.set(c, (planned = new Set()));
     if (planned.has(key)) return;
     planned.add(key);
-    this.clock.schedule(at, () => {
+    c.schedule(at, () => {
       if (c.engine.closed) return;
       if (token && !c.engine.state.tokens.some((t) => t.id === token.id && t.node === token.node)) return;
       run();
@@ -232,7 +232,7 @@ export class Agents {
     const state = c.engine.state;
     const waiting = state.summons.some((s) => s.open && s.departments.some((d) => d.doneAt === null)) || token.reportIns.some((r) => r.unitId === unit.id && r.at === null);
     if (waiting) {
-      this.clock.schedule(this.later(1), () => {
+      c.schedule(this.later(1), () => {
         const current = c.engine.state.tokens.find((t) => t.id === token.id);
         if (!c.engine.closed && current) this.resolve(c, unit, current, actor);
       });

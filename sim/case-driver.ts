@@ -7,12 +7,13 @@
 import type { Actor } from '../domain/case.js';
 import { CaseEngine } from '../domain/engine/case-engine.js';
 import type { ActivityCall, ActivityCompletion, CaseAction, Effect, EngineInit, OutcomeInput, Refusal } from '../domain/engine/types.js';
+import type { EventQueue, Scheduled } from './event-queue.js';
 import type { SimReference } from './reference.js';
 
 /** What a simulated case needs from the simulation around it. */
 export interface CaseHooks {
   /** The virtual clock (the simulation's event queue). */
-  clock: { readonly now: number; schedule(at: number, run: () => void): void };
+  clock: Pick<EventQueue, 'now' | 'schedule' | 'cancel'>;
   /** After every input the engine took (start, action, timer): the simulation looks at the new state. */
   changed(c: SimCase, now: number): void;
   /** The case closed: its outcome ledger rows, as `recordOutcome` writes them. */
@@ -28,7 +29,11 @@ export interface CaseHooks {
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 export class SimCase {
-  private readonly armed = new Set<string>();
+  /** The timers the engine armed and has not cancelled, with their events (null: a replay that never fires it). */
+  private readonly armed = new Map<string, Scheduled | null>();
+  /** The case's own events — its timers and what its people will do — all cancelled when it closes, so nothing waiting on the clock keeps a closed case alive. */
+  private events: Scheduled[] = [];
+  private pruneAt = 16;
   /** Notifications the case sent (warnings, escalations, summons…). */
   notifications = 0;
 
@@ -58,17 +63,34 @@ export class SimCase {
     return null;
   }
 
+  /** Runs `run` at `at` on the clock unless the case has closed by then (nothing is scheduled for a closed case). */
+  schedule(at: number, run: () => void): void {
+    if (this.engine.closed) return;
+    this.keep(this.hooks.clock.schedule(at, run));
+  }
+
+  private keep(event: Scheduled): void {
+    this.events.push(event);
+    if (this.events.length >= this.pruneAt) {
+      this.events = this.events.filter((e) => e.run !== null);
+      this.pruneAt = Math.max(16, 2 * this.events.length);
+    }
+  }
+
   private carryOut(first: Effect[], now: number): void {
     const queue = [...first];
     while (queue.length > 0) {
       const effect = queue.shift()!;
       if (effect.type === 'timer') {
-        this.armed.add(effect.id);
         const due = Date.parse(effect.at);
         const at = this.hooks.replay?.timerAt({ id: effect.id, due }, this) ?? due;
-        if (at !== Infinity) this.hooks.clock.schedule(at, () => this.fire(effect.id));
+        const event = at === Infinity ? null : this.hooks.clock.schedule(at, () => this.fire(effect.id));
+        if (event) this.keep(event);
+        this.armed.set(effect.id, event);
       } else if (effect.type === 'cancelTimer') {
+        const event = this.armed.get(effect.id);
         this.armed.delete(effect.id);
+        if (event) this.hooks.clock.cancel(event);
       } else {
         const result = this.answer(effect.call);
         const at = this.hooks.replay?.answerAt(effect.call, now) ?? now;
@@ -78,6 +100,11 @@ export class SimCase {
       }
     }
     this.hooks.changed(this, now);
+    if (this.engine.closed && this.events.length > 0) {
+      for (const event of this.events) this.hooks.clock.cancel(event);
+      this.events = [];
+      this.armed.clear();
+    }
   }
 
   private fire(timerId: string): void {
