@@ -113,7 +113,8 @@ export function countOutcome(into: OutcomeCounts, r: Pick<UnitOutcome, 'role' | 
   if (isSatisfied(r.rating)) into.satisfied += 1;
 }
 
-const figure = (numerator: number, denominator: number): Figure => ({
+/** A figure from its counts (the rate rounded as the read model rounds it). */
+export const figure = (numerator: number, denominator: number): Figure => ({
   numerator,
   denominator,
   rate: denominator === 0 ? null : Math.round((numerator / denominator) * 1e4) / 1e4,
