@@ -252,18 +252,38 @@ function simulateSection(saved: Results['simulate']): string[] {
   const runs = saved?.result.runs ?? [];
   if (runs.length === 0) return [];
   const base = runs[0]!;
+  const city = runs.find((r) => (r.districts ?? 1) > 1);
   return [
     '## Simulator: the case engine on a virtual clock',
     '',
     measured(saved),
-    'One variant of `scenarios/gusu-list-change.yaml` (`after`) on one core, no servers: every case runs through the same case engine and process',
+    'One variant of `scenarios/gusu-list-change.yaml` (`after`), no servers: every case runs through the same case engine and process',
     'definition as the workflow (`sim/`, docs/simulation.md), with the working-day calendar, unit queues, the figures and the monthly evaluations.',
-    'The city is the same district scaled to 100 streets of 15 communities and 1,000,000 cases a year (`--city-days 365`, the default; fewer days for a shorter run, with the limit scaled alike); its speed is against the district month of the same run.',
-    'Seconds are wall-clock on the shared machine (see its load above); CPU seconds are what the run itself used.',
+    'The district month runs on one core.',
+    ...(city
+      ? [
+          `The city is ${city.districts} independent districts of the same shape (8 streets of 20 communities, 5 departments each; ${city.units.toLocaleString('en')} units), 1,000,000 cases a year between them, staffed so their queues stay level over the year (\`bench/simulate.ts\`),`,
+          `run on ${city.threads} worker thread${city.threads === 1 ? '' : 's'} and merged (\`sim/city.ts\`: the same seed gives the same city whatever the number of threads). \`--city-days 365\` is the default; fewer days give a shorter run, with the limit scaled alike. Its speed is against the district month of the same run.`,
+        ]
+      : []),
+    'Seconds are wall-clock on the shared machine; CPU seconds are what the run itself used (all its threads); load is the 1-minute load average sampled during the run (2 cores, shared).',
     '',
     table(
-      ['run', 'cases', 'simulated days', 'units', 'seconds', 'CPU seconds', 'limit s', 'cases/s', 'vs district month', 'peak RSS MiB'],
-      runs.map((r) => [r.name, r.cases.toLocaleString('en'), r.simulatedDays, r.units, r.seconds, r.cpuSeconds, r.limitSeconds, r.casesPerSecond.toLocaleString('en'), ratio(r.casesPerSecond, base.casesPerSecond), r.peakRssMiB]),
+      ['run', 'cases', 'simulated days', 'units', 'threads', 'seconds', 'CPU seconds', 'limit s', 'cases/s', 'vs district month', 'peak RSS MiB', 'load (mean, max)'],
+      runs.map((r) => [
+        r.name,
+        r.cases.toLocaleString('en'),
+        r.simulatedDays,
+        r.units,
+        r.threads ?? 1,
+        r.seconds,
+        r.cpuSeconds,
+        r.limitSeconds,
+        r.casesPerSecond.toLocaleString('en'),
+        ratio(r.casesPerSecond, base.casesPerSecond),
+        r.peakRssMiB,
+        r.loadMean === undefined ? 'unknown' : `${r.loadMean}, ${r.loadMax}`,
+      ]),
     ),
     '',
   ];

@@ -37,6 +37,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: path.join(projectRoot, 'BENCHMARKS.md') },
     'report-only': { type: 'boolean', default: false },
     'city-days': { type: 'string', default: '365' },
+    'city-threads': { type: 'string' },
   },
 });
 const SECTIONS: readonly SectionName[] = ['intake', 'lifecycle', 'open', 'read', 'peer', 'workbench', 'simulate'];
@@ -130,7 +131,7 @@ if (sections.has('peer')) {
   }
 }
 // The simulator needs no servers.
-if (sections.has('simulate')) record('simulate', await benchSimulate({ cityDays: Number(values['city-days']) }));
+if (sections.has('simulate')) record('simulate', await benchSimulate({ cityDays: Number(values['city-days']), ...(values['city-threads'] ? { cityThreads: Number(values['city-threads']) } : {}) }));
 clearInterval(sampler);
 load.push(os.loadavg()[0]!);
 if (sections.size > 0) {
