@@ -266,13 +266,15 @@ function simulateSection(saved: Results['simulate']): string[] {
           `run on ${city.threads} worker thread${city.threads === 1 ? '' : 's'} and merged (\`sim/city.ts\`: the same seed gives the same city whatever the number of threads). \`--city-days 365\` is the default; fewer days give a shorter run, with the limit scaled alike. Its speed is against the district month of the same run.`,
         ]
       : []),
+    '"Open at end": cases still open when the run stopped, its drain days after the last arrival (the district month runs Gusu\'s own staff, who fall behind after the list change).',
     'Seconds are wall-clock on the shared machine; CPU seconds are what the run itself used (all its threads); load is the 1-minute load average sampled during the run (2 cores, shared).',
     '',
     table(
-      ['run', 'cases', 'simulated days', 'units', 'threads', 'seconds', 'CPU seconds', 'limit s', 'cases/s', 'vs district month', 'peak RSS MiB', 'load (mean, max)'],
+      ['run', 'cases', 'open at end', 'simulated days', 'units', 'threads', 'seconds', 'CPU seconds', 'limit s', 'cases/s', 'vs district month', 'peak RSS MiB', 'load (mean, max)'],
       runs.map((r) => [
         r.name,
         r.cases.toLocaleString('en'),
+        r.openAtEnd?.toLocaleString('en') ?? 'unknown',
         r.simulatedDays,
         r.units,
         r.threads ?? 1,

@@ -20,6 +20,8 @@ import { Progress, round } from './progress.js';
 export interface SimulateRun {
   name: string;
   cases: number;
+  /** Cases still open when the run ended (absent in figures kept from before it was counted). */
+  openAtEnd?: number;
   simulatedDays: number;
   units: number;
   seconds: number;
@@ -51,19 +53,21 @@ async function run(name: string, scenario: Scenario, limitSeconds: number, city?
   let peak = process.memoryUsage().rss;
   const loads: number[] = [];
   const heard = (day: number, days: number, cases: number): void => {
-    peak = Math.max(peak, process.memoryUsage().rss);
+    const rss = process.memoryUsage().rss;
+    peak = Math.max(peak, rss);
     loads.push(os.loadavg()[0]!);
-    progress.update(day, days, `${cases.toLocaleString('en')} cases`);
+    progress.update(day, days, `${cases.toLocaleString('en')} cases, RSS ${Math.round(rss / 2 ** 20)} MiB`);
   };
   const started = process.hrtime.bigint();
   const cpu = process.cpuUsage();
-  const cases = city ? (await simulateCity(input!, { ...city, progress: heard })).cases : simulateVariant(input!, heard).cases;
+  const { cases, openAtEnd } = city ? await simulateCity(input!, { ...city, progress: heard }) : simulateVariant(input!, heard);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   // CPU time of the process: every thread's.
   const used = process.cpuUsage(cpu);
   return {
     name,
     cases,
+    openAtEnd,
     simulatedDays: scenario.days + (scenario.drainDays ?? 21),
     units: input!.reference.units.length * (city?.districts ?? 1),
     seconds: round(seconds, 2),

@@ -71,7 +71,9 @@ export async function simulateCity(input: VariantInput, options: CityOptions): P
 /** Runs the districts on `threads` workers, each taking the next district when it is done with one. */
 async function runOnWorkers(input: VariantInput, districts: number, threads: number, results: VariantResult[], report: (index: number, day: number, cases: number) => void): Promise<void> {
   let next = 0;
-  const workers = Array.from({ length: threads }, () => new Worker(new URL('./city-worker.ts', import.meta.url), { execArgv: [...process.execArgv, '--import', 'tsx'] }));
+  // The worker's module is TypeScript: a process run by tsx hands its loader on; others (a test runner) need it named.
+  const execArgv = process.execArgv.some((a) => a.includes('tsx')) ? process.execArgv : [...process.execArgv, '--import', 'tsx'];
+  const workers = Array.from({ length: threads }, () => new Worker(new URL('./city-worker.ts', import.meta.url), { execArgv }));
   try {
     await Promise.all(
       workers.map(
