@@ -223,6 +223,8 @@ describe('the workbench', () => {
       const total = Number((await page.textContent('[data-figure=total] .value'))?.trim());
       expect(total).toBeGreaterThan(0);
       await page.waitForSelector('[data-test=dashboard] canvas');
+      // The month picker loads after the figures, showing the period they are of.
+      expect(await page.inputValue('#dash-period')).toMatch(/^\d{4}-\d{2}$/);
       await expectFits(page);
 
       await page.goto(`${wb.baseUrl}/app/map`);
