@@ -22,7 +22,12 @@ export interface WorkbenchRow {
   apiP50Ms: number;
   /** Cold: when the app's first /v1 call started (scripts loaded and run, session checked), p50. */
   firstCallP50Ms: number;
+  /** Cold: when the last answer before the screen showed came in, p50 (from here on it is drawing). Absent in runs before it was measured. */
+  dataInP50Ms?: number;
 }
+
+/** The 1 s target for a first screen, cold, at p95 (issue 17). */
+const TARGET_MS = 1000;
 
 /** The baseline of the same run: Swagger UI at /docs (another single-page app the same API serves) until it lists the routes. */
 export interface WorkbenchResult {
@@ -69,6 +74,26 @@ async function seed(stack: BenchStack, count: number): Promise<void> {
   await stack.database.pool.query('ANALYZE cases');
 }
 
+/** The page's own clock when `selector` first matched (a mutation observer the page's scripts cannot delay). */
+function markReady(selector: string): void {
+  const w = window as unknown as { jiesuReady?: number };
+  new MutationObserver((_, observer) => {
+    if (w.jiesuReady === undefined && document.querySelector(selector)) {
+      w.jiesuReady = performance.now();
+      observer.disconnect();
+    }
+  }).observe(document, { childList: true, subtree: true, attributes: true });
+}
+
+/** From the page's resource timings: when its first /v1 call started, and when the last answer that came before the screen was ready came. */
+function callTimes(): { firstCall: number; dataIn: number } {
+  const ready = (window as unknown as { jiesuReady?: number }).jiesuReady ?? Number.POSITIVE_INFINITY;
+  const calls = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((e) => /\/(v1|app\/api)\//.test(new URL(e.name).pathname));
+  const v1 = calls.filter((e) => new URL(e.name).pathname.startsWith('/v1/'));
+  const answered = calls.filter((e) => e.responseEnd <= ready);
+  return { firstCall: v1.length ? Math.min(...v1.map((e) => e.startTime)) : Number.NaN, dataIn: answered.length ? Math.max(...answered.map((e) => e.responseEnd)) : Number.NaN };
+}
+
 /** Swagger UI's first screen, cold, `rounds` times. */
 async function timeDocs(browser: Browser, apiUrl: string, rounds: number): Promise<number[]> {
   const times: number[] = [];
@@ -103,17 +128,23 @@ export async function benchWorkbench(stack: BenchStack, { cases = 10_000, rounds
       const warm: number[] = [];
       const calls: number[] = [];
       const firstCall: number[] = [];
+      const dataIn: number[] = [];
       for (let round_ = 0; round_ < rounds; round_ += 1) {
         const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
         const signed = await context.request.post(`${stack.apiUrl}/app/api/session`, { data: { key } });
         if (signed.status() !== 201) throw new Error(`Sign-in failed: ${signed.status()} ${await signed.text()}`);
         const page = await context.newPage();
+        await page.addInitScript(markReady, spec.ready);
         for (const sample of [cold, warm]) {
           const t0 = performance.now();
           await page.goto(`${stack.apiUrl}/app/`);
           await page.waitForSelector(spec.ready, { timeout: 30_000 });
           sample.push(performance.now() - t0);
-          if (sample === cold) firstCall.push(await page.evaluate(() => performance.getEntriesByType('resource').find((e) => e.name.includes('/v1/'))?.startTime ?? Number.NaN));
+          if (sample === cold) {
+            const times = await page.evaluate(callTimes);
+            firstCall.push(times.firstCall);
+            dataIn.push(times.dataIn);
+          }
         }
         await context.close();
         const t0 = performance.now();
@@ -133,6 +164,7 @@ export async function benchWorkbench(stack: BenchStack, { cases = 10_000, rounds
         warmP95Ms: round(percentile(warm, 95)),
         apiP50Ms: round(percentile(calls, 50)),
         firstCallP50Ms: round(percentile(firstCall, 50)),
+        dataInP50Ms: round(percentile(dataIn, 50)),
       });
       progress.update(index + 1, SCREENS.length, spec.screen);
     }
@@ -148,37 +180,63 @@ export async function benchWorkbench(stack: BenchStack, { cases = 10_000, rounds
 export function workbenchReport({ rows, docs, load }: WorkbenchResult, measured: string, table: (header: string[], rows: Array<Array<string | number>>) => string): string[] {
   const worst = Math.max(...rows.map((r) => r.coldP95Ms));
   const slowestP50 = Math.max(...rows.map((r) => r.coldP50Ms));
+  const missed = rows.filter((r) => r.coldP95Ms > TARGET_MS);
   return [
     '## Workbench: the first screen',
     '',
     measured,
     `From opening \`/app/\` (signed in) until the role's first screen shows its data, in headless Chromium at 1920 × 1080, with ${rows[0]?.cases.toLocaleString('en')} cases in the read model`,
     'and the API as a process of its own. Cold: a fresh browser profile, nothing cached; warm: the same page loaded again. "First call" is when the',
-    "app's first `/v1` request started (its scripts loaded and run, the session checked); \"API\" is the screen's calls alone, from Node. The baseline,",
+    "app's first `/v1` request started (its scripts loaded and run, the session checked), \"data in\" when the last answer before the screen showed",
+    'came (the page\'s own clock, cold); "API" is the screen\'s calls alone, from Node. The target is under 1 s cold at p95. The baseline,',
     'in the same run: Swagger UI at `/docs` (another single-page app this API serves), cold, until it lists the routes.',
-    `The machine's load average was ${load[0]} at the start of the section and ${load[1]} at its end (2 cores).`,
+    `The machine's load average was ${load[0]} at the start of the section and ${load[1]} at its end (${os.availableParallelism()} cores).`,
     '',
     table(
-      ['screen', 'cold p50 ms', 'cold p95 ms', 'warm p50 ms', 'warm p95 ms', 'first call p50 ms', 'API p50 ms'],
-      [...rows.map((r) => [r.screen, r.coldP50Ms, r.coldP95Ms, r.warmP50Ms, r.warmP95Ms, r.firstCallP50Ms, r.apiP50Ms]), ['baseline: Swagger UI `/docs`', docs.coldP50Ms, docs.coldP95Ms, '—', '—', '—', '—']],
+      ['screen', 'cold p50 ms', 'cold p95 ms', 'warm p50 ms', 'warm p95 ms', 'first call p50 ms', 'data in p50 ms', 'API p50 ms', 'under 1 s (cold p95)'],
+      [
+        ...rows.map((r) => [r.screen, r.coldP50Ms, r.coldP95Ms, r.warmP50Ms, r.warmP95Ms, r.firstCallP50Ms, r.dataInP50Ms ?? '—', r.apiP50Ms, r.coldP95Ms <= TARGET_MS ? 'yes' : 'no']),
+        ['baseline: Swagger UI `/docs`', docs.coldP50Ms, docs.coldP95Ms, '—', '—', '—', '—', '—', docs.coldP95Ms <= TARGET_MS ? 'yes' : 'no'],
+      ],
     ),
     '',
-    `**Slowest cold p50 / Swagger UI cold p50 = ${round(slowestP50 / docs.coldP50Ms, 2)}**; slowest cold p95 / the 1 s target = ${round(worst / 1000, 2)} (${worst <= 1000 ? 'within' : 'over'} it on this machine at this load).`,
+    `**Slowest cold p50 / Swagger UI cold p50 = ${round(slowestP50 / docs.coldP50Ms, 2)}**; slowest cold p95 / the 1 s target = ${round(worst / TARGET_MS, 2)} (${
+      missed.length === 0 ? 'every screen within it' : `over it: ${missed.map((r) => r.screen).join('; ')}`
+    }, on this machine at this load).`,
     '',
-    ...loadNote(rows, load),
+    ...whereTimeGoes(rows),
+    ...loadNote(load),
   ];
 }
 
-/** On a machine busier than its cores, what the absolute times mean, and where the cold time goes. */
-function loadNote(rows: WorkbenchRow[], load: [number, number]): string[] {
-  if (Math.max(...load) <= os.availableParallelism()) return [];
-  const scripts = Math.round((100 * rows.reduce((sum, r) => sum + r.firstCallP50Ms / r.coldP50Ms, 0)) / rows.length);
+/** Of the cold time (p50s), how much is the scripts, the requests and the drawing. */
+function whereTimeGoes(rows: WorkbenchRow[]): string[] {
+  const measured = rows.filter((r) => r.dataInP50Ms !== undefined);
+  if (measured.length === 0) return [];
+  const share = (part: (r: WorkbenchRow) => number) => Math.round((100 * measured.reduce((sum, r) => sum + part(r) / r.coldP50Ms, 0)) / measured.length);
   const api = rows.map((r) => r.apiP50Ms);
   return [
-    `The machine was shared with other engineers' test runs (load average ${Math.min(...load)} to ${Math.max(...load)} on ${os.availableParallelism()} cores), so every`,
-    "figure here, the baseline's too, is several times what an idle machine shows; the ratio to Swagger UI is the comparable figure. Of the",
-    `cold time, the app's scripts take until "first call" (${scripts} % on average), the rest is the screen's requests and drawing; the requests`,
-    `alone take ${Math.round(Math.min(...api))}–${Math.round(Math.max(...api))} ms. Re-measure on an idle machine before reading the absolute times against the 1 s target.`,
+    `Where the cold time goes (p50s, on average over the screens): until the first call, the page and its scripts (${share((r) => r.firstCallP50Ms)} %); until the data is in,`,
+    `the requests (${share((r) => r.dataInP50Ms! - r.firstCallP50Ms)} %, the calls alone take ${Math.round(Math.min(...api))}–${Math.round(Math.max(...api))} ms from Node); the rest is drawing and the harness noticing it (${share((r) => r.coldP50Ms - r.dataInP50Ms!)} %).`,
+    '',
+  ];
+}
+
+/**
+ * On a machine busier than its cores, what the absolute times mean. "Several times" only when the load stayed
+ * at twice the cores or more throughout; when it was over the cores only part of the time, it says so.
+ */
+function loadNote(load: [number, number]): string[] {
+  const cores = os.availableParallelism();
+  const [low, high] = [Math.min(...load), Math.max(...load)];
+  if (high <= cores) return [];
+  const how =
+    low >= 2 * cores
+      ? 'so every figure here, the baseline\'s too, is several times what an idle machine shows'
+      : `busier than its cores for part of the section, so the figures are slower than an idle machine's by an amount that varied with the load`;
+  return [
+    `The machine was shared with other engineers' test runs (load average ${low} to ${high} on ${cores} cores), ${how}; the ratio to Swagger UI,`,
+    'measured in the same run, is the comparable figure. Re-measure on an idle machine before reading the absolute times against the 1 s target.',
     '',
   ];
 }

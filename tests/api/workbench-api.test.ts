@@ -145,6 +145,20 @@ describe('the app at /app', () => {
     expect((await env.app.inject({ method: 'GET', url: '/app/api/nothing' })).statusCode).toBe(404);
     expect((await env.app.inject({ method: 'GET', url: '/app' })).headers.location).toBe('/app/');
   });
+
+  it('loads one script and one stylesheet before the first screen, with the styles of the components it uses and not the whole theme, and asks for the session meanwhile', async () => {
+    const page = (await env.app.inject({ method: 'GET', url: '/app/' })).body;
+    const scripts = [...page.matchAll(/<script type="module"[^>]*src="\/app\/(assets\/[^"]+)"|<link rel="modulepreload"[^>]*href="\/app\/(assets\/[^"]+)"/g)];
+    const sheets = [...page.matchAll(/<link rel="stylesheet"[^>]*href="\/app\/(assets\/[^"]+\.css)"/g)].map((m) => m[1]!);
+    expect(scripts).toHaveLength(1);
+    expect(sheets).toHaveLength(1);
+    expect(page).toContain('<link rel="preload" href="/app/api/session" as="fetch"');
+    const css = (await env.app.inject({ method: 'GET', url: `/app/${sheets[0]}` })).body;
+    // The frame's components (the menu, selects, buttons, tags) and the app's own rules are there ...
+    for (const rule of ['.el-menu{', '.el-select{', '.el-button{', '.el-tag{', '.jb-counts{']) expect(css).toContain(rule);
+    // ... the pages' (tables, date pickers, dialogs) come with those pages.
+    for (const rule of ['.el-table{', '.el-date-editor', '.el-dialog{', '.el-descriptions{']) expect(css).not.toContain(rule);
+  });
 });
 
 describe('API keys for admins', () => {

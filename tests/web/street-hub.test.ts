@@ -9,43 +9,23 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { strikeSignal, UNIT_ACCOUNTABILITY_WORKFLOW_TYPE, unitAccountabilityWorkflowId } from '../../workflows/messages.js';
-import { launchBrowser } from '../helpers/browser.js';
 import { fileThroughApi } from '../helpers/cases.js';
-import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
-import { act, chooseOption, expectCleanStorage, expectFits, openCase, openPage, queueRows, signIn, statusIs, type } from '../helpers/workbench.js';
+import { eventually } from '../helpers/env.js';
+import { act, chooseOption, expectCleanStorage, expectFits, openCase, queueRows, statusIs, type, workbenchSuite } from '../helpers/workbench.js';
 
-let env: TestEnv;
-let baseUrl: string;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
-const pageErrors: string[] = [];
+const wb = workbenchSuite();
+const { pageErrors, session } = wb;
 const run = randomUUID().slice(0, 6);
-
-beforeAll(async () => {
-  env = await createTestEnv();
-  baseUrl = await env.app.listen({ host: '127.0.0.1', port: 0 });
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await env?.close();
-});
 
 const CITIZEN = { name: 'Zhao Lei', phone: '13900000000' };
 const path = (caseNo: string, action: string) => `/v1/complaints/${caseNo}/${action}`;
 
-async function session(key: string, width = 1920): Promise<Page> {
-  const { page, errors } = await openPage(browser.browser, width);
-  page.on('close', () => pageErrors.push(...errors));
-  await signIn(page, baseUrl, key);
-  return page;
-}
-
 /** Opens a page until it shows `selector` (pages without live updates: what the read model learns later shows on a reload). */
 async function reloadUntil(page: Page, url: string, selector: string): Promise<void> {
   await eventually(async () => {
-    await page.goto(`${baseUrl}${url}`);
+    await page.goto(`${wb.baseUrl}${url}`);
     return (await page.waitForSelector(selector, { timeout: 3000 }).catch(() => null)) ? true : undefined;
   }, { what: `${selector} on ${url}`, timeoutMs: 30_000 });
 }
@@ -60,8 +40,8 @@ type View = {
 describe('the street hub in the workbench', () => {
   it('a street summons two departments; each reports in and reports its part from its own queue; the street rates both and resolves, keeping the case', async () => {
     // A property matter: the list gives it to the street of the compound.
-    const { caseNo } = await fileThroughApi(env, { category: 'property-management', title: 'The refuse station overflows', citizen: CITIZEN });
-    const streetKey = await env.key('handler', 'street-heping');
+    const { caseNo } = await fileThroughApi(wb.env, { category: 'property-management', title: 'The refuse station overflows', citizen: CITIZEN });
+    const streetKey = await wb.env.key('handler', 'street-heping');
     const street = await session(streetKey);
     await street.waitForSelector(`[data-case="${caseNo}"]`, { timeout: 20_000 });
     await openCase(street, caseNo);
@@ -87,10 +67,10 @@ describe('the street hub in the workbench', () => {
     await expectFits(street);
 
     for (const department of ['dept-urban', 'dept-sanitation']) {
-      const key = await env.key('handler', department);
+      const key = await wb.env.key('handler', department);
       const page = await session(key, department === 'dept-urban' ? 1920 : 375);
       // Its queue of cases it was summoned to: the case is there though the street holds it.
-      await page.goto(`${baseUrl}/app/queue/summoned`);
+      await page.goto(`${wb.baseUrl}/app/queue/summoned`);
       await page.waitForSelector(department === 'dept-urban' ? `[data-test=case-table] [data-case="${caseNo}"]` : `[data-test=case-cards] a[href="/app/cases/${caseNo}"]`, { timeout: 20_000 });
       if (department === 'dept-urban') expect(await queueRows(page)).toContain(caseNo);
       await expectFits(page);
@@ -101,7 +81,7 @@ describe('the street hub in the workbench', () => {
         // A refusal in words: it reported in elsewhere while the form was open (the last one asked to, so now nobody is).
         await page.click('[data-action=reportIn]');
         await page.waitForSelector('[data-test=action-dialog]', { state: 'visible' });
-        expect((await env.call(key, 'POST', path(caseNo, 'report-in'), {})).statusCode).toBe(200);
+        expect((await wb.env.call(key, 'POST', path(caseNo, 'report-in'), {})).statusCode).toBe(200);
         await page.click('[data-test=submit-action]');
         const problem = await page.waitForSelector('[data-test=action-dialog] [data-test=problem][data-reason=NotAllowedNow]');
         expect(await problem.textContent()).toContain('工单当前环节不允许此操作');
@@ -142,29 +122,29 @@ describe('the street hub in the workbench', () => {
     await expectCleanStorage(street, [streetKey, CITIZEN.phone]);
     await street.close();
 
-    const view = (await env.call(streetKey, 'GET', `/v1/complaints/${caseNo}`)).json<View>();
+    const view = (await wb.env.call(streetKey, 'GET', `/v1/complaints/${caseNo}`)).json<View>();
     expect(view.unitId).toBe('street-heping');
     expect(view.holders).toEqual(['street-heping']);
     expect(view.summons).toMatchObject([{ by: 'street-heping', tier: 'tough' }]);
     for (const d of view.summons[0]!.departments) expect(d).toMatchObject({ reportedAt: expect.any(String), doneAt: expect.any(String), rated: true });
-    const timeline = (await env.call(streetKey, 'GET', `/v1/complaints/${caseNo}/timeline`)).json<{ entries: View['timeline'] }>().entries;
+    const timeline = (await wb.env.call(streetKey, 'GET', `/v1/complaints/${caseNo}/timeline`)).json<{ entries: View['timeline'] }>().entries;
     expect(timeline.filter((e) => e.action === 'department-rated').map((e) => [e.detail?.unitId, e.detail?.cooperation])).toEqual([['dept-urban', 4], ['dept-sanitation', 5]]);
   });
 
   it('a unit disputes its duty at once; the centre rules a lead with a co-department; an admin publishes the ruling from the rulings page', async () => {
     // A matter the list does not know: the centre dispatches it to a department, which disputes it at once.
     const category = `gym-noise-${run}`;
-    const { caseNo } = await fileThroughApi(env, { category, title: 'A gym plays music all night', citizen: CITIZEN });
-    await eventually(async () => ((await env.call(await env.key('admin'), 'GET', `/v1/complaints/${caseNo}`)).json<{ status: string }>().status === 'awaiting-dispatch' ? true : undefined));
-    expect((await env.call(await env.key('dispatcher', 'centre'), 'POST', path(caseNo, 'dispatch'), { unitId: 'dept-env' })).statusCode).toBe(200);
+    const { caseNo } = await fileThroughApi(wb.env, { category, title: 'A gym plays music all night', citizen: CITIZEN });
+    await eventually(async () => ((await wb.env.call(await wb.env.key('admin'), 'GET', `/v1/complaints/${caseNo}`)).json<{ status: string }>().status === 'awaiting-dispatch' ? true : undefined));
+    expect((await wb.env.call(await wb.env.key('dispatcher', 'centre'), 'POST', path(caseNo, 'dispatch'), { unitId: 'dept-env' })).statusCode).toBe(200);
 
-    const disputing = await session(await env.key('handler', 'dept-env'));
+    const disputing = await session(await wb.env.key('handler', 'dept-env'));
     await openCase(disputing, caseNo);
     await act(disputing, 'dispute', type('reason', 'Music in a business is a market matter, not an emission'));
     await statusIs(disputing, 'awaiting-arbitration');
     await disputing.close();
 
-    const centre = await session(await env.key('supervisor', 'centre'));
+    const centre = await session(await wb.env.key('supervisor', 'centre'));
     await openCase(centre, caseNo);
     await act(centre, 'arbitrate', async (p) => {
       await chooseOption(p, '[data-field=unitId]', '(dept-market)');
@@ -178,7 +158,7 @@ describe('the street hub in the workbench', () => {
     expect(await centre.$(`${card} [data-test=publish-ruling]`)).toBeNull();
     await centre.close();
 
-    const adminKey = await env.key('admin');
+    const adminKey = await wb.env.key('admin');
     const admin = await session(adminKey);
     await reloadUntil(admin, '/app/rulings', card);
     const text = (await admin.textContent(card))!;
@@ -189,31 +169,31 @@ describe('the street hub in the workbench', () => {
     await admin.click(`${card} [data-test=publish-ruling]`);
     await admin.waitForSelector(`[data-ruling][data-status=proposed]:has([data-case="${caseNo}"])`, { state: 'detached' });
     const published = await eventually(async () => {
-      const list = (await env.call(adminKey, 'GET', '/v1/responsibility-list')).json<{ note: string; items: Array<{ category: string; departmentId: string | null; coDepartmentIds: string[] }> }>();
+      const list = (await wb.env.call(adminKey, 'GET', '/v1/responsibility-list')).json<{ note: string; items: Array<{ category: string; departmentId: string | null; coDepartmentIds: string[] }> }>();
       return list.items.find((i) => i.category === category) ? list : undefined;
     });
     expect(published.items.find((i) => i.category === category)).toMatchObject({ departmentId: 'dept-market', coDepartmentIds: ['dept-police'] });
     expect(published.note).toBe('Gym noise goes to market supervision');
-    await admin.goto(`${baseUrl}/app/rulings`);
+    await admin.goto(`${wb.baseUrl}/app/rulings`);
     await admin.click('[data-test=rulings] .el-radio-button:has-text("已发布")');
     await admin.waitForSelector(`[data-ruling][data-status=published]:has([data-case="${caseNo}"])`, { timeout: 20_000 });
     await admin.close();
   });
 
   it('a unit appeals its strike; a supervisor above it upholds the appeal and the strike is void', async () => {
-    const adminKey = await env.key('admin');
+    const adminKey = await wb.env.key('admin');
     const unitId = `dept-wb-${run}`;
-    expect((await env.call(adminKey, 'POST', '/v1/units', { id: unitId, name: `测试局${run}`, level: 'district', kind: 'department', parentId: 'centre' })).statusCode).toBe(201);
+    expect((await wb.env.call(adminKey, 'POST', '/v1/units', { id: unitId, name: `测试局${run}`, level: 'district', kind: 'department', parentId: 'centre' })).statusCode).toBe(201);
     // What the monthly evaluation delivers: a strike with its appeal window.
     const strikeId = `ranking:2026-04:${unitId}`;
-    await env.client.workflow.signalWithStart(UNIT_ACCOUNTABILITY_WORKFLOW_TYPE, {
+    await wb.env.client.workflow.signalWithStart(UNIT_ACCOUNTABILITY_WORKFLOW_TYPE, {
       workflowId: unitAccountabilityWorkflowId(unitId),
-      taskQueue: env.taskQueue,
+      taskQueue: wb.env.taskQueue,
       args: [{ unitId, ancestors: ['centre'] }],
       signal: strikeSignal,
       signalArgs: [{ id: strikeId, unitId, source: 'ranking', period: '2026-04', reasons: ['bottom'], at: '2026-04-01T00:00:00.000+08:00', appealWindow: 'PT1H' }],
     });
-    const ownKey = await env.key('handler', unitId);
+    const ownKey = await wb.env.key('handler', unitId);
     const card = `[data-strike="${strikeId}"]`;
 
     for (const width of [375, 1920]) {
@@ -233,9 +213,9 @@ describe('the street hub in the workbench', () => {
       await own.close();
     }
 
-    const supervisorKey = await env.key('supervisor', 'centre');
+    const supervisorKey = await wb.env.key('supervisor', 'centre');
     const supervisor = await session(supervisorKey);
-    await supervisor.goto(`${baseUrl}/app/strikes`);
+    await supervisor.goto(`${wb.baseUrl}/app/strikes`);
     await supervisor.click('[data-test=strikes] .el-radio-button:has-text("已申诉待决定")');
     await supervisor.waitForSelector(`${card}[data-status=appealed]`, { timeout: 20_000 });
     await expectFits(supervisor);
@@ -247,16 +227,16 @@ describe('the street hub in the workbench', () => {
     await supervisor.waitForSelector(`${card}[data-status=voided]`, { timeout: 20_000 });
     expect(await supervisor.textContent(`${card} [data-test=decision]`)).toContain('申诉成立');
     await supervisor.close();
-    const strikes = (await env.call(ownKey, 'GET', '/v1/strikes')).json<{ strikes: Array<{ id: string; status: string; decision: { upheld: boolean } | null }> }>().strikes;
+    const strikes = (await wb.env.call(ownKey, 'GET', '/v1/strikes')).json<{ strikes: Array<{ id: string; status: string; decision: { upheld: boolean } | null }> }>().strikes;
     expect(strikes).toEqual([expect.objectContaining({ id: strikeId, status: 'voided', decision: expect.objectContaining({ upheld: true }) })]);
   });
 
   it('the dashboard\'s figures by dimension with their CSV, and the process rules, which refuse a duplicate rule and a save over another admin\'s change in words', async () => {
-    const adminKey = await env.key('admin');
-    await fileThroughApi(env, { citizen: CITIZEN });
+    const adminKey = await wb.env.key('admin');
+    await fileThroughApi(wb.env, { citizen: CITIZEN });
     for (const width of [1920, 375]) {
       const page = await session(adminKey, width);
-      await page.goto(`${baseUrl}/app/dashboard`);
+      await page.goto(`${wb.baseUrl}/app/dashboard`);
       await page.waitForSelector('[data-test=figures-table] .el-table__body tr', { timeout: 30_000 });
       await chooseOption(page, '[data-test=figures-by]', '按事项');
       await page.waitForSelector('[data-test=figures-table] [data-group="neighbour-dispute"]', { timeout: 20_000 });
@@ -268,12 +248,12 @@ describe('the street hub in the workbench', () => {
       expect(csv).toContain('neighbour-dispute,邻里纠纷');
       await expectFits(page);
 
-      await page.goto(`${baseUrl}/app/admin/process-rules`);
+      await page.goto(`${wb.baseUrl}/app/admin/process-rules`);
       await page.waitForSelector('[data-test=process-rules] .el-table');
       await expectFits(page);
       if (width === 1920) {
         // Two rules for the same portal: refused with the reason, nothing saved.
-        const before = (await env.call(adminKey, 'GET', '/v1/process-rules')).json<{ rules: unknown[] }>();
+        const before = (await wb.env.call(adminKey, 'GET', '/v1/process-rules')).json<{ rules: unknown[] }>();
         for (let i = 0; i < 2; i += 1) {
           await page.click('[data-test=add-rule]');
           await page.locator('[data-test=rules] .el-table__body tr').last().locator('input').first().fill(`wb${run}`);
@@ -281,12 +261,12 @@ describe('the street hub in the workbench', () => {
         await page.click('[data-test=save-rules]');
         const problem = await page.waitForSelector('[data-test=problem][data-reason=invalid-rules]');
         expect(await problem.textContent()).toContain('has the same source and category as an earlier rule');
-        expect((await env.call(adminKey, 'GET', '/v1/process-rules')).json<{ rules: unknown[] }>().rules).toEqual(before.rules);
+        expect((await wb.env.call(adminKey, 'GET', '/v1/process-rules')).json<{ rules: unknown[] }>().rules).toEqual(before.rules);
 
         // Another admin adds a rule meanwhile (for a portal of this test's own): this page's save is refused, not applied over it.
-        const read = await env.app.inject({ method: 'GET', url: '/v1/process-rules', headers: { authorization: `Bearer ${adminKey}` } });
+        const read = await wb.env.app.inject({ method: 'GET', url: '/v1/process-rules', headers: { authorization: `Bearer ${adminKey}` } });
         const theirs = { source: `wb${run}`, processKey: 'complaint' };
-        const put = (rules: unknown[], etag: string) => env.app.inject({ method: 'PUT', url: '/v1/process-rules', headers: { authorization: `Bearer ${adminKey}`, 'if-match': etag }, payload: { rules } });
+        const put = (rules: unknown[], etag: string) => wb.env.app.inject({ method: 'PUT', url: '/v1/process-rules', headers: { authorization: `Bearer ${adminKey}`, 'if-match': etag }, payload: { rules } });
         expect((await put([...read.json<{ rules: unknown[] }>().rules, theirs], String(read.headers.etag))).statusCode).toBe(200);
         const rows = page.locator('[data-test=rules] .el-table__body tr');
         await rows.last().locator('input').first().fill(`wc${run}`);
@@ -301,7 +281,7 @@ describe('the street hub in the workbench', () => {
         await rows.nth(sources.indexOf(`wb${run}`)).locator('button').last().click();
         await page.click('[data-test=save-rules]');
         await page.waitForSelector('.el-message--success');
-        expect((await env.call(adminKey, 'GET', '/v1/process-rules')).json<{ rules: Array<{ source: string | null }> }>().rules.map((r) => r.source)).not.toContain(`wb${run}`);
+        expect((await wb.env.call(adminKey, 'GET', '/v1/process-rules')).json<{ rules: Array<{ source: string | null }> }>().rules.map((r) => r.source)).not.toContain(`wb${run}`);
       }
       await page.close();
     }

@@ -7,48 +7,26 @@
  * axe finds no serious accessibility violation on them.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { shippedProcess } from '../../processes/shipped.js';
-import { launchBrowser } from '../helpers/browser.js';
 import { fileThroughApi } from '../helpers/cases.js';
-import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
-import { act, chooseOption, expectAccessible, expectCleanStorage, expectFits, expectNoHorizontalOverflow, openCase, openPage, queueRows, signIn, statusIs, type } from '../helpers/workbench.js';
+import { eventually } from '../helpers/env.js';
+import { act, chooseOption, expectAccessible, expectCleanStorage, expectFits, expectNoHorizontalOverflow, openCase, queueRows, statusIs, type, workbenchSuite } from '../helpers/workbench.js';
 
-let env: TestEnv;
-let baseUrl: string;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
-const pageErrors: string[] = [];
+const wb = workbenchSuite();
+const { pageErrors, session } = wb;
 /** Cases the handler's test leaves for the dispatcher's and the centre's (the tests run in order). */
 let handed: Record<'a' | 'b' | 'c', { caseNo: string }>;
 
-beforeAll(async () => {
-  env = await createTestEnv();
-  baseUrl = await env.app.listen({ host: '127.0.0.1', port: 0 });
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await env?.close();
-});
-
 const CITIZEN = { name: 'Wang Fang', phone: '13800000000' };
-const file = (fields: Record<string, unknown> = {}) => fileThroughApi(env, { citizen: CITIZEN, ...fields });
+const file = (fields: Record<string, unknown> = {}) => fileThroughApi(wb.env, { citizen: CITIZEN, ...fields });
 const path = (caseNo: string, action: string) => `/v1/complaints/${caseNo}/${action}`;
-
-/** Signs in a role in a fresh browser context. */
-async function session(key: string, width = 1920): Promise<Page> {
-  const { page, errors } = await openPage(browser.browser, width);
-  page.on('close', () => pageErrors.push(...errors));
-  await signIn(page, baseUrl, key);
-  return page;
-}
-
 
 describe('the workbench', () => {
   it('a community handler: sees only its unit\'s queue with counts, signs for, asks for more time, comments, resolves, returns, whistles, sees a refusal in words, and signs out', async () => {
     const [a, b, c, refused] = [await file(), await file(), await file(), await file()];
     const elsewhere = await file({ location: { unitId: 'comm-heping-south' } });
-    const key = await env.key('handler', 'comm-heping-north');
+    const key = await wb.env.key('handler', 'comm-heping-north');
     const page = await session(key);
 
     // The queue: my unit's open cases by deadline, with counts; another community's case is not there.
@@ -65,7 +43,7 @@ describe('the workbench', () => {
     await openCase(page, a.caseNo);
     expect(await page.textContent('[data-test=citizen-phone]')).toBe(CITIZEN.phone);
     const buttons = await page.$$eval('[data-test=actions] [data-action]', (els) => els.map((e) => e.getAttribute('data-action')));
-    const view = (await env.call(key, 'GET', `/v1/complaints/${a.caseNo}`)).json<{ allowedActions: Record<string, string[]> }>();
+    const view = (await wb.env.call(key, 'GET', `/v1/complaints/${a.caseNo}`)).json<{ allowedActions: Record<string, string[]> }>();
     expect(buttons.sort()).toEqual([...view.allowedActions.handler!].sort());
     await expectFits(page);
     await act(page, 'signFor');
@@ -88,7 +66,7 @@ describe('the workbench', () => {
     await openCase(page, refused.caseNo);
     await page.click('[data-action=signFor]');
     await page.waitForSelector('[data-test=action-dialog]', { state: 'visible' });
-    expect((await env.call(key, 'POST', path(refused.caseNo, 'sign-for'), {})).statusCode).toBe(200);
+    expect((await wb.env.call(key, 'POST', path(refused.caseNo, 'sign-for'), {})).statusCode).toBe(200);
     await page.click('[data-test=submit-action]');
     const problem = await page.waitForSelector('[data-test=action-dialog] [data-test=problem][data-reason=AlreadySigned]');
     expect(await problem.textContent()).toContain('工单已签收');
@@ -100,11 +78,11 @@ describe('the workbench', () => {
     await statusIs(page, 'awaiting-evaluation');
 
     // Another unit's case is not readable, even by its address.
-    await page.goto(`${baseUrl}/app/cases/${elsewhere.caseNo}`);
+    await page.goto(`${wb.baseUrl}/app/cases/${elsewhere.caseNo}`);
     await page.waitForSelector('[data-test=problem][data-reason=forbidden]');
 
     // Signing out ends the session on the server, not just in the page.
-    await page.goto(`${baseUrl}/app/`);
+    await page.goto(`${wb.baseUrl}/app/`);
     await page.click('[data-test=sign-out]');
     await page.waitForSelector('[data-test=sign-in]');
     const status = await page.evaluate(async () => (await fetch('/app/api/session')).status);
@@ -115,7 +93,7 @@ describe('the workbench', () => {
 
   it('a street dispatcher: dispatch queue at its level, a refused dispatch, a dispatch, an extension decided, an urge, and the case\'s Temporal UI page', async () => {
     const { a, b } = handed;
-    const key = await env.key('dispatcher', 'street-heping');
+    const key = await wb.env.key('dispatcher', 'street-heping');
     const page = await session(key);
     await page.waitForSelector(`[data-case="${b.caseNo}"]`, { timeout: 20_000 });
     await expectFits(page);
@@ -140,7 +118,7 @@ describe('the workbench', () => {
     await act(page, 'decideExtension', type('note', 'One more day'));
     await page.waitForSelector('[data-entry="extension-approved"]');
     await page.close();
-    const handler = await session(await env.key('handler', 'comm-heping-north'));
+    const handler = await session(await wb.env.key('handler', 'comm-heping-north'));
     await openCase(handler, a.caseNo);
     await act(handler, 'resolve', type('reply', 'Talked to both neighbours; the drilling stopped'));
     await statusIs(handler, 'awaiting-evaluation');
@@ -149,11 +127,11 @@ describe('the workbench', () => {
 
   it('the centre: dispatches a whistled case to a lead and a co-department, which report in; reassigns, urges, cancels a duplicate and arbitrates', async () => {
     const { c } = handed;
-    const streetHandler = await env.key('handler', 'street-heping');
-    expect((await env.call(streetHandler, 'POST', path(c.caseNo, 'sign-for'), {})).statusCode).toBe(200);
-    expect((await env.call(streetHandler, 'POST', path(c.caseNo, 'whistle'), { reason: 'Needs two departments' })).statusCode).toBe(200);
+    const streetHandler = await wb.env.key('handler', 'street-heping');
+    expect((await wb.env.call(streetHandler, 'POST', path(c.caseNo, 'sign-for'), {})).statusCode).toBe(200);
+    expect((await wb.env.call(streetHandler, 'POST', path(c.caseNo, 'whistle'), { reason: 'Needs two departments' })).statusCode).toBe(200);
 
-    const dispatcher = await session(await env.key('dispatcher', 'centre'));
+    const dispatcher = await session(await wb.env.key('dispatcher', 'centre'));
     await openCase(dispatcher, c.caseNo);
     await statusIs(dispatcher, 'awaiting-dispatch');
     await act(dispatcher, 'dispatch', async (p) => {
@@ -162,7 +140,7 @@ describe('the workbench', () => {
     });
     await statusIs(dispatcher, 'joint-handling');
 
-    const market = await session(await env.key('handler', 'dept-market'));
+    const market = await session(await wb.env.key('handler', 'dept-market'));
     await openCase(market, c.caseNo);
     await act(market, 'reportIn');
     await market.waitForSelector('[data-entry="reported-in"]');
@@ -171,13 +149,13 @@ describe('the workbench', () => {
     await market.close();
 
     // Arbitration: a case returned more often than the process allows.
-    const north = await env.key('handler', 'comm-heping-north');
-    const streetDispatcher = await env.key('dispatcher', 'street-heping');
+    const north = await wb.env.key('handler', 'comm-heping-north');
+    const streetDispatcher = await wb.env.key('dispatcher', 'street-heping');
     const disputed = await file();
     const { returnLimit } = (await shippedProcess()).settings;
     for (let i = 0; i <= returnLimit; i += 1) {
-      expect((await env.call(north, 'POST', path(disputed.caseNo, 'return'), { reason: `Not ours (${i + 1})` })).statusCode).toBe(200);
-      if (i < returnLimit) expect((await env.call(streetDispatcher, 'POST', path(disputed.caseNo, 'dispatch'), { unitId: 'comm-heping-north' })).statusCode).toBe(200);
+      expect((await wb.env.call(north, 'POST', path(disputed.caseNo, 'return'), { reason: `Not ours (${i + 1})` })).statusCode).toBe(200);
+      if (i < returnLimit) expect((await wb.env.call(streetDispatcher, 'POST', path(disputed.caseNo, 'dispatch'), { unitId: 'comm-heping-north' })).statusCode).toBe(200);
     }
     await openCase(dispatcher, disputed.caseNo);
     await statusIs(dispatcher, 'awaiting-arbitration');
@@ -188,7 +166,7 @@ describe('the workbench', () => {
     await statusIs(dispatcher, 'awaiting-sign');
     await dispatcher.close();
 
-    const supervisor = await session(await env.key('supervisor', 'centre'));
+    const supervisor = await session(await wb.env.key('supervisor', 'centre'));
     const moved = await file();
     const duplicate = await file();
     await openCase(supervisor, moved.caseNo);
@@ -209,19 +187,19 @@ describe('the workbench', () => {
   });
 
   it('updates a case page live when someone else acts on it', async () => {
-    const key = await env.key('handler', 'comm-heping-north');
+    const key = await wb.env.key('handler', 'comm-heping-north');
     const live = await file();
     const page = await session(key);
     await openCase(page, live.caseNo);
     await page.waitForSelector('[data-test=timeline]');
-    const supervisor = await env.key('supervisor', 'centre');
-    expect((await env.call(supervisor, 'POST', path(live.caseNo, 'urge'), { note: 'Hurry' })).statusCode).toBe(200);
+    const supervisor = await wb.env.key('supervisor', 'centre');
+    expect((await wb.env.call(supervisor, 'POST', path(live.caseNo, 'urge'), { note: 'Hurry' })).statusCode).toBe(200);
     await page.waitForSelector('[data-entry="urged"]', { timeout: 20_000 });
     await page.close();
   });
 
   it('fits a 375-px phone: the queue as cards, the case page, no sideways scrolling', async () => {
-    const key = await env.key('handler', 'comm-heping-north');
+    const key = await wb.env.key('handler', 'comm-heping-north');
     const mine = await file();
     const page = await session(key, 375);
     const card = `[data-test=case-cards] a[href="/app/cases/${mine.caseNo}"]`;
@@ -235,19 +213,21 @@ describe('the workbench', () => {
   });
 
   it('the dashboard and the live process map, for a supervisor, at 1920 and 375 px', async () => {
-    const key = await env.key('supervisor', 'centre');
+    const key = await wb.env.key('supervisor', 'centre');
     const waiting = await file();
-    await eventually(async () => ((await env.call(key, 'GET', `/v1/complaints?open=true&step=community-sign`)).json<{ items: Array<{ caseNo: string }> }>().items.some((i) => i.caseNo === waiting.caseNo) ? true : undefined));
+    await eventually(async () => ((await wb.env.call(key, 'GET', `/v1/complaints?open=true&step=community-sign`)).json<{ items: Array<{ caseNo: string }> }>().items.some((i) => i.caseNo === waiting.caseNo) ? true : undefined));
     for (const width of [1920, 375]) {
       const page = await session(key, width);
-      await page.goto(`${baseUrl}/app/dashboard`);
+      await page.goto(`${wb.baseUrl}/app/dashboard`);
       await page.waitForSelector('[data-figure=total]', { timeout: 20_000 });
       const total = Number((await page.textContent('[data-figure=total] .value'))?.trim());
       expect(total).toBeGreaterThan(0);
       await page.waitForSelector('[data-test=dashboard] canvas');
+      // The month picker loads after the figures, showing the period they are of.
+      expect(await page.inputValue('#dash-period')).toMatch(/^\d{4}-\d{2}$/);
       await expectFits(page);
 
-      await page.goto(`${baseUrl}/app/map`);
+      await page.goto(`${wb.baseUrl}/app/map`);
       await page.waitForSelector('[data-test=map][data-ready=true]', { timeout: 30_000 });
       await page.waitForSelector('.jb-badge');
       await expectNoHorizontalOverflow(page);
@@ -263,29 +243,29 @@ describe('the workbench', () => {
   });
 
   it('an admin: units, a responsibility list proposal with its diff, published; calendar, process versions; an API key shown once, then revoked', async () => {
-    const key = await env.key('admin');
+    const key = await wb.env.key('admin');
     const page = await session(key);
     for (const p of ['units', 'list', 'calendar', 'processes', 'keys']) {
-      await page.goto(`${baseUrl}/app/admin/${p}`);
+      await page.goto(`${wb.baseUrl}/app/admin/${p}`);
       await page.waitForSelector('.el-table__body tr, [data-test=calendar][data-loaded=true]', { timeout: 20_000 });
       await expectFits(page);
     }
 
     // A unit added.
     const unitId = `comm-test-${Date.now().toString(36)}`;
-    await page.goto(`${baseUrl}/app/admin/units`);
+    await page.goto(`${wb.baseUrl}/app/admin/units`);
     await page.click('[data-test=add-unit]');
     await page.fill('[data-field=id]', unitId);
     await page.fill('[data-field=name]', 'Test Community');
     await chooseOption(page, '[data-field=parentId]', '(street-binhe)');
     await page.click('[data-test=save-unit]');
-    await eventually(async () => ((await env.call(key, 'GET', '/v1/units')).json<Array<{ id: string }>>().some((u) => u.id === unitId) ? true : undefined));
+    await eventually(async () => ((await wb.env.call(key, 'GET', '/v1/units')).json<Array<{ id: string }>>().some((u) => u.id === unitId) ? true : undefined));
 
     // A proposal: a matter of this test's own is added (the matters other tests route by stay as they are);
     // the diff says so; published as the next version.
-    const before = (await env.call(key, 'GET', '/v1/responsibility-list')).json<{ version: number }>();
+    const before = (await wb.env.call(key, 'GET', '/v1/responsibility-list')).json<{ version: number }>();
     const matter = `balcony-plants-${Date.now().toString(36)}`;
-    await page.goto(`${baseUrl}/app/admin/list`);
+    await page.goto(`${wb.baseUrl}/app/admin/list`);
     await page.click('[data-test=propose]');
     await page.click('[data-test=add-row]');
     const added = page.locator('[data-test=proposal] .el-table__body tr').last();
@@ -297,13 +277,13 @@ describe('the workbench', () => {
     await page.click('[data-test=publish]');
     // Other files may publish versions meanwhile: the newest with this matter is this one.
     await eventually(async () => {
-      const list = (await env.call(key, 'GET', '/v1/responsibility-list')).json<{ version: number; items: Array<{ category: string; level: string; coDepartmentIds: string[] }> }>();
+      const list = (await wb.env.call(key, 'GET', '/v1/responsibility-list')).json<{ version: number; items: Array<{ category: string; level: string; coDepartmentIds: string[] }> }>();
       const item = list.items.find((i) => i.category === matter);
       return list.version > before.version && item?.level === 'community' ? true : undefined;
     });
 
     // A key: created, shown once, listed without its secret, revoked.
-    await page.goto(`${baseUrl}/app/admin/keys`);
+    await page.goto(`${wb.baseUrl}/app/admin/keys`);
     await page.click('[data-test=create-key]');
     await page.fill('[data-field=name]', 'Binhe desk');
     await page.click('[data-field=role] input[value=handler]', { force: true });
@@ -311,12 +291,12 @@ describe('the workbench', () => {
     await page.click('[data-test=submit-key]');
     const created = (await page.textContent('[data-test=new-key] code'))!.trim();
     expect(created).toMatch(/^jsk_/);
-    expect((await env.call(created, 'GET', '/v1/complaints')).statusCode).toBe(200);
+    expect((await wb.env.call(created, 'GET', '/v1/complaints')).statusCode).toBe(200);
     await expectCleanStorage(page, [key, created]);
     const id = created.split('_')[1]!;
     await page.click(`[data-revoke="${id}"]`);
     await page.click('.el-message-box__btns .el-button--primary');
-    await eventually(async () => ((await env.call(created, 'GET', '/v1/complaints')).statusCode === 401 ? true : undefined));
+    await eventually(async () => ((await wb.env.call(created, 'GET', '/v1/complaints')).statusCode === 401 ? true : undefined));
     await page.close();
   });
 

@@ -1,8 +1,8 @@
 import { createApp } from 'vue';
-import 'element-plus/dist/index.css';
+// The components' styles first (element.ts imports them with the components), the app's own after them.
+import { registerElements } from './element.js';
 import './style.css';
 import App from './App.vue';
-import { registerElements } from './element.js';
 import { router } from './router.js';
 
 const app = createApp(App);

@@ -705,10 +705,19 @@ export const has = (key: string): boolean => key in MESSAGES[locale.value] || ke
 
 export const isZh = computed(() => locale.value === 'zh-CN');
 
+// One formatter per language: `toLocaleString` with options builds a new one per call, which cost a queue of
+// 50 cases about 90 ms of its first screen.
+const timeFormats = new Map<Locale, Intl.DateTimeFormat>();
+
 /** A date-time as people read it here (China Standard Time). */
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '—';
-  return new Date(iso).toLocaleString(locale.value, { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+  let format = timeFormats.get(locale.value);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale.value, { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+    timeFormats.set(locale.value, format);
+  }
+  return format.format(new Date(iso));
 }
 
 /** A rate 0…1 as a percentage. */
