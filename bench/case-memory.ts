@@ -57,6 +57,8 @@ interface MemoryFigures {
   workerRssMiB: number;
   workflowHeapMiB: number;
   mainHeapMiB: number;
+  /** What V8 holds from the system for both threads' heaps (used or not): the rest of the RSS is native memory. */
+  heapsCommittedMiB: number;
   /** Seconds from the step's first start to the measurement. */
   seconds: number;
 }
@@ -89,6 +91,7 @@ async function measure(pid: number, main: InspectorTarget, thread: InspectorTarg
     workerRssMiB: round(treeRssMiB(pid)),
     workflowHeapMiB: round(workflowHeap.usedSize / MiB, 2),
     mainHeapMiB: round(mainHeap.usedSize / MiB, 2),
+    heapsCommittedMiB: round((workflowHeap.totalSize + mainHeap.totalSize) / MiB, 1),
     seconds: round(seconds),
   };
 }
@@ -131,7 +134,7 @@ let breakdown: Array<HeapGroup & { bytesPerCachedCase: number }> = [];
 let empty: MemoryFigures;
 try {
   if (!floor) await stack.deploy(PROCESS_KEY, { all: 'PT6H' });
-  const worker = await stack.startWorker({ WORKER_MAX_CACHED_WORKFLOWS: String(cacheSize), NODE_OPTIONS: '--inspect=127.0.0.1:0' }, floor ? 'bench/floor/worker.ts' : 'worker/main.ts');
+  const worker = await stack.startWorker({ WORKER_MAX_CACHED_WORKFLOWS: String(cacheSize), NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --inspect=127.0.0.1:0`.trim() }, floor ? 'bench/floor/worker.ts' : 'worker/main.ts');
   const url = /Debugger listening on (ws:\/\/\S+)/.exec(await worker.waitFor(/Debugger listening on ws:/))![1]!;
   const inspector = await Inspector.connect(url);
   try {
@@ -191,16 +194,17 @@ try {
 }
 
 const lines = [
-  `${floor ? 'Floor (a workflow that only sleeps). ' : ''}Workflow cache ${cacheSize.toLocaleString('en')} (WORKER_MAX_CACHED_WORKFLOWS); empty cache: worker RSS ${empty!.workerRssMiB} MiB, workflow-thread heap ${empty!.workflowHeapMiB} MiB, main-thread heap ${empty!.mainHeapMiB} MiB.`,
+  `${floor ? 'Floor (a workflow that only sleeps). ' : ''}Workflow cache ${cacheSize.toLocaleString('en')} (WORKER_MAX_CACHED_WORKFLOWS); empty cache: worker RSS ${empty!.workerRssMiB} MiB (V8 heaps committed ${empty!.heapsCommittedMiB} MiB), workflow-thread heap ${empty!.workflowHeapMiB} MiB, main-thread heap ${empty!.mainHeapMiB} MiB.`,
   '',
   table(
-    ['open cases', 'settled', 'cached', 'measured after s', 'worker RSS MiB', 'workflow heap MiB', 'main heap MiB', 'RSS KiB / cached case', 'workflow heap KiB / cached case', 'V8 heap KiB / cached case'],
+    ['open cases', 'settled', 'cached', 'measured after s', 'worker RSS MiB', 'V8 heaps committed MiB', 'workflow heap MiB', 'main heap MiB', 'RSS KiB / cached case', 'workflow heap KiB / cached case', 'V8 heap KiB / cached case'],
     results.map((r) => [
       r.openCases.toLocaleString('en'),
       r.settledCases.toLocaleString('en'),
       r.cachedWorkflows.toLocaleString('en'),
       r.seconds,
       r.workerRssMiB,
+      r.heapsCommittedMiB,
       r.workflowHeapMiB,
       r.mainHeapMiB,
       r.rssKiBPerCachedCase,
