@@ -6,8 +6,11 @@
  * main thread, and how many workflows the cache holds. Per cached case =
  * (figure now − figure with an empty cache) ÷ cached workflows.
  *
- *   npm run bench:memory -- --open 3000,100000 --cache 5000 [--snapshot] [--settle-minutes 20] [--label after] [--server dev|postgres]
+ *   npm run bench:memory -- --open 3000,100000 --cache 5000 [--snapshot] [--settle-minutes 20] [--label after] [--server dev|postgres] [--workflow case|floor]
  *
+ * `--workflow floor` runs, with the same worker options, bundle options and measurements, a trivial workflow
+ * that only sleeps six hours (bench/floor/): what the SDK itself costs per cached workflow, the floor under
+ * what a case can cost.
  * `--snapshot` also takes heap snapshots of the workflow thread with an empty cache and after the first
  * step, and prints where the bytes per cached case go (grouped by constructor, like DevTools' Summary);
  * keep that step small (`--open 300,3000`): a snapshot is summarised in memory.
@@ -20,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { projectRoot } from '../infra/config.js';
 import { createLogger } from '../infra/logger.js';
 import { collectGarbage, evaluate, heapUsage, Inspector, summariseHeapSnapshot, takeHeapSnapshot, type HeapGroup, type InspectorTarget } from './inspector.js';
+import { FLOOR_WORKFLOW_TYPE } from './floor/workflows.js';
 import { settled, startCases } from './open-cases.js';
 import { Progress, round } from './progress.js';
 import { startBenchStack, treeRssMiB, type BenchServer } from './stack.js';
@@ -32,14 +36,16 @@ const { values } = parseArgs({
     'settle-minutes': { type: 'string', default: '120' },
     label: { type: 'string', default: 'current' },
     server: { type: 'string', default: 'dev' },
+    workflow: { type: 'string', default: 'case' },
   },
 });
 const steps = values.open.split(',').map(Number);
 const cacheSize = Number(values.cache);
 const settleMinutes = Number(values['settle-minutes']);
 const server = values.server as BenchServer;
-if (!['dev', 'postgres'].includes(server) || steps.some((n, i) => !Number.isInteger(n) || n <= 0 || (i > 0 && n <= steps[i - 1]!)) || !Number.isInteger(cacheSize) || cacheSize <= 0 || !(settleMinutes > 0)) {
-  process.stderr.write('Usage: npm run bench:memory -- --open 3000[,100000] (growing) --cache 5000 [--snapshot] [--settle-minutes 120] [--label name] [--server dev|postgres]\n');
+const floor = values.workflow === 'floor';
+if (!['dev', 'postgres'].includes(server) || !['case', 'floor'].includes(values.workflow) || steps.some((n, i) => !Number.isInteger(n) || n <= 0 || (i > 0 && n <= steps[i - 1]!)) || !Number.isInteger(cacheSize) || cacheSize <= 0 || !(settleMinutes > 0)) {
+  process.stderr.write('Usage: npm run bench:memory -- --open 3000[,100000] (growing) --cache 5000 [--snapshot] [--settle-minutes 120] [--label name] [--server dev|postgres] [--workflow case|floor]\n');
   process.exit(2);
 }
 
@@ -51,6 +57,8 @@ interface MemoryFigures {
   workerRssMiB: number;
   workflowHeapMiB: number;
   mainHeapMiB: number;
+  /** What V8 holds from the system for both threads' heaps (used or not): the rest of the RSS is native memory. */
+  heapsCommittedMiB: number;
   /** Seconds from the step's first start to the measurement. */
   seconds: number;
 }
@@ -83,6 +91,7 @@ async function measure(pid: number, main: InspectorTarget, thread: InspectorTarg
     workerRssMiB: round(treeRssMiB(pid)),
     workflowHeapMiB: round(workflowHeap.usedSize / MiB, 2),
     mainHeapMiB: round(mainHeap.usedSize / MiB, 2),
+    heapsCommittedMiB: round((workflowHeap.totalSize + mainHeap.totalSize) / MiB, 1),
     seconds: round(seconds),
   };
 }
@@ -97,6 +106,20 @@ async function snapshotSummary(thread: InspectorTarget, file: string): Promise<H
 const table = (header: string[], rows: Array<Array<string | number>>): string =>
   [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
+/** Starts floor workflows `from`…`to - 1`, 32 at a time. */
+async function startFloorWorkflows(from: number, to: number, progress: Progress): Promise<void> {
+  let next = from;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < to) {
+        const index = next++;
+        await stack.client.workflow.start(FLOOR_WORKFLOW_TYPE, { taskQueue: stack.taskQueue, workflowId: `floor-${index}`, args: [] });
+        if (index % 200 === 0) progress.update(index - from, to - from, 'started');
+      }
+    }),
+  );
+}
+
 const stack = await startBenchStack(createLogger({ level: 'warn', name: 'bench' }), server);
 let stopping: Promise<void> | undefined;
 const stopStack = (): Promise<void> => (stopping ??= stack.stop());
@@ -110,8 +133,8 @@ const results: MemoryStep[] = [];
 let breakdown: Array<HeapGroup & { bytesPerCachedCase: number }> = [];
 let empty: MemoryFigures;
 try {
-  await stack.deploy(PROCESS_KEY, { all: 'PT6H' });
-  const worker = await stack.startWorker({ WORKER_MAX_CACHED_WORKFLOWS: String(cacheSize), NODE_OPTIONS: '--inspect=127.0.0.1:0' });
+  if (!floor) await stack.deploy(PROCESS_KEY, { all: 'PT6H' });
+  const worker = await stack.startWorker({ WORKER_MAX_CACHED_WORKFLOWS: String(cacheSize), NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --inspect=127.0.0.1:0`.trim() }, floor ? 'bench/floor/worker.ts' : 'worker/main.ts');
   const url = /Debugger listening on (ws:\/\/\S+)/.exec(await worker.waitFor(/Debugger listening on ws:/))![1]!;
   const inspector = await Inspector.connect(url);
   try {
@@ -126,11 +149,12 @@ try {
     for (const target of steps) {
       const progress = new Progress(`memory ${target.toLocaleString('en')}`);
       const t0 = performance.now();
-      await startCases(stack, PROCESS_KEY, 'M', open, target, 32, progress);
+      await (floor ? startFloorWorkflows(open, target, progress) : startCases(stack, PROCESS_KEY, 'M', open, target, 32, progress));
       const giveUpAt = Date.now() + settleMinutes * 60_000;
       let done = 0;
       for (;;) {
-        done = await settled(stack, PROCESS_KEY);
+        // A floor workflow has settled once it sleeps in the cache; a case once it is routed and projected.
+        done = floor ? await evaluate<number>(thread, cachedWorkflowsExpression) : await settled(stack, PROCESS_KEY);
         progress.update(done, target, 'settled (routed, timers running)');
         if (done >= target) break;
         if (Date.now() > giveUpAt) {
@@ -170,16 +194,17 @@ try {
 }
 
 const lines = [
-  `Workflow cache ${cacheSize.toLocaleString('en')} (WORKER_MAX_CACHED_WORKFLOWS); empty cache: worker RSS ${empty!.workerRssMiB} MiB, workflow-thread heap ${empty!.workflowHeapMiB} MiB, main-thread heap ${empty!.mainHeapMiB} MiB.`,
+  `${floor ? 'Floor (a workflow that only sleeps). ' : ''}Workflow cache ${cacheSize.toLocaleString('en')} (WORKER_MAX_CACHED_WORKFLOWS); empty cache: worker RSS ${empty!.workerRssMiB} MiB (V8 heaps committed ${empty!.heapsCommittedMiB} MiB), workflow-thread heap ${empty!.workflowHeapMiB} MiB, main-thread heap ${empty!.mainHeapMiB} MiB.`,
   '',
   table(
-    ['open cases', 'settled', 'cached', 'measured after s', 'worker RSS MiB', 'workflow heap MiB', 'main heap MiB', 'RSS KiB / cached case', 'workflow heap KiB / cached case', 'V8 heap KiB / cached case'],
+    ['open cases', 'settled', 'cached', 'measured after s', 'worker RSS MiB', 'V8 heaps committed MiB', 'workflow heap MiB', 'main heap MiB', 'RSS KiB / cached case', 'workflow heap KiB / cached case', 'V8 heap KiB / cached case'],
     results.map((r) => [
       r.openCases.toLocaleString('en'),
       r.settledCases.toLocaleString('en'),
       r.cachedWorkflows.toLocaleString('en'),
       r.seconds,
       r.workerRssMiB,
+      r.heapsCommittedMiB,
       r.workflowHeapMiB,
       r.mainHeapMiB,
       r.rssKiBPerCachedCase,
@@ -203,6 +228,6 @@ if (breakdown.length > 0) {
 process.stdout.write(`\n${lines.join('\n')}\n`);
 const resultsFile = path.join(projectRoot, '.cache', 'bench', 'case-memory.json');
 const kept = existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Record<string, unknown>) : {};
-kept[values.label] = { measuredAt: new Date().toISOString(), server, cacheSize, empty: empty!, steps: results, breakdown };
+kept[values.label] = { measuredAt: new Date().toISOString(), server, workflow: values.workflow, cacheSize, empty: empty!, steps: results, breakdown };
 writeFileSync(resultsFile, JSON.stringify(kept, null, 1));
 process.stderr.write(`Kept in ${resultsFile} as "${values.label}"\n`);

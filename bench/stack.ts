@@ -39,7 +39,8 @@ export interface BenchStack {
   key(role: PrincipalRole, binding?: string): Promise<{ key: string; id: string }>;
   /** Deploys the shipped model under a key of its own with every limit set to `limit` (sign-for to `signFor`). */
   deploy(key: string, limits: { all: string; signFor?: string }): Promise<void>;
-  startWorker(env?: Record<string, string>): Promise<ServiceProcess>;
+  /** A worker process: `worker/main.ts`, or another entry that prints "Worker running" when it is ready. */
+  startWorker(env?: Record<string, string>, entry?: string): Promise<ServiceProcess>;
   /** `count` worker processes, started together. */
   startWorkers(count: number): Promise<ServiceProcess[]>;
   startApi(env?: Record<string, string>, index?: number): Promise<ServiceProcess>;
@@ -97,8 +98,8 @@ export async function startBenchStack(logger: Logger, server: BenchServer): Prom
     ACTION_RATE_LIMIT: '10000000',
   };
   const shipped: ProcessDefinition = await shippedProcess();
-  const startWorker = async (extra: Record<string, string> = {}): Promise<ServiceProcess> => {
-    const worker = spawnService('worker/main.ts', { ...env, LOG_LEVEL: 'info', ...extra });
+  const startWorker = async (extra: Record<string, string> = {}, entry = 'worker/main.ts'): Promise<ServiceProcess> => {
+    const worker = spawnService(entry, { ...env, LOG_LEVEL: 'info', ...extra });
     services.push(worker);
     await worker.waitFor(/Worker running/, 120_000);
     return worker;

@@ -18,6 +18,7 @@ import { createLogger } from '../infra/logger.js';
 import { startLocalStack } from '../infra/local-stack.js';
 import { temporalConnectionOptions } from '../infra/temporal.js';
 import { isPortFree } from '../infra/postgres.js';
+import { workerEnvDefaults } from '../infra/service-process.js';
 import { TEMPORAL_SERVER_VERSION } from '../infra/temporal-server-build.js';
 import { createDb } from '../db/client.js';
 import { prepareDatabase } from '../db/prepare.js';
@@ -125,7 +126,7 @@ process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
 const numbered = (name: string, i: number, of: number): string => (of > 1 ? `${name} ${i + 1}` : name);
-const workerPids = Array.from({ length: workers }, (_, i) => runChild(numbered('worker', i, workers), 'worker/main.ts').pid);
+const workerPids = Array.from({ length: workers }, (_, i) => runChild(numbered('worker', i, workers), 'worker/main.ts', workerEnvDefaults(process.env)).pid);
 const apiUrls = apiPorts.map((port, i) => {
   runChild(numbered('API', i, apis), 'api/server.ts', { PORT: String(port) });
   return `http://localhost:${port}`;

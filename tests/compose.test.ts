@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, projectRoot } from '../infra/config.js';
+import { WORKER_PROCESS_ENV } from '../infra/service-process.js';
 import { TEMPORAL_SERVER_SETTINGS } from '../infra/temporal-postgres.js';
 import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from '../infra/temporal-server-build.js';
 import { allSearchAttributeKeys } from '../workflows/search-attributes.js';
@@ -170,7 +171,8 @@ describe('temporal-compose.yml', () => {
         },
       });
       const config = loadConfig(recorder);
-      expect(Object.keys(env).filter((key) => !read.has(key)), `${name}: variables loadConfig never reads`).toEqual([]);
+      // The C library, not loadConfig, reads the worker's process settings.
+      expect(Object.keys(env).filter((key) => !read.has(key) && !(name === 'worker' && key in WORKER_PROCESS_ENV)), `${name}: variables loadConfig never reads`).toEqual([]);
       expect(config.mode, name).toBe('production');
 
       const [host, port] = config.temporal.address!.split(':');
@@ -189,6 +191,10 @@ describe('temporal-compose.yml', () => {
     expect(api!.encryptionKeys).toEqual(worker!.encryptionKeys);
     expect(api!.api.host).toBe('0.0.0.0');
     expect(published()[String(api!.api.port)]).toBe(`api:${api!.api.port}`);
+  });
+
+  it('starts the worker with the process settings every worker gets', () => {
+    expect(containerEnv('worker')).toMatchObject(WORKER_PROCESS_ENV);
   });
 
   it('takes the encryption keys from the operator, never from the file', () => {

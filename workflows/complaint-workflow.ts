@@ -110,15 +110,16 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
     if (!engine) throw ApplicationFailure.create({ type: 'NotAllowedNow', message: 'The case is still starting; try again shortly', nonRetryable: true });
     return engine;
   };
+  // One closure pair per update type is what a cached case keeps for its 24 updates; what they share is built once.
+  const action = (type: UpdateAction, args: ActionInput<UpdateAction>): { action: CaseAction; actor: ActionInput<UpdateAction>['actor'] } => {
+    const { actor, ...fields } = args;
+    return { action: { type, ...fields } as CaseAction, actor };
+  };
   for (const [type, update] of Object.entries(actionUpdates) as Array<[UpdateAction, (typeof actionUpdates)[UpdateAction]]>) {
-    const action = (args: ActionInput<UpdateAction>): { action: CaseAction; actor: ActionInput<UpdateAction>['actor'] } => {
-      const { actor, ...fields } = args;
-      return { action: { type, ...fields } as CaseAction, actor };
-    };
     setHandler(
       update,
       async (args: ActionInput<UpdateAction>): Promise<CaseView> => {
-        const { action: a, actor } = action(args);
+        const { action: a, actor } = action(type, args);
         const e = refuseIfNotReady();
         const refusal = e.refusal(a, actor, now());
         // Two updates validated against the same state: the second one finds it changed.
@@ -134,7 +135,7 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
       {
         validator: (args: ActionInput<UpdateAction>): void => {
           if (rollingOver) throw ApplicationFailure.create({ type: REFUSALS.rollingOver, message: 'The case is moving to a new run; repeat the action in a moment', nonRetryable: true });
-          const { action: a, actor } = action(args);
+          const { action: a, actor } = action(type, args);
           const refusal = refuseIfNotReady().refusal(a, actor, now());
           if (refusal) throw ApplicationFailure.create({ type: refusal.type, message: refusal.message, nonRetryable: true });
         },
