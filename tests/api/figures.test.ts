@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caseOutcomes, cases, type NewCaseRow } from '../../db/schema.js';
-import { createTestEnv, type TestEnv } from '../helpers/env.js';
+import { createTestEnv, createUnits, type TestEnv } from '../helpers/env.js';
 
 let env: TestEnv;
 const t = randomUUID().slice(0, 6);
@@ -81,8 +81,7 @@ const f = (numerator: number, denominator: number) => ({ numerator, denominator,
 
 beforeAll(async () => {
   env = await createTestEnv({ worker: false });
-  const admin = await env.key('admin');
-  for (const unit of [
+  await createUnits(env, [
     { id: centre, name: '测试区联合调度中心', nameEn: 'Figures centre', level: 'district', kind: 'centre' },
     { id: s1, name: '一号街道', level: 'street', kind: 'street', parentId: centre },
     { id: s2, name: '二号街道', level: 'street', kind: 'street', parentId: centre },
@@ -91,10 +90,7 @@ beforeAll(async () => {
     { id: c3, name: '三号社区', level: 'community', kind: 'community', parentId: s2 },
     { id: d1, name: '一号局', level: 'district', kind: 'department', parentId: centre },
     { id: d2, name: '二号局', level: 'district', kind: 'department', parentId: centre },
-  ]) {
-    const response = await env.call(admin, 'POST', '/v1/units', unit);
-    expect(response.statusCode, response.body).toBe(201);
-  }
+  ]);
   const rows: NewCaseRow[] = CASES.map((c) => {
     const closedAt = c.closed ? local(c.closed) : null;
     return {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caseStateQuery, complaintWorkflowId } from '../../workflows/messages.js';
-import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
+import { createTestEnv, createUnits, eventually, type TestEnv } from '../helpers/env.js';
 
 let env: TestEnv;
 const t = randomUUID().slice(0, 6);
@@ -10,15 +10,12 @@ const [centre, street, commA, commB] = ['centre', 'st', 'cm-a', 'cm-b'].map((n) 
 
 beforeAll(async () => {
   env = await createTestEnv();
-  const admin = await env.key('admin');
-  for (const unit of [
+  await createUnits(env, [
     { id: centre, name: 'Search centre', level: 'district', kind: 'centre' },
     { id: street, name: 'Search street', level: 'street', kind: 'street', parentId: centre },
     { id: commA, name: 'Search community A', level: 'community', kind: 'community', parentId: street },
     { id: commB, name: 'Search community B', level: 'community', kind: 'community', parentId: street },
-  ]) {
-    expect((await env.call(admin, 'POST', '/v1/units', unit)).statusCode).toBe(201);
-  }
+  ]);
 });
 afterAll(async () => {
   await env?.close();

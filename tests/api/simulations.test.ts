@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cases, simulations, type NewCaseRow } from '../../db/schema.js';
-import { createTestEnv, type TestEnv } from '../helpers/env.js';
+import { createTestEnv, createUnits, type TestEnv } from '../helpers/env.js';
 
 let env: TestEnv;
 const t = randomUUID().slice(0, 6);
@@ -18,8 +18,7 @@ const RECEIVED = 42;
 
 beforeAll(async () => {
   env = await createTestEnv({ worker: false });
-  const admin = await env.key('admin');
-  for (const unit of [
+  await createUnits(env, [
     { id: centre, name: 'Simulation centre', level: 'district', kind: 'centre' },
     { id: s1, name: 'Street one', level: 'street', kind: 'street', parentId: centre },
     { id: s2, name: 'Street two', level: 'street', kind: 'street', parentId: centre },
@@ -27,10 +26,7 @@ beforeAll(async () => {
     { id: c2, name: 'Community two', level: 'community', kind: 'community', parentId: s1 },
     { id: c3, name: 'Community three', level: 'community', kind: 'community', parentId: s2 },
     { id: d1, name: 'Department one', level: 'district', kind: 'department', parentId: centre },
-  ]) {
-    const response = await env.call(admin, 'POST', '/v1/units', unit);
-    expect(response.statusCode, response.body).toBe(201);
-  }
+  ]);
   // Six cases a day over the last week: two neighbour disputes (a community matter on the list in force) to one
   // property-management case (a street matter), in three communities.
   const now = Date.now();

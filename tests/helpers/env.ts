@@ -196,3 +196,22 @@ export async function fileStreetLightComplaint(apiUrl: string, intakeKey: string
     }),
   });
 }
+
+/** A unit as `POST /v1/units` takes it. */
+export interface UnitInput {
+  id: string;
+  name: string;
+  nameEn?: string;
+  level: string;
+  kind: string;
+  parentId?: string;
+}
+
+/** Creates units through the API as an admin, parents first (as listed); fails the test on any answer but 201. */
+export async function createUnits(env: TestEnv, units: UnitInput[]): Promise<void> {
+  const admin = await env.key('admin');
+  for (const unit of units) {
+    const response = await env.call(admin, 'POST', '/v1/units', unit);
+    if (response.statusCode !== 201) throw new Error(`creating unit ${unit.id} answered ${response.statusCode}: ${response.body}`);
+  }
+}

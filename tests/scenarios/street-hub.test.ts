@@ -15,7 +15,7 @@ import type { Figures, FigureReport } from '../../db/figures.js';
 import { shippedProcess, STREET_FIRST_MODEL } from '../../processes/shipped.js';
 import { complaintWorkflowId, MONTHLY_EVALUATION_WORKFLOW_TYPE, type CaseView, type MonthlyEvaluationInput, type MonthlyEvaluationResult } from '../../workflows/messages.js';
 import { both, deployTestProcess, recordHistories, testLimits } from '../helpers/cases.js';
-import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
+import { createTestEnv, createUnits, eventually, type TestEnv } from '../helpers/env.js';
 import { addProcessRules, removeProcessRules, type Rule } from '../helpers/process-rules.js';
 
 let env: TestEnv;
@@ -104,11 +104,6 @@ async function timeline(caseNo: string): Promise<TimelineEntry[]> {
   return entries;
 }
 
-/** Creates units through the admin API (a district of the test's own). */
-async function createUnits(units: Array<{ id: string; name: string; level: string; kind: string; parentId?: string }>): Promise<void> {
-  for (const unit of units) await ok('admin', undefined, 'POST', '/v1/units', unit);
-}
-
 const evaluate = (caseNo: string, rating = 'satisfied') => act('evaluator', undefined, caseNo, 'evaluation', { rating });
 const performance = async (supervisorOf: string, unitId: string, period: string) =>
   (await ok('supervisor', supervisorOf, 'GET', `/v1/units/${unitId}/performance?period=${period}`)).performance as Answer;
@@ -119,7 +114,7 @@ describe('the street is the hub', () => {
   it('a street summons urban management and sanitation to an overflowing refuse station, keeps the case, resolves it and rates both', { timeout: 180_000 }, async () => {
     const id = (name: string) => `${name}-r${t}`;
     const [centre, street, compound, urban, sanitation] = ['centre', 'street', 'comm', 'urban', 'sanitation'].map(id) as [string, string, string, string, string];
-    await createUnits([
+    await createUnits(env, [
       { id: centre, name: 'Refuse district centre', level: 'district', kind: 'centre' },
       { id: street, name: 'Refuse street', level: 'street', kind: 'street', parentId: centre },
       { id: compound, name: 'Three compounds community', level: 'community', kind: 'community', parentId: street },
@@ -176,7 +171,7 @@ describe('the street is the hub', () => {
   it('a community summons enforcement, police and environment to loudspeaker noise; the department that misses its report-in is warned, escalated to the street and recorded', { timeout: 180_000 }, async () => {
     const id = (name: string) => `${name}-n${t}`;
     const [centre, street, community, enforcement, police, environment] = ['centre', 'street', 'comm', 'enforcement', 'police', 'environment'].map(id) as [string, string, string, string, string, string];
-    await createUnits([
+    await createUnits(env, [
       { id: centre, name: 'Noise district centre', level: 'district', kind: 'centre' },
       { id: street, name: 'Noise street', level: 'street', kind: 'street', parentId: centre },
       { id: community, name: 'Market square community', level: 'community', kind: 'community', parentId: street },
@@ -309,7 +304,7 @@ describe('a month of generated cases', () => {
   it('yields the reform figures counted by hand, and ranks the street that whistled legitimately above the one that sat on its cases', { timeout: 420_000 }, async () => {
     const id = (name: string) => `${name}-m${t}`;
     const [centre, whistler, sitter, cmW, cmS, department] = ['centre', 'st-whistler', 'st-sitter', 'cm-w', 'cm-s', 'dept'].map(id) as [string, string, string, string, string, string];
-    await createUnits([
+    await createUnits(env, [
       { id: centre, name: 'Month district centre', level: 'district', kind: 'centre' },
       { id: whistler, name: 'Street that whistles', level: 'street', kind: 'street', parentId: centre },
       { id: sitter, name: 'Street that sits', level: 'street', kind: 'street', parentId: centre },

@@ -11,7 +11,7 @@ import { caseOutcomes, caseTimeline, cases, sanctions, strikes, type NewCaseRow 
 import { periodStart } from '../../domain/accountability.js';
 import type { UnitOutcome } from '../../domain/outcomes.js';
 import { MONTHLY_EVALUATION_WORKFLOW_TYPE, type MonthlyEvaluationInput, type MonthlyEvaluationResult } from '../../workflows/messages.js';
-import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
+import { createTestEnv, createUnits, eventually, type TestEnv } from '../helpers/env.js';
 
 let env: TestEnv;
 const t = randomUUID().slice(0, 6);
@@ -22,8 +22,7 @@ const inPeriod = '2026-02-11T03:00:00.000Z';
 
 beforeAll(async () => {
   env = await createTestEnv();
-  const admin = await env.key('admin');
-  for (const unit of [
+  await createUnits(env, [
     { id: centre, name: 'Evaluation centre', level: 'district', kind: 'centre' },
     { id: whistler, name: 'Street that whistles', level: 'street', kind: 'street', parentId: centre },
     { id: sitter, name: 'Street that sits', level: 'street', kind: 'street', parentId: centre },
@@ -31,9 +30,7 @@ beforeAll(async () => {
     { id: deptGood, name: 'Cooperative department', level: 'district', kind: 'department', parentId: centre },
     { id: deptPoor, name: 'Reluctant department', level: 'district', kind: 'department', parentId: centre },
     { id: deptLate, name: 'Late department', level: 'district', kind: 'department', parentId: centre },
-  ]) {
-    expect((await env.call(admin, 'POST', '/v1/units', unit)).statusCode).toBe(201);
-  }
+  ]);
 });
 afterAll(async () => {
   await env?.close();

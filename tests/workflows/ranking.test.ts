@@ -6,13 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadUnitChain } from '../../db/units.js';
-import { calendarYears, sanctions, strikes, type NewUnit } from '../../db/schema.js';
+import { calendarYears, sanctions, strikes } from '../../db/schema.js';
 import { computeDeadline, parseLimit } from '../../domain/calendar.js';
 import { periodOf } from '../../domain/accountability.js';
 import type { Actor } from '../../domain/case.js';
 import { MONTHLY_EVALUATION_WORKFLOW_TYPE, type MonthlyEvaluationInput, type MonthlyEvaluationResult } from '../../workflows/messages.js';
 import { act, both, deployTestProcess, recordHistories, startCase, testLimits, waitForCase, type CaseHandle } from '../helpers/cases.js';
-import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
+import { createTestEnv, createUnits, eventually, type TestEnv } from '../helpers/env.js';
 
 let env: TestEnv;
 const t = randomUUID().slice(0, 6);
@@ -25,8 +25,8 @@ const evaluator: Actor = { role: 'evaluator', id: 'callback' };
 
 beforeAll(async () => {
   env = await createTestEnv();
-  const district: NewUnit[] = [
-    { id: centre, name: 'Test centre', level: 'district', kind: 'centre', parentId: null },
+  await createUnits(env, [
+    { id: centre, name: 'Test centre', level: 'district', kind: 'centre' },
     { id: stA!, name: 'Street A', level: 'street', kind: 'street', parentId: centre },
     { id: stB!, name: 'Street B', level: 'street', kind: 'street', parentId: centre },
     { id: cmA1!, name: 'Community A1', level: 'community', kind: 'community', parentId: stA! },
@@ -35,12 +35,7 @@ beforeAll(async () => {
     { id: cmB1!, name: 'Community B1', level: 'community', kind: 'community', parentId: stB! },
     { id: dpX!, name: 'Department X', level: 'district', kind: 'department', parentId: centre },
     { id: dpY!, name: 'Department Y', level: 'district', kind: 'department', parentId: centre },
-  ];
-  const admin = await env.key('admin');
-  for (const unit of district) {
-    const created = await env.call(admin, 'POST', '/v1/units', { id: unit.id, name: unit.name, level: unit.level, kind: unit.kind, ...(unit.parentId ? { parentId: unit.parentId } : {}) });
-    expect(created.statusCode).toBe(201);
-  }
+  ]);
   processes.slow = await deployTestProcess(env, testLimits());
   processes.communitySignTimeout = await deployTestProcess(env, testLimits({ signFor: { community: both('PT1S'), street: both('PT5M'), district: both('PT5M') } }));
   processes.streetSignTimeout = await deployTestProcess(env, testLimits({ signFor: { community: both('PT5M'), street: both('PT1S'), district: both('PT5M') } }));

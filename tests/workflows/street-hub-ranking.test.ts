@@ -10,7 +10,7 @@ import { periodOf } from '../../domain/accountability.js';
 import type { Actor } from '../../domain/case.js';
 import { MONTHLY_EVALUATION_WORKFLOW_TYPE, type MonthlyEvaluationInput, type MonthlyEvaluationResult } from '../../workflows/messages.js';
 import { act, both, deployTestProcess, startCase, testLimits, waitForCase, type CaseHandle } from '../helpers/cases.js';
-import { createTestEnv, type TestEnv } from '../helpers/env.js';
+import { createTestEnv, createUnits, type TestEnv } from '../helpers/env.js';
 
 let env: TestEnv;
 const t = randomUUID().slice(0, 6);
@@ -24,8 +24,7 @@ const chain = async (unitId: string) => (await loadUnitChain(env.database.db, un
 
 beforeAll(async () => {
   env = await createTestEnv();
-  const admin = await env.key('admin');
-  for (const unit of [
+  await createUnits(env, [
     { id: centre, name: 'Hub centre', level: 'district', kind: 'centre' },
     { id: whistler, name: 'Street that whistles', level: 'street', kind: 'street', parentId: centre },
     { id: sitter, name: 'Street that sits', level: 'street', kind: 'street', parentId: centre },
@@ -33,9 +32,7 @@ beforeAll(async () => {
     { id: cmS, name: 'Community S', level: 'community', kind: 'community', parentId: sitter },
     { id: coop, name: 'Cooperative department', level: 'district', kind: 'department', parentId: centre },
     { id: slow, name: 'Reluctant department', level: 'district', kind: 'department', parentId: centre },
-  ]) {
-    expect((await env.call(admin, 'POST', '/v1/units', unit)).statusCode).toBe(201);
-  }
+  ]);
   relaxed = await deployTestProcess(env, testLimits());
   streetResolveTimeout = await deployTestProcess(env, testLimits({ resolve: { community: both('PT5M'), street: both('PT2S'), district: both('PT5M') } }));
 });
