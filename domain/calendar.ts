@@ -125,17 +125,8 @@ function offsetInDay(hhmm: string): number {
   return (Number(match[1] ?? match[3]) * 60 + Number(match[2] ?? match[4])) * MINUTE;
 }
 
-/** Working hours already checked and converted, by the object they came from (a simulation counts millions of deadlines on one). */
-const checkedPeriods = new WeakMap<WorkingHours, Array<{ start: number; end: number }>>();
-
 /** The periods as offsets into the local day, in order; throws on empty, inverted or overlapping periods. */
 function periodsOf(hours: WorkingHours): Array<{ start: number; end: number }> {
-  let periods = checkedPeriods.get(hours);
-  if (!periods) checkedPeriods.set(hours, (periods = checkPeriods(hours)));
-  return periods;
-}
-
-function checkPeriods(hours: WorkingHours): Array<{ start: number; end: number }> {
   const offset = hours.timeZoneOffsetMinutes;
   if (!Number.isInteger(offset) || Math.abs(offset) > 14 * 60) throw new Error(`Working hours: the UTC offset must be whole minutes within ±14 h (got ${offset})`);
   const periods = hours.periods.map((p) => ({ start: offsetInDay(p.start), end: offsetInDay(p.end) })).sort((a, b) => a.start - b.start);
@@ -147,15 +138,10 @@ function checkPeriods(hours: WorkingHours): Array<{ start: number; end: number }
   return periods;
 }
 
-type YearDays = { holidays: Set<string>; workdays: Set<string> };
-
-/** A calendar year's days as sets, made once for each year's data rather than for each deadline. */
-const yearDays = new WeakMap<CalendarData['years'][string], YearDays>();
-
 /** Looks days up in the calendar, noting the years it had to guess. */
 class DayOracle {
   readonly fallbackYears = new Set<number>();
-  private readonly years = new Map<string, YearDays | null>();
+  private readonly years = new Map<string, { holidays: Set<string>; workdays: Set<string> } | null>();
 
   constructor(private readonly calendar: CalendarData) {}
 
@@ -175,12 +161,10 @@ class DayOracle {
     return !weekend;
   }
 
-  private dataFor(year: string): YearDays | null {
+  private dataFor(year: string): { holidays: Set<string>; workdays: Set<string> } | null {
     if (!this.years.has(year)) {
       const data = Object.hasOwn(this.calendar.years, year) ? this.calendar.years[year] : undefined;
-      let days = data ? yearDays.get(data) : undefined;
-      if (data && !days) yearDays.set(data, (days = { holidays: new Set(data.holidays), workdays: new Set(data.workdays) }));
-      this.years.set(year, days ?? null);
+      this.years.set(year, data ? { holidays: new Set(data.holidays), workdays: new Set(data.workdays) } : null);
     }
     return this.years.get(year)!;
   }

@@ -71,14 +71,8 @@ function intake(step: Step, init: EngineInit): void {
   step.enter(init.definition.start, null, null);
 }
 
-/**
- * Parsed gateway conditions by definition, shared by every case of it: parsing is pure, and a worker (or a
- * simulation of a million cases) would otherwise parse the same few conditions again for each case.
- */
-const parsedConditions = new WeakMap<ProcessDefinition, Map<string, Expression>>();
-
 export class CaseEngine {
-  private readonly conditions: Map<string, Expression>;
+  private readonly conditions = new Map<string, Expression>();
   private readonly read: CaseReader;
 
   private constructor(
@@ -86,9 +80,6 @@ export class CaseEngine {
     readonly state: EngineState,
   ) {
     this.read = new CaseReader(definition, state);
-    let conditions = parsedConditions.get(definition);
-    if (!conditions) parsedConditions.set(definition, (conditions = new Map()));
-    this.conditions = conditions;
   }
 
   /** Starts a case: records intake and runs the model until it waits. */
