@@ -24,15 +24,15 @@ export const HISTORIES_DIR = path.join(projectRoot, 'tests', 'fixtures', 'histor
 
 const slow = 'PT5M';
 
-/** Wall-clock test limits: five minutes (never reached in a test) unless overridden with short ones. */
-export function testLimits(overrides: Partial<ProcessLimits> = {}): ProcessLimits {
+/** Wall-clock test limits: every limit `every` — five minutes (never reached in a test) by default — unless overridden with short ones. */
+export function testLimits(overrides: Partial<ProcessLimits> = {}, every = slow): ProcessLimits {
   return {
-    signFor: { community: both(slow), street: both(slow), district: both(slow) },
-    resolve: { community: both(slow), street: both(slow), district: both(slow) },
-    reopen: both(slow),
-    reportIn: both(slow),
-    arbitrate: both(slow),
-    evaluate: both(slow),
+    signFor: { community: both(every), street: both(every), district: both(every) },
+    resolve: { community: both(every), street: both(every), district: both(every) },
+    reopen: both(every),
+    reportIn: both(every),
+    arbitrate: both(every),
+    evaluate: both(every),
     warningRatio: 0.75,
     ...overrides,
   };

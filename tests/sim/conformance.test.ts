@@ -23,7 +23,7 @@ import { FigureTally, type SimDimension } from '../../sim/tally.js';
 import { WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { executeCaseUpdate } from '../../api/cases.js';
 import { actionUpdates, type UpdateAction } from '../../workflows/messages.js';
-import { both, deployTestProcess, startCase, testLimits, waitForCase, type CaseHandle } from '../helpers/cases.js';
+import { deployTestProcess, startCase, testLimits, waitForCase, type CaseHandle } from '../helpers/cases.js';
 import { createTestEnv, eventually, type TestEnv } from '../helpers/env.js';
 
 const CASES = 200;
@@ -63,15 +63,7 @@ const source = `conf${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 
 beforeAll(async () => {
   env = await createTestEnv();
-  const limits = testLimits({
-    signFor: { community: both(LIMIT), street: both(LIMIT), district: both(LIMIT) },
-    resolve: { community: both(LIMIT), street: both(LIMIT), district: both(LIMIT) },
-    reopen: both(LIMIT),
-    reportIn: both(LIMIT),
-    arbitrate: both(LIMIT),
-    evaluate: both(LIMIT),
-  });
-  const key = await deployTestProcess(env, limits);
+  const key = await deployTestProcess(env, testLimits({}, LIMIT));
   const [row] = await env.database.db.select().from(processDefinitions).where(eq(processDefinitions.key, key));
   definition = row!.definition;
   reference = new SimReference({ ...(await referenceInForce(env.database.db)), definition });
